@@ -1,0 +1,120 @@
+"""Admin for reference data and a read-mostly view of cases.
+
+Cases are created and changed through the services (API, pages, import),
+so that every change bumps the version and writes its event. Here an
+administrator can look everything up; status moves go through the workflow
+as an admin action, never by editing the field."""
+
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+
+from .constants import Status
+from .errors import CaseError
+from .models import Attachment, Campaign, Case, CaseEvent, City
+from .workflow import transition
+
+
+@admin.register(City)
+class CityAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "name_en", "slug")
+    search_fields = ("code", "name", "name_en", "slug")
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "kind", "round", "batch", "year")
+    list_filter = ("kind", "round", "year")
+    search_fields = ("code", "name")
+    filter_horizontal = ("cities",)
+
+
+class EventInline(admin.TabularInline):
+    model = CaseEvent
+    extra = 0
+    can_delete = False
+    fields = ("version", "created_at", "actor", "action", "from_status", "to_status", "note")
+    readonly_fields = fields
+    ordering = ("version",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _transition_action(to: str, label):
+    def action(modeladmin, request, queryset):
+        done, refused = 0, []
+        for case in queryset:
+            try:
+                transition(case=case, to=to, actor=request.user, note=str(_("Changed in the admin")))
+                done += 1
+            except CaseError as error:
+                refused.append(f"{case.reference}: {error.message}")
+        if done:
+            modeladmin.message_user(request, _("%(n)d case(s) changed.") % {"n": done}, messages.SUCCESS)
+        for line in refused[:20]:
+            modeladmin.message_user(request, line, messages.ERROR)
+
+    action.__name__ = f"move_to_{to}"
+    action.short_description = label
+    return action
+
+
+@admin.register(Case)
+class CaseAdmin(admin.ModelAdmin):
+    list_display = ("reference", "title", "kind", "city", "status", "deadline_type", "deadline", "version", "updated_at")
+    list_filter = ("kind", "status", "deadline_type", "campaign", "city")
+    list_select_related = ("city", "campaign")
+    search_fields = ("reference", "title", "acceptance_number")
+    date_hierarchy = "deadline"
+    inlines = [EventInline]
+    actions = [
+        _transition_action(Status.IN_PROGRESS, _("Start rectification (from Assigned)")),
+        _transition_action(Status.CLOSED, _("Accept and close")),
+        _transition_action(Status.IN_PUBLICITY, _("Put in publicity")),
+    ]
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        # Every field is read-only: edits go through the services so that
+        # the version and the audit trail stay right.
+        return [f.name for f in Case._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(admin.ModelAdmin):
+    list_display = ("case", "version", "created_at", "actor", "action", "from_status", "to_status")
+    list_filter = ("action", "to_status")
+    list_select_related = ("case", "actor")
+    raw_id_fields = ("case",)
+    show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in CaseEvent._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(admin.ModelAdmin):
+    list_display = ("original_name", "case", "size", "sha256", "uploaded_by", "uploaded_at")
+    raw_id_fields = ("case", "event")
+    readonly_fields = ("case", "event", "file", "original_name", "content_type", "size", "sha256", "uploaded_by", "uploaded_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,82 @@
+"""The domain's fixed vocabularies. Labels are the Chinese terms, shown in
+English when the user picks English (msgids are English, see locale/)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class Kind(models.TextChoices):
+    FEEDBACK_PROBLEM = "feedback_problem", _("Inspection feedback problem")
+    PETITION = "petition", _("Petition")
+    WARNING_ITEM = "warning_item", _("Warning film problem")
+    PROVINCIAL_PROBLEM = "provincial_problem", _("Provincial inspection problem")
+
+
+PROBLEM_KINDS = (Kind.FEEDBACK_PROBLEM, Kind.PROVINCIAL_PROBLEM)
+
+
+class Status(models.TextChoices):
+    ASSIGNED = "assigned", _("Assigned")
+    IN_PROGRESS = "in_progress", _("In progress")
+    PENDING_ACCEPTANCE = "pending_acceptance", _("Awaiting acceptance")
+    IN_PUBLICITY = "in_publicity", _("In publicity")
+    CLOSED = "closed", _("Closed")
+
+
+# A case can be overdue only while the city still holds it; once submitted,
+# a passed deadline is the supervisor's backlog, not the city's delay.
+OPEN_STATUSES = (Status.ASSIGNED, Status.IN_PROGRESS)
+
+
+class DeadlineType(models.TextChoices):
+    IMMEDIATE = "immediate", _("Rectify immediately")
+    DATED = "dated", _("Rectify by a deadline")
+    LONG_TERM = "long_term", _("Long-term")
+
+
+class CampaignKind(models.TextChoices):
+    CENTRAL = "central", _("Central inspection")
+    PROVINCIAL = "provincial", _("Provincial inspection")
+    WARNING_FILM = "warning_film", _("Yangtze warning film")
+
+
+class Veracity(models.TextChoices):
+    TRUE = "true", _("True")
+    MOSTLY_TRUE = "mostly_true", _("Mostly true")
+    PARTLY_TRUE = "partly_true", _("Partly true")
+    FALSE = "false", _("Not true")
+
+
+class PollutionType(models.TextChoices):
+    AIR = "air", _("Air")
+    WATER = "water", _("Water")
+    NOISE = "noise", _("Noise")
+    SOIL = "soil", _("Soil")
+    ECOLOGY = "ecology", _("Ecology")
+    SOLID_WASTE = "solid_waste", _("Solid waste")
+    RADIATION = "radiation", _("Radiation")
+    OTHER = "other", _("Other")
+
+
+class EventAction(models.TextChoices):
+    CREATED = "created", _("Created")
+    TRANSITION = "transition", _("Status changed")
+    UPDATED = "updated", _("Updated")
+    EVIDENCE = "evidence", _("Evidence attached")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# Petitions are "handled" (办理), problems "rectified" (整改): the same status
+# reads differently on a petition.
+PETITION_STATUS_LABELS = {
+    Status.IN_PROGRESS: pgettext_lazy("petition", "In progress"),
+    Status.PENDING_ACCEPTANCE: pgettext_lazy("petition", "Awaiting review"),
+    Status.CLOSED: pgettext_lazy("petition", "Closed"),
+}
+
+
+def status_label(status: str, kind: str) -> str:
+    if kind == Kind.PETITION and status in PETITION_STATUS_LABELS:
+        return str(PETITION_STATUS_LABELS[status])
+    return str(Status(status).label)

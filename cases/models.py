@@ -1,0 +1,312 @@
+"""The domain model of DESIGN section 2: cities, campaigns, cases, their
+immutable events and evidence."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .constants import (
+    OPEN_STATUSES,
+    CampaignKind,
+    DeadlineType,
+    EventAction,
+    Kind,
+    PollutionType,
+    Status,
+    Veracity,
+    status_label,
+)
+from .querysets import CaseQuerySet, local_today
+
+
+class City(models.Model):
+    """A prefecture-level city (设区市), keyed by its GB/T 2260 code."""
+
+    code = models.CharField(_("GB/T 2260 code"), max_length=6, primary_key=True)
+    name = models.CharField(_("name"), max_length=32, unique=True)
+    name_en = models.CharField(_("English name"), max_length=64)
+    slug = models.SlugField(_("pinyin"), max_length=32, unique=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("city")
+        verbose_name_plural = _("cities")
+
+    def __str__(self):
+        return self.name
+
+
+class Campaign(models.Model):
+    """An inspection or warning film that found problems: round, batch and
+    year are data, not code."""
+
+    code = models.SlugField(_("code"), max_length=64, unique=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=CampaignKind.choices)
+    name = models.CharField(_("name"), max_length=200)
+    name_en = models.CharField(_("English name"), max_length=200, blank=True)
+    round = models.PositiveSmallIntegerField(_("round"), null=True, blank=True)
+    batch = models.PositiveSmallIntegerField(_("batch"), null=True, blank=True)
+    year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
+    cities = models.ManyToManyField(City, verbose_name=_("cities covered"), blank=True, related_name="campaigns")
+    started_on = models.DateField(_("started on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind__in=[k.value for k in CampaignKind]), name="campaign_kind_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+
+class Case(models.Model):
+    """One problem or petition to rectify.
+
+    Status only changes through ``cases.workflow.transition``; other fields
+    through the services in ``cases.services``. Both bump ``version``.
+    """
+
+    campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="cases")
+    reference = models.CharField(_("reference"), max_length=64)
+    kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    city = models.ForeignKey(
+        City,
+        verbose_name=_("responsible city"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        help_text=_("Empty for province-level cases."),
+    )
+    responsible_unit = models.CharField(_("responsible unit"), max_length=300, blank=True)
+    deadline_type = models.CharField(_("deadline type"), max_length=16, choices=DeadlineType.choices)
+    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.ASSIGNED)
+    progress = models.TextField(_("reported progress"), blank=True)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    reopened_count = models.PositiveIntegerField(_("times reopened"), default=0)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    # Feedback and provincial problems (督察反馈问题 / 省级督察问题).
+    problem_number = models.PositiveIntegerField(_("problem number"), null=True, blank=True)
+    target = models.TextField(_("rectification target"), blank=True)
+    measures = models.TextField(_("rectification measures"), blank=True)
+    lead_unit = models.CharField(_("lead unit"), max_length=300, blank=True)
+    cooperating_units = models.CharField(_("cooperating units"), max_length=500, blank=True)
+
+    # Petitions (信访件).
+    acceptance_number = models.CharField(_("acceptance number"), max_length=32, null=True, blank=True, unique=True)
+    petition_batch = models.PositiveSmallIntegerField(_("batch"), null=True, blank=True)
+    transferred_on = models.DateField(_("transferred on"), null=True, blank=True)
+    district = models.CharField(_("county-level district"), max_length=64, blank=True)
+    pollution_types = models.JSONField(_("pollution types"), default=list, blank=True)
+    is_key_case = models.BooleanField(_("key case"), default=False)
+    duplicate_of = models.ForeignKey(
+        "self", verbose_name=_("duplicate of"), on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
+    )
+    investigation = models.TextField(_("investigation findings"), blank=True)
+    veracity = models.CharField(_("veracity"), max_length=16, choices=Veracity.choices, blank=True)
+    handling = models.TextField(_("handling and rectification"), blank=True)
+    ordered_to_rectify = models.PositiveIntegerField(_("ordered to rectify"), default=0)
+    penalty_cases = models.PositiveIntegerField(_("cases filed for penalty"), default=0)
+    fines_yuan = models.DecimalField(
+        _("fines (yuan)"), max_digits=14, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    criminal_cases = models.PositiveIntegerField(_("criminal cases filed"), default=0)
+    detentions = models.PositiveIntegerField(_("people detained"), default=0)
+    summons = models.PositiveIntegerField(_("summoned for talks"), default=0)
+    people_held_accountable = models.PositiveIntegerField(_("people held accountable"), default=0)
+
+    # Warning film problems (警示片问题).
+    film_year = models.PositiveSmallIntegerField(_("film year"), null=True, blank=True)
+    found_on = models.DateField(_("found on"), null=True, blank=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "reference"], name="case_reference_unique_in_campaign"),
+            models.CheckConstraint(condition=Q(kind__in=[k.value for k in Kind]), name="case_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=[s.value for s in Status]), name="case_status_valid"),
+            models.CheckConstraint(
+                condition=Q(deadline_type__in=[d.value for d in DeadlineType]), name="case_deadline_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=~Q(deadline_type=DeadlineType.DATED) | Q(deadline__isnull=False),
+                name="case_dated_has_deadline",
+            ),
+            models.CheckConstraint(
+                condition=~Q(deadline_type=DeadlineType.LONG_TERM) | Q(deadline__isnull=True),
+                name="case_long_term_has_no_deadline",
+            ),
+            models.CheckConstraint(
+                condition=Q(veracity="") | Q(veracity__in=[v.value for v in Veracity]), name="case_veracity_valid"
+            ),
+            models.CheckConstraint(condition=Q(version__gte=1), name="case_version_positive"),
+            models.CheckConstraint(condition=Q(fines_yuan__gte=0), name="case_fines_not_negative"),
+            models.CheckConstraint(condition=~Q(reference=""), name="case_reference_not_empty"),
+        ]
+        indexes = [
+            # Overdue and due-soon lists read only open cases: a partial index
+            # keeps them small however many closed cases pile up.
+            models.Index(
+                fields=["deadline", "id"],
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES], withdrawn_at__isnull=True),
+                name="case_open_deadline_idx",
+            ),
+            models.Index(
+                fields=["city", "deadline", "id"],
+                condition=Q(status__in=[s.value for s in OPEN_STATUSES], withdrawn_at__isnull=True),
+                name="case_open_city_deadline_idx",
+            ),
+            models.Index(fields=["city", "id"], name="case_city_id_idx"),
+            models.Index(fields=["status", "id"], name="case_status_id_idx"),
+            models.Index(fields=["updated_at", "id"], name="case_updated_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.reference} {self.title}"
+
+    # Deadline arithmetic. The queryset methods of the same names are the
+    # source of truth for lists; these read one loaded case the same way.
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+    def days_overdue_on(self, today: datetime.date) -> int:
+        if not self.is_open or self.deadline is None or self.deadline >= today:
+            return 0
+        return (today - self.deadline).days
+
+    def is_overdue_on(self, today: datetime.date) -> bool:
+        return self.days_overdue_on(today) > 0
+
+    def is_due_soon_on(self, today: datetime.date) -> bool:
+        if not self.is_open or self.deadline is None:
+            return False
+        return today <= self.deadline <= today + datetime.timedelta(days=settings.DUE_SOON_DAYS)
+
+    @property
+    def days_overdue(self) -> int:
+        return self.days_overdue_on(local_today())
+
+    @property
+    def is_overdue(self) -> bool:
+        return self.is_overdue_on(local_today())
+
+    @property
+    def is_due_soon(self) -> bool:
+        return self.is_due_soon_on(local_today())
+
+    @property
+    def status_display(self) -> str:
+        return status_label(self.status, self.kind)
+
+    def clean(self):
+        errors = {}
+        if self.deadline_type == DeadlineType.DATED and self.deadline is None:
+            errors["deadline"] = _("A case with a dated deadline needs a deadline date.")
+        if self.deadline_type == DeadlineType.LONG_TERM and self.deadline is not None:
+            errors["deadline"] = _("A long-term case has no deadline date.")
+        unknown = [p for p in self.pollution_types or [] if p not in PollutionType.values]
+        if not isinstance(self.pollution_types, list) or unknown:
+            errors["pollution_types"] = _("Unknown pollution type: %(value)s") % {"value": ", ".join(map(str, unknown))}
+        if self.kind != Kind.PETITION and self.acceptance_number:
+            errors["acceptance_number"] = _("Only petitions have an acceptance number.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class CaseEvent(models.Model):
+    """One change to a case: its timeline and the audit trail in one.
+
+    Immutable: rows are only ever inserted."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="events")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="case_events",
+        help_text=_("Empty for changes made by the system."),
+    )
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    action = models.CharField(_("action"), max_length=16, choices=EventAction.choices)
+    from_status = models.CharField(_("from status"), max_length=24, choices=Status.choices, blank=True)
+    to_status = models.CharField(_("to status"), max_length=24, choices=Status.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    changes = models.JSONField(_("changed fields"), default=dict, blank=True)
+    version = models.PositiveIntegerField(_("case version after the change"))
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["case_id", "version", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "version"], name="event_one_per_case_version"),
+            models.CheckConstraint(
+                condition=Q(action__in=[a.value for a in EventAction]), name="event_action_valid"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.case_id} v{self.version} {self.action}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None and not self._state.adding:
+            raise ValidationError(_("Case events are immutable."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError(_("Case events are immutable."))
+
+
+def attachment_path(instance, filename):
+    return f"evidence/{instance.case_id}/{instance.sha256[:2]}/{instance.sha256}/{filename}"
+
+
+class Attachment(models.Model):
+    """An evidence file, recorded with the event that attached it."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="attachments")
+    event = models.ForeignKey(
+        CaseEvent, verbose_name=_("event"), on_delete=models.PROTECT, related_name="attachments", null=True, blank=True
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
+    original_name = models.CharField(_("file name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["id"]
+
+    def __str__(self):
+        return self.original_name

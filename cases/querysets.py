@@ -1,0 +1,98 @@
+"""Case querysets: the permission boundary and the deadline arithmetic.
+
+Every view, export, task and API endpoint starts from
+``Case.objects.for_user(user)`` so a city boundary cannot be forgotten.
+"""
+
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from .constants import OPEN_STATUSES, Kind, Status
+
+
+def local_today() -> datetime.date:
+    """Today's date in Asia/Shanghai, whatever the server's or UTC's date is."""
+    return timezone.localdate()
+
+
+class CaseQuerySet(models.QuerySet):
+    def visible(self):
+        """Cases that have not been withdrawn."""
+        return self.filter(withdrawn_at__isnull=True)
+
+    def for_user(self, user):
+        """The cases ``user`` may see: nothing for anonymous or inactive
+        users, the own city for officers and city-bound API clients, the
+        whole province for the rest."""
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        qs = self.visible()
+        if user.sees_whole_province:
+            return qs
+        if user.city_id is None:
+            return self.none()
+        return qs.filter(city_id=user.city_id)
+
+    def open(self):
+        return self.filter(status__in=OPEN_STATUSES)
+
+    def overdue(self, today: datetime.date | None = None):
+        """Still with the city and past the deadline. A deadline of today is
+        not overdue yet; it is from 00:00 Shanghai time the next day."""
+        today = today or local_today()
+        return self.filter(status__in=OPEN_STATUSES, deadline__lt=today)
+
+    def not_overdue(self, today: datetime.date | None = None):
+        today = today or local_today()
+        return self.exclude(status__in=OPEN_STATUSES, deadline__lt=today)
+
+    def due_soon(self, today: datetime.date | None = None, days: int | None = None):
+        """Still with the city and due within the next ``days`` days
+        (today included)."""
+        today = today or local_today()
+        days = settings.DUE_SOON_DAYS if days is None else days
+        return self.filter(
+            status__in=OPEN_STATUSES,
+            deadline__gte=today,
+            deadline__lte=today + datetime.timedelta(days=days),
+        )
+
+    def by_days_overdue(self):
+        """Most days overdue first (oldest deadline first), stable by id."""
+        return self.order_by("deadline", "id")
+
+    def statistics(self, today: datetime.date | None = None, group_by: str = "kind") -> dict:
+        """One aggregate query: total, closed, overdue and awaiting
+        acceptance per ``group_by`` value."""
+        today = today or local_today()
+        rows = (
+            self.order_by()
+            .values(group_by)
+            .annotate(
+                total=Count("id"),
+                closed=Count("id", filter=Q(status=Status.CLOSED)),
+                overdue=Count("id", filter=Q(status__in=OPEN_STATUSES, deadline__lt=today)),
+                awaiting_acceptance=Count("id", filter=Q(status=Status.PENDING_ACCEPTANCE)),
+                reopened=models.Sum("reopened_count"),
+            )
+        )
+        result = {}
+        for row in rows:
+            key = row.pop(group_by)
+            row["reopened"] = row["reopened"] or 0
+            result[key] = row
+        return result
+
+
+def empty_statistics() -> dict:
+    return {"total": 0, "closed": 0, "overdue": 0, "awaiting_acceptance": 0, "reopened": 0}
+
+
+def kind_statistics(queryset, today=None) -> dict:
+    """Per kind, every kind present even when it has no cases."""
+    found = queryset.statistics(today=today, group_by="kind")
+    return {kind.value: found.get(kind.value, empty_statistics()) for kind in Kind}

@@ -1,0 +1,435 @@
+"""Writes other than status changes: create, edit, withdraw, attach
+evidence. Each bumps ``version`` with a compare-and-swap and writes its
+event in the same transaction. Status changes live in ``cases.workflow``."""
+
+import datetime
+import decimal
+import hashlib
+import mimetypes
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+
+from .constants import OPEN_STATUSES, DeadlineType, EventAction, Kind, PollutionType, Status, Veracity
+from .errors import ConcurrentChange, InvalidInput, RoleNotAllowed
+from .models import Attachment, Campaign, Case, CaseEvent, City
+from .workflow import ensure_can_see, ensure_can_write
+
+# Fields a city (officer or city-bound client) may edit while it holds the case.
+CITY_EDITABLE = (
+    "progress",
+    "measures",
+    "target",
+    "investigation",
+    "veracity",
+    "handling",
+    "district",
+    "pollution_types",
+    "responsible_unit",
+    "lead_unit",
+    "cooperating_units",
+    "ordered_to_rectify",
+    "penalty_cases",
+    "fines_yuan",
+    "criminal_cases",
+    "detentions",
+    "summons",
+    "people_held_accountable",
+)
+# Supervisors (and province-wide write clients) may also re-scope a case.
+SUPERVISOR_EDITABLE = CITY_EDITABLE + (
+    "title",
+    "description",
+    "city",
+    "deadline_type",
+    "deadline",
+    "is_key_case",
+    "problem_number",
+    "acceptance_number",
+    "petition_batch",
+    "transferred_on",
+    "film_year",
+    "found_on",
+)
+CREATE_FIELDS = SUPERVISOR_EDITABLE + ("campaign", "reference", "kind", "duplicate_of")
+INTEGER_FIELDS = {
+    "ordered_to_rectify",
+    "penalty_cases",
+    "criminal_cases",
+    "detentions",
+    "summons",
+    "people_held_accountable",
+    "problem_number",
+    "petition_batch",
+    "film_year",
+}
+DATE_FIELDS = {"deadline", "transferred_on", "found_on"}
+TEXT_LIMITS = {
+    field.name: field.max_length
+    for field in Case._meta.get_fields()
+    if getattr(field, "max_length", None) and field.get_internal_type() == "CharField"
+}
+
+
+def _parse_value(field: str, value):
+    """Coerce one input value to the model's type or raise a message."""
+    if field in DATE_FIELDS:
+        if value in (None, ""):
+            return None
+        if isinstance(value, datetime.datetime):
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        try:
+            parsed = parse_date(str(value))
+        except ValueError:
+            parsed = None
+        if parsed is None:
+            raise ValueError(_("Enter a date as YYYY-MM-DD."))
+        return parsed
+    if field in INTEGER_FIELDS:
+        if value in (None, "") and field in {"problem_number", "petition_batch", "film_year"}:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise ValueError(_("Enter a whole number."))
+        try:
+            number = int(value)
+        except ValueError:
+            raise ValueError(_("Enter a whole number.")) from None
+        if number < 0:
+            raise ValueError(_("Must not be negative."))
+        return number
+    if field == "fines_yuan":
+        if isinstance(value, bool):
+            raise ValueError(_("Enter an amount in yuan."))
+        try:
+            amount = decimal.Decimal(str(value))
+        except decimal.InvalidOperation:
+            raise ValueError(_("Enter an amount in yuan.")) from None
+        if not amount.is_finite() or amount < 0 or amount >= 10**12:
+            raise ValueError(_("Enter an amount in yuan between 0 and 999,999,999,999."))
+        return amount.quantize(decimal.Decimal("0.01"))
+    if field == "is_key_case":
+        if not isinstance(value, bool):
+            raise ValueError(_("Enter true or false."))
+        return value
+    if field == "pollution_types":
+        if not isinstance(value, (list, tuple)):
+            raise ValueError(_("Give a list of pollution types."))
+        unknown = [str(v) for v in value if v not in PollutionType.values]
+        if unknown:
+            raise ValueError(
+                _("Unknown pollution type: %(values)s. Known: %(known)s.")
+                % {"values": ", ".join(unknown), "known": ", ".join(PollutionType.values)}
+            )
+        return sorted(set(value), key=PollutionType.values.index)
+    if field == "city":
+        if value in (None, "", "province"):
+            return None
+        if isinstance(value, City):
+            return value
+        city = City.objects.filter(code=str(value)).first()
+        if city is None:
+            raise ValueError(_("Unknown city code “%(value)s”.") % {"value": value})
+        return city
+    if field == "campaign":
+        if isinstance(value, Campaign):
+            return value
+        campaign = Campaign.objects.filter(code=str(value)).first()
+        if campaign is None:
+            raise ValueError(_("Unknown campaign “%(value)s”.") % {"value": value})
+        return campaign
+    if field == "duplicate_of":
+        if value in (None, ""):
+            return None
+        if isinstance(value, Case):
+            return value
+        return Case.objects.filter(pk=value).first() or _raise(_("No such case."))
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValueError(_("Enter text."))
+    value = value.strip()
+    if field == "kind" and value not in Kind.values:
+        raise ValueError(_("Unknown kind “%(value)s”. Known: %(known)s.") % {"value": value, "known": ", ".join(Kind.values)})
+    if field == "deadline_type" and value not in DeadlineType.values:
+        raise ValueError(
+            _("Unknown deadline type “%(value)s”. Known: %(known)s.")
+            % {"value": value, "known": ", ".join(DeadlineType.values)}
+        )
+    if field == "veracity" and value and value not in Veracity.values:
+        raise ValueError(
+            _("Unknown veracity “%(value)s”. Known: %(known)s.") % {"value": value, "known": ", ".join(Veracity.values)}
+        )
+    if field == "acceptance_number" and value == "":
+        return None
+    limit = TEXT_LIMITS.get(field)
+    if limit and len(value) > limit:
+        raise ValueError(_("At most %(limit)d characters.") % {"limit": limit})
+    return value
+
+
+def _raise(message):
+    raise ValueError(message)
+
+
+def clean_case_data(data: dict, *, allowed: tuple) -> dict:
+    """Parse ``data`` into model values. Unknown or forbidden fields and bad
+    values are all reported together, by field."""
+    errors: dict[str, list[str]] = {}
+    cleaned = {}
+    for field, value in data.items():
+        if field not in allowed:
+            known = field in CREATE_FIELDS or field in {"status", "version", "id"}
+            errors[field] = [
+                str(_("This field cannot be changed here.") if known else _("Unknown field."))
+            ]
+            continue
+        try:
+            cleaned[field] = _parse_value(field, value)
+        except ValueError as error:
+            errors[field] = [str(error)]
+    if errors:
+        raise InvalidInput.from_errors(errors)
+    return cleaned
+
+
+def _check_deadline(values: dict) -> None:
+    deadline_type, deadline = values.get("deadline_type"), values.get("deadline")
+    if deadline_type == DeadlineType.DATED and deadline is None:
+        raise InvalidInput("deadline", _("A case with a dated deadline needs a deadline date."), code="required")
+    if deadline_type == DeadlineType.LONG_TERM and deadline is not None:
+        raise InvalidInput("deadline", _("A long-term case has no deadline date."))
+
+
+def _check_model(case: Case) -> None:
+    try:
+        case.full_clean(exclude=["campaign", "duplicate_of", "city"], validate_unique=False, validate_constraints=False)
+    except ValidationError as error:
+        raise InvalidInput.from_errors(error.message_dict) from None
+
+
+def _serialize(value):
+    if isinstance(value, (datetime.date, decimal.Decimal)):
+        return str(value)
+    if hasattr(value, "pk"):
+        return value.pk
+    return value
+
+
+def _ensure_may_create(actor, city) -> None:
+    ensure_can_write(actor)
+    if actor.role == Role.OFFICER:
+        raise RoleNotAllowed(_("Only supervisors and integrating systems create cases."))
+    if not actor.sees_whole_province and (city is None or city.pk != actor.city_id):
+        raise RoleNotAllowed(_("This account may only create cases of its own city."), code="city_not_allowed")
+
+
+def create_case(*, actor, data: dict, note: str = "") -> Case:
+    """Create a case from API-shaped ``data`` (campaign code, city code,
+    ...). ``actor`` None means the system (seed, import run by a command)."""
+    required = [f for f in ("campaign", "reference", "kind", "title", "deadline_type") if data.get(f) in (None, "")]
+    if required:
+        raise InvalidInput.from_errors({f: [str(_("This field is required."))] for f in required})
+    values = clean_case_data(data, allowed=CREATE_FIELDS)
+    _check_deadline(values)
+    if actor is not None:
+        _ensure_may_create(actor, values.get("city"))
+    now = timezone.now()
+    case = Case(**values, status=Status.ASSIGNED, version=1, created_at=now, updated_at=now)
+    _check_model(case)
+    with transaction.atomic():
+        if Case.objects.filter(campaign=values["campaign"], reference=values["reference"]).exists():
+            raise InvalidInput("reference", _("This campaign already has a case with this reference."), code="unique")
+        if case.acceptance_number and Case.objects.filter(acceptance_number=case.acceptance_number).exists():
+            raise InvalidInput("acceptance_number", _("Another petition has this acceptance number."), code="unique")
+        case.save(force_insert=True)
+        CaseEvent.objects.create(
+            case=case,
+            actor=actor,
+            created_at=now,
+            action=EventAction.CREATED,
+            to_status=case.status,
+            note=note,
+            changes={f: _serialize(v) for f, v in values.items()},
+            version=1,
+        )
+    return case
+
+
+def editable_fields(case: Case, actor) -> tuple:
+    """The fields ``actor`` may edit on ``case`` now (empty when none)."""
+    if not actor.may_write:
+        return ()
+    if actor.role == Role.SUPERVISOR or (actor.is_api_client and actor.city_id is None):
+        return SUPERVISOR_EDITABLE
+    # A city holds a case only until it submits it; after that the
+    # supervisor reviews a frozen record.
+    if case.status in OPEN_STATUSES:
+        return CITY_EDITABLE
+    return ()
+
+
+def update_case(*, case: Case, actor, data: dict, expected_version: int | None = None, note: str = "") -> Case:
+    """Edit fields of ``case``. Status is not editable here (see
+    ``workflow.transition``). Unchanged values are ignored; a request that
+    changes nothing writes nothing and keeps the version."""
+    ensure_can_see(case, actor)
+    ensure_can_write(actor)
+    if "status" in data:
+        raise InvalidInput("status", _("Change the status with a transition, not an edit."), code="read_only")
+    allowed = editable_fields(case, actor)
+    if not allowed:
+        raise RoleNotAllowed(_("This case is not editable by you in its current status."), code="not_editable")
+    values = clean_case_data(data, allowed=allowed)
+    if not actor.sees_whole_province and "city" in values and values["city"] != case.city:
+        raise RoleNotAllowed(_("This account may only handle cases of its own city."), code="city_not_allowed")
+    changes = {}
+    for field, value in values.items():
+        old = getattr(case, field)
+        if old != value:
+            changes[field] = [_serialize(old), _serialize(value)]
+    merged = {
+        "deadline_type": values.get("deadline_type", case.deadline_type),
+        "deadline": values.get("deadline", case.deadline),
+    }
+    _check_deadline(merged)
+    if expected_version is not None and expected_version != case.version:
+        raise ConcurrentChange(case.version)
+    if not changes:
+        return case
+    if "acceptance_number" in changes and values["acceptance_number"]:
+        if Case.objects.filter(acceptance_number=values["acceptance_number"]).exclude(pk=case.pk).exists():
+            raise InvalidInput("acceptance_number", _("Another petition has this acceptance number."), code="unique")
+    now = timezone.now()
+    update = {f: values[f] for f in changes}
+    with transaction.atomic():
+        swapped = Case.objects.filter(pk=case.pk, version=case.version).update(
+            **update, version=F("version") + 1, updated_at=now
+        )
+        if swapped != 1:
+            raise ConcurrentChange(Case.objects.filter(pk=case.pk).values_list("version", flat=True).first())
+        CaseEvent.objects.create(
+            case=case,
+            actor=actor,
+            created_at=now,
+            action=EventAction.UPDATED,
+            note=note,
+            changes=changes,
+            version=case.version + 1,
+        )
+    case.refresh_from_db()
+    return case
+
+
+def withdraw_case(*, case: Case, actor, reason: str, expected_version: int | None = None) -> Case:
+    """Withdraw a case entered by mistake. Nothing is deleted: the case
+    leaves every list and the change feed reports it deleted."""
+    ensure_can_see(case, actor)
+    ensure_can_write(actor)
+    if actor.role != Role.SUPERVISOR:
+        raise RoleNotAllowed(_("Only a provincial supervisor may withdraw a case."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise InvalidInput("note", _("Give the reason for withdrawing the case."), code="required")
+    if case.withdrawn_at is not None:
+        raise InvalidInput("case", _("The case is already withdrawn."), code="already_withdrawn")
+    if expected_version is not None and expected_version != case.version:
+        raise ConcurrentChange(case.version)
+    now = timezone.now()
+    with transaction.atomic():
+        swapped = Case.objects.filter(pk=case.pk, version=case.version, withdrawn_at__isnull=True).update(
+            withdrawn_at=now, version=F("version") + 1, updated_at=now
+        )
+        if swapped != 1:
+            raise ConcurrentChange()
+        CaseEvent.objects.create(
+            case=case, actor=actor, created_at=now, action=EventAction.WITHDRAWN, note=reason, version=case.version + 1
+        )
+    case.refresh_from_db()
+    return case
+
+
+ALLOWED_EVIDENCE_TYPES = {
+    "application/pdf",
+    "image/jpeg",
+    "image/png",
+    "image/webp",
+    "text/plain",
+    "application/zip",
+    "application/msword",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "application/vnd.ms-excel",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "video/mp4",
+}
+
+
+def attach_evidence(*, case: Case, actor, upload, note: str = "", expected_version: int | None = None) -> Attachment:
+    """Store an evidence file with its SHA-256 and record an event."""
+    ensure_can_see(case, actor)
+    ensure_can_write(actor)
+    if case.status == Status.CLOSED and actor.role != Role.SUPERVISOR:
+        raise RoleNotAllowed(_("Evidence cannot be added to a closed case."), code="not_editable")
+    if upload is None:
+        raise InvalidInput("file", _("Choose a file to upload."), code="required")
+    if upload.size > settings.ATTACHMENT_MAX_BYTES:
+        raise InvalidInput(
+            "file",
+            _("The file is %(size)d MB; at most %(limit)d MB is accepted.")
+            % {"size": upload.size // (1024 * 1024) + 1, "limit": settings.ATTACHMENT_MAX_BYTES // (1024 * 1024)},
+            code="too_large",
+        )
+    if upload.size == 0:
+        raise InvalidInput("file", _("The file is empty."), code="empty")
+    content_type = mimetypes.guess_type(upload.name)[0] or "application/octet-stream"
+    if content_type not in ALLOWED_EVIDENCE_TYPES:
+        raise InvalidInput(
+            "file",
+            _("Files of this type are not accepted. Use PDF, images, Office documents, text, ZIP or MP4."),
+            code="bad_type",
+        )
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    if expected_version is not None and expected_version != case.version:
+        raise ConcurrentChange(case.version)
+    now = timezone.now()
+    name = upload.name.replace("\\", "/").rsplit("/", 1)[-1][:255]
+    with transaction.atomic():
+        swapped = Case.objects.filter(pk=case.pk, version=case.version).update(
+            version=F("version") + 1, updated_at=now
+        )
+        if swapped != 1:
+            raise ConcurrentChange()
+        event = CaseEvent.objects.create(
+            case=case,
+            actor=actor,
+            created_at=now,
+            action=EventAction.EVIDENCE,
+            note=(note or "").strip(),
+            changes={"file": name, "sha256": digest.hexdigest(), "size": upload.size},
+            version=case.version + 1,
+        )
+        attachment = Attachment(
+            case=case,
+            event=event,
+            original_name=name,
+            content_type=content_type,
+            size=upload.size,
+            sha256=digest.hexdigest(),
+            uploaded_by=actor,
+            uploaded_at=now,
+        )
+        attachment.file.save(name, upload, save=False)
+        attachment.save()
+    case.refresh_from_db()
+    return attachment

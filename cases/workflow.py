@@ -1,0 +1,174 @@
+"""The rectification workflow: the one table of allowed moves and the one
+function that applies it. The API, the pages, the admin, imports and tasks
+all change a case's status through ``transition``."""
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Role
+
+from .constants import EventAction, Kind, Status, Veracity
+from .errors import CaseNotVisible, ConcurrentChange, InvalidInput, RoleNotAllowed, TransitionNotAllowed
+from .models import Case, CaseEvent
+
+CITY_ROLES = frozenset({Role.OFFICER, Role.API_CLIENT, Role.SUPERVISOR})
+SUPERVISOR_ONLY = frozenset({Role.SUPERVISOR})
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str  # the action's name in the domain: start, submit, accept, ...
+    label: str
+    roles: frozenset
+    needs_note: bool = False
+    # Petitions must say whether the complaint was true and what was done.
+    petition_needs: tuple = ()
+    counts_reopening: bool = False
+
+
+S = Status
+TRANSITIONS: dict[tuple[str, str], Rule] = {
+    (S.ASSIGNED, S.IN_PROGRESS): Rule("start", _("Start rectification"), CITY_ROLES),
+    (S.IN_PROGRESS, S.PENDING_ACCEPTANCE): Rule(
+        "submit", _("Submit for acceptance"), CITY_ROLES, needs_note=True, petition_needs=("veracity", "handling")
+    ),
+    (S.PENDING_ACCEPTANCE, S.IN_PUBLICITY): Rule("publicize", _("Put in publicity"), SUPERVISOR_ONLY),
+    (S.PENDING_ACCEPTANCE, S.CLOSED): Rule("accept", _("Accept and close"), SUPERVISOR_ONLY),
+    (S.IN_PUBLICITY, S.CLOSED): Rule("accept", _("Accept and close"), SUPERVISOR_ONLY),
+    (S.PENDING_ACCEPTANCE, S.IN_PROGRESS): Rule("reject", _("Reject"), SUPERVISOR_ONLY, needs_note=True),
+    (S.IN_PUBLICITY, S.IN_PROGRESS): Rule("reject", _("Reject after objection"), SUPERVISOR_ONLY, needs_note=True),
+    (S.CLOSED, S.IN_PROGRESS): Rule(
+        "reopen", _("Reopen (recurrence)"), SUPERVISOR_ONLY, needs_note=True, counts_reopening=True
+    ),
+}
+
+
+def rule_for(from_status: str, to_status: str) -> Rule | None:
+    return TRANSITIONS.get((from_status, to_status))
+
+
+def ensure_can_see(case: Case, actor) -> None:
+    """Officers and city-bound clients act only on their own city's cases."""
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        raise CaseNotVisible()
+    if actor.sees_whole_province:
+        return
+    if actor.city_id is None or case.city_id != actor.city_id:
+        raise CaseNotVisible()
+
+
+def ensure_can_write(actor) -> None:
+    if not actor.may_write:
+        raise RoleNotAllowed(_("This account is read-only."), code="read_only")
+
+
+def refusal(case: Case, actor, to: str) -> Exception | None:
+    """Why ``actor`` may not move ``case`` to ``to`` (before input checks),
+    or None when the move is allowed. Pages use it to offer only the
+    actions the viewer may take."""
+    try:
+        ensure_can_see(case, actor)
+    except CaseNotVisible as error:
+        return error
+    if to not in Status.values:
+        return InvalidInput("to", _("Unknown status “%(value)s”.") % {"value": to}, code="unknown_status")
+    rule = rule_for(case.status, to)
+    if rule is None:
+        return TransitionNotAllowed(
+            _("A case cannot go from “%(from)s” to “%(to)s”.")
+            % {"from": Status(case.status).label, "to": Status(to).label}
+        )
+    if not actor.may_write:
+        return RoleNotAllowed(_("This account is read-only."), code="read_only")
+    if actor.role not in rule.roles:
+        return RoleNotAllowed(
+            _("Only a provincial supervisor may %(action)s a case.") % {"action": str(rule.label).lower()}
+            if rule.roles == SUPERVISOR_ONLY
+            else _("Your role may not %(action)s a case.") % {"action": str(rule.label).lower()}
+        )
+    return None
+
+
+def available_transitions(case: Case, actor) -> list[tuple[str, Rule]]:
+    """The moves ``actor`` may make on ``case`` now, as (to_status, rule)."""
+    return [(to, rule) for (frm, to), rule in TRANSITIONS.items() if frm == case.status and refusal(case, actor, to) is None]
+
+
+def transition(
+    *,
+    case: Case,
+    to: str,
+    actor,
+    note: str = "",
+    expected_version: int | None = None,
+    veracity: str | None = None,
+    handling: str | None = None,
+) -> Case:
+    """Move ``case`` to status ``to`` on behalf of ``actor``.
+
+    Checks, in order: the actor may see the case (else CaseNotVisible), the
+    status exists and the table allows the move (TransitionNotAllowed), the
+    role may make it (RoleNotAllowed), the required input is there
+    (InvalidInput). Then a compare-and-swap on (status, version) changes the
+    row and the event is written in the same transaction: of two racing
+    writers exactly one wins; the other gets ConcurrentChange.
+    """
+    error = refusal(case, actor, to)
+    if error is not None:
+        raise error
+    rule = rule_for(case.status, to)
+    note = (note or "").strip()
+    if rule.needs_note and not note:
+        raise InvalidInput(
+            "note", _("A note is required to %(action)s.") % {"action": str(rule.label).lower()}, code="required"
+        )
+
+    changes = {}
+    if case.kind == Kind.PETITION and rule.petition_needs:
+        veracity = case.veracity if veracity is None else veracity
+        handling = case.handling if handling is None else (handling or "").strip()
+        if not veracity:
+            raise InvalidInput("veracity", _("Say whether the petition was true before submitting it."), code="required")
+        if veracity not in Veracity.values:
+            raise InvalidInput("veracity", _("Unknown veracity “%(value)s”.") % {"value": veracity})
+        if not handling:
+            raise InvalidInput("handling", _("Describe the handling before submitting the petition."), code="required")
+        for field, value in (("veracity", veracity), ("handling", handling)):
+            if getattr(case, field) != value:
+                changes[field] = [getattr(case, field), value]
+
+    if expected_version is not None and expected_version != case.version:
+        raise ConcurrentChange(case.version)
+
+    now = timezone.now()
+    values = {"status": to, "version": F("version") + 1, "updated_at": now}
+    values.update({field: new for field, (old, new) in changes.items()})
+    if to == Status.CLOSED:
+        values["closed_at"] = now
+    elif case.status == Status.CLOSED:
+        values["closed_at"] = None
+    if rule.counts_reopening:
+        values["reopened_count"] = F("reopened_count") + 1
+
+    with transaction.atomic():
+        swapped = Case.objects.filter(pk=case.pk, status=case.status, version=case.version).update(**values)
+        if swapped != 1:
+            current = Case.objects.filter(pk=case.pk).values_list("version", flat=True).first()
+            raise ConcurrentChange(current)
+        CaseEvent.objects.create(
+            case=case,
+            actor=actor,
+            created_at=now,
+            action=EventAction.TRANSITION,
+            from_status=case.status,
+            to_status=to,
+            note=note,
+            changes=changes,
+            version=case.version + 1,
+        )
+    case.refresh_from_db()
+    return case

@@ -1,0 +1,114 @@
+"""Shared fixtures: fixed actors whose names say what they may do.
+
+- ``supervisor``: province-wide, accepts and reopens.
+- ``nanchang_officer`` / ``jiujiang_officer``: bound to one city each.
+- ``readonly_client`` (Nanchang), ``write_client`` (Nanchang),
+  ``province_client`` (province-wide, read-write): API machine accounts.
+"""
+
+import datetime
+import os
+import zoneinfo
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from tests.factories import CaseFactory, UserFactory
+
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
+IN_CI = bool(os.environ.get("CI"))
+
+
+def pytest_configure(config):
+    # In CI the services must be there: a missing PostgreSQL or Redis is a
+    # failure, never a silent skip.
+    if IN_CI and not os.environ.get("DATABASE_URL", "").startswith("postgres"):
+        raise pytest.UsageError("CI must run on PostgreSQL: set DATABASE_URL=postgres://...")
+    if IN_CI and not os.environ.get("REDIS_URL"):
+        raise pytest.UsageError("CI must run with Redis: set REDIS_URL=redis://...")
+
+
+def pytest_collection_modifyitems(config, items):
+    on_postgres = settings.DATABASES["default"]["ENGINE"].endswith("postgresql")
+    skip_pg = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL); runs in CI")
+    skip_redis = pytest.mark.skip(reason="needs Redis (set REDIS_URL); runs in CI")
+    for item in items:
+        if "postgres" in item.keywords and not on_postgres:
+            item.add_marker(skip_pg)
+        if "redis" in item.keywords and not settings.REDIS_URL:
+            item.add_marker(skip_redis)
+
+
+def shanghai(*args) -> datetime.datetime:
+    """An aware datetime in Asia/Shanghai, for pinning time."""
+    return datetime.datetime(*args, tzinfo=SHANGHAI)
+
+
+@pytest.fixture(autouse=True)
+def _media_root(tmp_path, settings):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def nanchang(db):
+    from cases.models import City
+
+    return City.objects.get(code="360100")
+
+
+@pytest.fixture
+def jiujiang(db):
+    from cases.models import City
+
+    return City.objects.get(code="360400")
+
+
+@pytest.fixture
+def supervisor(db):
+    return UserFactory(username="sup", role="supervisor", city=None)
+
+
+@pytest.fixture
+def nanchang_officer(nanchang):
+    return UserFactory(username="nc_officer", role="officer", city=nanchang)
+
+
+@pytest.fixture
+def jiujiang_officer(jiujiang):
+    return UserFactory(username="jj_officer", role="officer", city=jiujiang)
+
+
+@pytest.fixture
+def readonly_client(nanchang):
+    return UserFactory(username="nc_reader", role="api_client", city=nanchang, can_write=False)
+
+
+@pytest.fixture
+def write_client(nanchang):
+    return UserFactory(username="nc_writer", role="api_client", city=nanchang, can_write=True)
+
+
+@pytest.fixture
+def province_client(db):
+    return UserFactory(username="prov_writer", role="api_client", city=None, can_write=True)
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(username="root", role="admin", city=None, is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def nanchang_case(nanchang):
+    return CaseFactory(city=nanchang, status="in_progress")
+
+
+@pytest.fixture
+def jiujiang_case(jiujiang):
+    return CaseFactory(city=jiujiang, status="in_progress")
+
+
+@pytest.fixture
+def on_postgres():
+    return connection.vendor == "postgresql"
