@@ -48,6 +48,10 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "cases",
+    "api",
+    "web",
+    "reminders",
+    "imports",
 ]
 
 MIDDLEWARE = [
@@ -117,7 +121,6 @@ AXES_VERBOSE = False
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
@@ -224,3 +227,9 @@ DUE_SOON_DAYS = 7
 # office IP, and locking it would shut the whole bureau out because one
 # person mistyped. W006 warns about exactly that choice.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+
+# --- reminders (issue 4) ---
+
+# --- imports (issue 6) ---
+
+# --- web (issue 5) ---
