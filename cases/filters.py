@@ -1,0 +1,178 @@
+"""The one FilterSet for case lists, shared by the API and the web pages.
+
+Bind it to ``Case.objects.for_user(user)``; it never widens that queryset.
+Every unknown value is a form error naming the parameter, so a typo in a
+query string is a 400 (API) or a message (pages), never a silently
+unfiltered list.
+"""
+
+import re
+
+import django_filters
+from django import forms
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from .constants import Kind, Status
+from .models import Campaign, Case, City
+from .querysets import local_today
+
+# Whitelisted orderings: each maps to a nullable-aware key and is always
+# followed by id, so that keyset pagination has a total, stable order.
+ORDERINGS = {
+    "id": ("id", False),
+    "-id": ("id", True),
+    "deadline": ("deadline", False),
+    "-deadline": ("deadline", True),
+    "updated_at": ("updated_at", False),
+    "-updated_at": ("updated_at", True),
+    "reference": ("reference", False),
+    "-reference": ("reference", True),
+}
+DEFAULT_ORDERING = "id"
+
+
+def order_cases(queryset, ordering: str = DEFAULT_ORDERING):
+    """Order by a whitelisted key, then id in the same direction. Empty
+    deadlines (long-term cases) come last either way."""
+    field, descending = ORDERINGS[ordering]
+    if field == "id":
+        return queryset.order_by("-id" if descending else "id")
+    key = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
+    return queryset.order_by(key, "-id" if descending else "id")
+
+
+class CommaSeparatedChoiceField(forms.Field):
+    """``a,b,c`` where each item must be one of ``choices``."""
+
+    def __init__(self, *, choices, **kwargs):
+        self.valid = [value for value, _label in choices]
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return []
+        return [item.strip() for item in str(value).split(",") if item.strip()]
+
+    def validate(self, value):
+        super().validate(value)
+        unknown = [item for item in value if item not in self.valid]
+        if unknown:
+            raise forms.ValidationError(
+                _("Unknown value: %(values)s. Known: %(known)s."),
+                code="invalid_choice",
+                params={"values": ", ".join(unknown), "known": ", ".join(self.valid)},
+            )
+
+
+class OffsetDateTimeField(forms.DateTimeField):
+    """An ISO 8601 timestamp that must carry its UTC offset: a sync client's
+    "since" must not depend on the server's time zone."""
+
+    # In a query string an unescaped "+" arrives as a space.
+    _SPACED_OFFSET = re.compile(r" (\d{2}:?\d{2})$")
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            value = self._SPACED_OFFSET.sub(r"+\1", value.strip())
+            if not re.search(r"(Z|[+-]\d{2}:?\d{2})$", value):
+                raise forms.ValidationError(
+                    _("Give a timestamp with its offset, e.g. 2024-03-01T08:00:00+08:00."), code="invalid"
+                )
+        return super().to_python(value)
+
+
+class CityCodeField(forms.CharField):
+    """A GB/T 2260 city code, or ``province`` for province-level cases."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in ("", None) or value == "province":
+            return value
+        if not City.objects.filter(code=value).exists():
+            raise forms.ValidationError(
+                _("Unknown city code “%(value)s”; use a GB/T 2260 code such as 360100, or “province”."),
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return value
+
+
+class StatusListFilter(django_filters.Filter):
+    field_class = CommaSeparatedChoiceField
+
+
+class CityFilter(django_filters.Filter):
+    field_class = CityCodeField
+
+
+class OffsetDateTimeFilter(django_filters.Filter):
+    field_class = OffsetDateTimeField
+
+
+class CaseFilter(django_filters.FilterSet):
+    kind = django_filters.ChoiceFilter(choices=Kind.choices, label=_("Kind"))
+    status = StatusListFilter(
+        field_name="status",
+        lookup_expr="in",
+        label=_("Status"),
+        choices=Status.choices,
+        help_text=_("One or more statuses, separated by commas."),
+    )
+    city = CityFilter(
+        method="filter_city",
+        label=_("City"),
+        help_text=_("GB/T 2260 code, or “province” for province-level cases."),
+    )
+    campaign = django_filters.ModelChoiceFilter(
+        queryset=Campaign.objects.all(), to_field_name="code", label=_("Campaign"), help_text=_("Campaign code.")
+    )
+    overdue = django_filters.ChoiceFilter(
+        choices=[("true", _("Overdue")), ("false", _("Not overdue"))], method="filter_overdue", label=_("Overdue")
+    )
+    due_before = django_filters.DateFilter(
+        field_name="deadline", lookup_expr="lte", label=_("Due on or before"), help_text=_("YYYY-MM-DD")
+    )
+    due_after = django_filters.DateFilter(
+        field_name="deadline", lookup_expr="gte", label=_("Due on or after"), help_text=_("YYYY-MM-DD")
+    )
+    updated_since = OffsetDateTimeFilter(
+        field_name="updated_at",
+        lookup_expr="gte",
+        label=_("Updated since"),
+        help_text=_("ISO 8601 timestamp with offset, e.g. 2024-03-01T08:00:00+08:00."),
+    )
+    q = django_filters.CharFilter(method="search", label=_("Search"), help_text=_("Reference or title contains."))
+    ordering = django_filters.ChoiceFilter(
+        choices=[(key, key) for key in ORDERINGS], method="order", label=_("Order by")
+    )
+
+    class Meta:
+        model = Case
+        fields = []
+
+    def filter_city(self, queryset, name, value):
+        if value == "province":
+            return queryset.filter(city__isnull=True)
+        return queryset.filter(city_id=value)
+
+    def filter_overdue(self, queryset, name, value):
+        # The rule lives in the queryset; only the choice is made here.
+        today = local_today()
+        return queryset.overdue(today) if value == "true" else queryset.not_overdue(today)
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(reference__icontains=value) | Q(title__icontains=value))
+
+    def order(self, queryset, name, value):
+        return order_cases(queryset, value)
+
+    @property
+    def ordering_key(self) -> str:
+        """The validated ordering (the default when none was asked for)."""
+        if self.is_bound and self.is_valid():
+            return self.form.cleaned_data.get("ordering") or DEFAULT_ORDERING
+        return DEFAULT_ORDERING
