@@ -1,0 +1,119 @@
+"""Load the demo: campaigns, synthetic cases reproducing the seed's
+figures, and demo accounts. Running it again changes nothing."""
+
+import datetime
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.db.models import Count
+
+from accounts.models import User
+from cases.constants import Status
+from cases.models import Campaign, Case, CaseEvent, City
+from cases.querysets import local_today
+from fixtures import demo
+from fixtures.campaigns import ALL_CITIES, CAMPAIGNS, DEFAULT_PASSWORD, DEMO_ACCOUNTS
+
+
+class Command(BaseCommand):
+    help = "Load the synthetic demo data and demo accounts (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--password", default=DEFAULT_PASSWORD, help="password of every demo account")
+        parser.add_argument(
+            "--today", type=datetime.date.fromisoformat, default=None, help="place open deadlines around this date"
+        )
+
+    @transaction.atomic
+    def handle(self, *args, password, today, **options):
+        today = today or local_today()
+        campaigns = self.load_campaigns()
+        users = self.load_accounts(password)
+        officers = {u.city_id: u.username for u in users.values() if u.role == "officer"}
+        provincial = [(c["code"], c["cities"]) for c in CAMPAIGNS if c["kind"] == "provincial"]
+        created = self.load_cases(demo.build(today, officers, provincial), campaigns, users)
+        self.report(created)
+
+    def load_campaigns(self) -> dict[str, Campaign]:
+        all_codes = list(City.objects.values_list("code", flat=True))
+        campaigns = {}
+        for spec in CAMPAIGNS:
+            values = {k: v for k, v in spec.items() if k not in ("code", "cities")}
+            campaign, created = Campaign.objects.get_or_create(code=spec["code"], defaults=values)
+            if created:
+                campaign.cities.set(all_codes if spec["cities"] == ALL_CITIES else spec["cities"])
+            campaigns[campaign.code] = campaign
+        return campaigns
+
+    def load_accounts(self, password: str) -> dict[str, User]:
+        cities = {c.code: c for c in City.objects.all()}
+        users = {}
+        for username, role, city_code in DEMO_ACCOUNTS:
+            user = User.objects.filter(username=username).first()
+            if user is None:
+                user = User(
+                    username=username,
+                    role=role,
+                    city=cities.get(city_code),
+                    email=f"{username}@demo.invalid",
+                    can_write=role == "api_client",
+                )
+                user.set_password(password)
+                user.save()
+                self.stdout.write(f"created account {username}")
+            elif not user.check_password(password):
+                user.set_password(password)
+                user.save(update_fields=["password"])
+                self.stdout.write(f"reset the password of {username}")
+            users[username] = user
+        return users
+
+    def load_cases(self, cases: list, campaigns: dict, users: dict) -> int:
+        existing = set(Case.objects.values_list("campaign__code", "reference"))
+        todo = [c for c in cases if (c.campaign, c.reference) not in existing]
+        rows = []
+        for spec in todo:
+            last = spec.events[-1]
+            rows.append(
+                Case(
+                    campaign=campaigns[spec.campaign],
+                    reference=spec.reference,
+                    kind=spec.kind,
+                    title=spec.title,
+                    city_id=spec.city,
+                    deadline_type=spec.deadline_type,
+                    deadline=spec.deadline,
+                    status=spec.status,
+                    version=len(spec.events),
+                    reopened_count=spec.reopened,
+                    created_at=spec.events[0].at,
+                    updated_at=last.at,
+                    closed_at=last.at if spec.status == Status.CLOSED else None,
+                    **spec.facts,
+                )
+            )
+            if last.to_status and last.to_status != spec.status:
+                raise AssertionError(f"{spec.reference}: timeline ends in {last.to_status}, case is {spec.status}")
+        Case.objects.bulk_create(rows, batch_size=1000)
+        events = [
+            CaseEvent(
+                case=row,
+                actor=users[event.actor] if event.actor else None,
+                created_at=event.at,
+                action=event.action,
+                from_status=event.from_status,
+                to_status=event.to_status,
+                note=event.note,
+                version=version,
+            )
+            for row, spec in zip(rows, todo)
+            for version, event in enumerate(spec.events, start=1)
+        ]
+        CaseEvent.objects.bulk_create(events, batch_size=2000)
+        return len(rows)
+
+    def report(self, created: int) -> None:
+        self.stdout.write(f"created {created} demo case(s)" if created else "demo cases already loaded; nothing changed")
+        counts = Case.objects.values("kind").annotate(n=Count("id")).order_by("kind")
+        for row in counts:
+            self.stdout.write(f"  {row['kind']}: {row['n']}")
