@@ -137,6 +137,11 @@ class Case(models.Model):
     film_year = models.PositiveSmallIntegerField(_("film year"), null=True, blank=True)
     found_on = models.DateField(_("found on"), null=True, blank=True)
 
+    # Position in the change feed, stamped by a database trigger on every
+    # insert and update (see cases/feed.py and migration 0003): on
+    # PostgreSQL the writing transaction's id, on SQLite a counter.
+    feed_xid = models.BigIntegerField(_("feed position"), null=True, blank=True, editable=False)
+
     objects = CaseQuerySet.as_manager()
 
     class Meta:
@@ -181,6 +186,8 @@ class Case(models.Model):
             models.Index(fields=["city", "id"], name="case_city_id_idx"),
             models.Index(fields=["status", "id"], name="case_status_id_idx"),
             models.Index(fields=["updated_at", "id"], name="case_updated_idx"),
+            models.Index(fields=["feed_xid", "id"], name="case_feed_idx"),
+            models.Index(fields=["city", "feed_xid", "id"], name="case_city_feed_idx"),
         ]
 
     def __str__(self):
@@ -280,6 +287,23 @@ class CaseEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("Case events are immutable."))
+
+
+class CaseScopeExit(models.Model):
+    """A case left a city (its responsible city changed). Written by the
+    same trigger that stamps the feed, so that the city's syncing clients
+    learn the case is no longer theirs."""
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
+    from_city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="+")
+    version = models.PositiveIntegerField()
+    feed_xid = models.BigIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["from_city", "feed_xid", "case"], name="scope_exit_feed_idx")]
+
+    def __str__(self):
+        return f"{self.case_id} left {self.from_city_id} at v{self.version}"
 
 
 def attachment_path(instance, filename):
