@@ -229,7 +229,28 @@ DUE_SOON_DAYS = 7
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
 # --- reminders (issue 4) ---
+# The daily digest run, in Asia/Shanghai time (CELERY_TIMEZONE).
+REMINDER_HOUR = int(os.environ.get("REMINDER_HOUR", "9"))
+REMINDER_MINUTE = int(os.environ.get("REMINDER_MINUTE", "0"))
+# Overdue for more than this many days: escalated in the province digest.
+ESCALATION_DAYS = int(os.environ.get("ESCALATION_DAYS", "30"))
+# Awaiting acceptance for more than this many days: in the supervisors' queue.
+ACCEPTANCE_QUEUE_DAYS = int(os.environ.get("ACCEPTANCE_QUEUE_DAYS", "7"))
+# Cases listed per section of a digest; the counts are always complete.
+REMINDER_LIST_LIMIT = int(os.environ.get("REMINDER_LIST_LIMIT", "200"))
+# Delivery attempts per digest before it is recorded as failed, and the
+# first retry's delay (doubled on each further retry).
+REMINDER_MAX_ATTEMPTS = int(os.environ.get("REMINDER_MAX_ATTEMPTS", "5"))
+REMINDER_RETRY_SECONDS = int(os.environ.get("REMINDER_RETRY_SECONDS", "60"))
+# A digest claimed for sending this long ago by a worker that never
+# finished is taken over by the next run (see reminders.services).
+REMINDER_STALE_CLAIM_MINUTES = int(os.environ.get("REMINDER_STALE_CLAIM_MINUTES", "15"))
 
 # --- imports (issue 6) ---
 
 # --- web (issue 5) ---
+# The pages live in the "web" URL namespace.
+LOGIN_URL = "web:login"
+LOGOUT_REDIRECT_URL = "web:login"
+# A locked-out account sees the login page again, saying why and for how long.
+AXES_LOCKOUT_CALLABLE = "web.views.auth.locked_out"

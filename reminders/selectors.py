@@ -1,0 +1,218 @@
+"""Reads for the reminder run: who gets a digest today, and what is in it.
+
+Everything is computed from the cases' current state on the given date, so
+a day the job did not run loses nothing. The overdue and due-soon rules are
+the case querysets' own (``.overdue(today)``, ``.due_soon(today)``).
+
+Query counts do not grow with the number of cases: planning a run is four
+queries in all, one officer's digest at most five, one province digest
+about ten, whatever the number of cases.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from accounts.models import Role, User
+from cases.constants import Status
+from cases.models import Case, CaseEvent, City
+
+from .models import DigestKind
+
+CASE_LINE_FIELDS = ("id", "reference", "title", "kind", "status", "deadline", "city")
+
+
+@dataclass(frozen=True)
+class PlannedDigest:
+    """One recipient's digest as the run sees it before sending."""
+
+    recipient_id: int
+    username: str
+    email: str
+    kind: str
+    overdue: int
+    due_soon: int
+
+
+@dataclass(frozen=True)
+class CaseList:
+    """The first ``settings.REMINDER_LIST_LIMIT`` cases of a section and
+    how many there are in all."""
+
+    cases: list
+    total: int
+
+    @property
+    def more(self) -> int:
+        return self.total - len(self.cases)
+
+
+@dataclass(frozen=True)
+class CityDigest:
+    today: datetime.date
+    city: City
+    overdue: CaseList
+    due_soon: CaseList
+
+    kind = DigestKind.CITY
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.overdue.total or self.due_soon.total)
+
+
+@dataclass(frozen=True)
+class CityRow:
+    city: City | None  # None: province-level cases (全省)
+    overdue: int = 0
+    due_soon: int = 0
+    escalated: int = 0
+
+
+@dataclass(frozen=True)
+class ProvinceDigest:
+    today: datetime.date
+    cities: list[CityRow]
+    escalations: CaseList
+    acceptance_queue: CaseList
+    overdue_total: int = 0
+    due_soon_total: int = 0
+    escalation_days: int = field(default_factory=lambda: settings.ESCALATION_DAYS)
+    queue_days: int = field(default_factory=lambda: settings.ACCEPTANCE_QUEUE_DAYS)
+
+    kind = DigestKind.PROVINCE
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.overdue_total or self.due_soon_total or self.acceptance_queue.total)
+
+
+def _cases():
+    return Case.objects.visible()
+
+
+def _counts_by_city(queryset) -> dict[str | None, int]:
+    return dict(queryset.order_by().values_list("city_id").annotate(n=Count("id")))
+
+
+def _with_city(queryset):
+    return queryset.select_related("city").only(*CASE_LINE_FIELDS, "updated_at", "city__name", "city__name_en")
+
+
+def _first(queryset) -> CaseList:
+    limit = settings.REMINDER_LIST_LIMIT
+    cases = list(queryset[:limit])
+    total = len(cases) if len(cases) < limit else queryset.count()
+    return CaseList(cases=cases, total=total)
+
+
+def acceptance_queue(*, today: datetime.date):
+    """Cases awaiting acceptance for more than ACCEPTANCE_QUEUE_DAYS days,
+    longest waiting first, annotated with ``awaiting_since``.
+
+    The wait starts at the case's last move into pending_acceptance (a
+    rejected and resubmitted case starts again); a case imported already
+    waiting has no such event and counts from its last update."""
+    submitted_at = (
+        CaseEvent.objects.filter(case=OuterRef("pk"), to_status=Status.PENDING_ACCEPTANCE)
+        .order_by("-version")
+        .values("created_at")[:1]
+    )
+    first_day_too_recent = today - datetime.timedelta(days=settings.ACCEPTANCE_QUEUE_DAYS)
+    cutoff = datetime.datetime.combine(first_day_too_recent, datetime.time.min, tzinfo=timezone.get_current_timezone())
+    return (
+        _cases()
+        .filter(status=Status.PENDING_ACCEPTANCE)
+        .annotate(awaiting_since=Coalesce(Subquery(submitted_at), F("updated_at")))
+        .filter(awaiting_since__lt=cutoff)
+        .order_by("awaiting_since", "id")
+    )
+
+
+def escalations(*, today: datetime.date):
+    """Overdue by more than ESCALATION_DAYS days: the same rule as overdue,
+    seen from that many days ago."""
+    return _cases().overdue(today - datetime.timedelta(days=settings.ESCALATION_DAYS))
+
+
+def recipients():
+    """Active officers (bound to a city) and supervisors, in a stable order."""
+    return (
+        User.objects.filter(is_active=True, role__in=[Role.OFFICER, Role.SUPERVISOR])
+        .exclude(role=Role.OFFICER, city__isnull=True)
+        .order_by("role", "city_id", "username")
+    )
+
+
+def plan_digests(*, today: datetime.date) -> list[PlannedDigest]:
+    """Who gets a digest on ``today``: officers whose city has overdue or
+    due-soon cases, and every supervisor while the province has any of
+    those or a stale acceptance queue. Four queries."""
+    overdue = _counts_by_city(_cases().overdue(today))
+    due_soon = _counts_by_city(_cases().due_soon(today))
+    people = list(recipients().values_list("id", "username", "email", "role", "city_id"))
+    supervisors_needed = any(role == Role.SUPERVISOR for _, _, _, role, _ in people)
+    queue = acceptance_queue(today=today).count() if supervisors_needed else 0
+
+    planned = []
+    for user_id, username, email, role, city_id in people:
+        if role == Role.SUPERVISOR:
+            kind, n_overdue, n_due_soon = DigestKind.PROVINCE, sum(overdue.values()), sum(due_soon.values())
+            if not (n_overdue or n_due_soon or queue):
+                continue
+        else:
+            kind, n_overdue, n_due_soon = DigestKind.CITY, overdue.get(city_id, 0), due_soon.get(city_id, 0)
+            if not (n_overdue or n_due_soon):
+                continue
+        planned.append(PlannedDigest(user_id, username, email, kind, n_overdue, n_due_soon))
+    return planned
+
+
+def city_digest(*, recipient: User, today: datetime.date) -> CityDigest:
+    """The officer's city: overdue cases most days overdue first, then the
+    cases due within DUE_SOON_DAYS days, soonest first. Through
+    ``for_user`` so the digest shows exactly what the officer may see."""
+    cases = Case.objects.for_user(recipient).only(*CASE_LINE_FIELDS)
+    return CityDigest(
+        today=today,
+        city=recipient.city,
+        overdue=_first(cases.overdue(today).by_days_overdue()),
+        due_soon=_first(cases.due_soon(today).order_by("deadline", "id")),
+    )
+
+
+def province_digest(*, today: datetime.date) -> ProvinceDigest:
+    overdue = _counts_by_city(_cases().overdue(today))
+    due_soon = _counts_by_city(_cases().due_soon(today))
+    escalated = _counts_by_city(escalations(today=today))
+    cities = [*City.objects.all(), None]
+    rows = [
+        CityRow(
+            city=city,
+            overdue=overdue.get(code, 0),
+            due_soon=due_soon.get(code, 0),
+            escalated=escalated.get(code, 0),
+        )
+        for city in cities
+        for code in [city.pk if city else None]
+        # Province-level cases get a row only when there are some.
+        if city is not None or overdue.get(None) or due_soon.get(None)
+    ]
+    return ProvinceDigest(
+        today=today,
+        cities=rows,
+        overdue_total=sum(overdue.values()),
+        due_soon_total=sum(due_soon.values()),
+        escalations=_first(_with_city(escalations(today=today).by_days_overdue())),
+        acceptance_queue=_first(_with_city(acceptance_queue(today=today))),
+    )
+
+
+def build_digest(*, kind: str, recipient: User, today: datetime.date) -> CityDigest | ProvinceDigest:
+    if kind == DigestKind.CITY:
+        return city_digest(recipient=recipient, today=today)
+    return province_digest(today=today)
