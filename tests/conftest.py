@@ -7,6 +7,7 @@
 """
 
 import datetime
+import importlib
 import os
 import zoneinfo
 
@@ -50,22 +51,38 @@ def _media_root(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+def ensure_cities():
+    """The 11 cities come from a data migration; a transactional test's
+    flush removes them, so put them back the same way."""
+    from django.apps import apps
+
+    from cases.models import City
+
+    if City.objects.count() < 11:
+        importlib.import_module("cases.migrations.0002_cities").add_cities(apps, None)
+
+
 @pytest.fixture
-def nanchang(db):
+def cities(db):
+    ensure_cities()
+
+
+@pytest.fixture
+def nanchang(cities):
     from cases.models import City
 
     return City.objects.get(code="360100")
 
 
 @pytest.fixture
-def jiujiang(db):
+def jiujiang(cities):
     from cases.models import City
 
     return City.objects.get(code="360400")
 
 
 @pytest.fixture
-def supervisor(db):
+def supervisor(cities):
     return UserFactory(username="sup", role="supervisor", city=None)
 
 
@@ -90,12 +107,12 @@ def write_client(nanchang):
 
 
 @pytest.fixture
-def province_client(db):
+def province_client(cities):
     return UserFactory(username="prov_writer", role="api_client", city=None, can_write=True)
 
 
 @pytest.fixture
-def admin_user(db):
+def admin_user(cities):
     return UserFactory(username="root", role="admin", city=None, is_staff=True, is_superuser=True)
 
 

@@ -17,12 +17,17 @@ class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
         django_get_or_create = ("username",)
+        skip_postgeneration_save = True
 
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.test")
     role = "officer"
     city = factory.LazyFunction(lambda: City.objects.get(code="360100"))
-    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
+    @factory.post_generation
+    def password(user, create, extracted, **kwargs):
+        user.set_password(extracted or PASSWORD)
+        if create:
+            user.save(update_fields=["password"])
 
 
 class CampaignFactory(factory.django.DjangoModelFactory):
