@@ -1,4 +1,24 @@
-from django.urls import path  # noqa: F401
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from .views import auth, case, dashboard, lists
 
 app_name = "web"
-urlpatterns = []
+urlpatterns = [
+    path("", dashboard.home, name="home"),
+    path("login/", auth.LoginView.as_view(), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("language/", auth.switch_language, name="language"),
+    path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("cases/", lists.CaseListView.as_view(), name="case_list"),
+    path("cases/export.xlsx", lists.CaseListView.as_view(export=True), name="case_list_export"),
+    path("overdue/", lists.OverdueListView.as_view(), name="overdue"),
+    path("overdue/export.xlsx", lists.OverdueListView.as_view(export=True), name="overdue_export"),
+    path("acceptance/", lists.AcceptanceQueueView.as_view(), name="acceptance"),
+    path("acceptance/export.xlsx", lists.AcceptanceQueueView.as_view(export=True), name="acceptance_export"),
+    path("cases/<int:pk>/", case.case_detail, name="case_detail"),
+    path("cases/<int:pk>/transition/", case.case_transition, name="case_transition"),
+    path("cases/<int:pk>/progress/", case.case_progress, name="case_progress"),
+    path("cases/<int:pk>/evidence/", case.case_evidence, name="case_evidence"),
+    path("cases/<int:pk>/evidence/<int:attachment_id>/", case.evidence_download, name="evidence_download"),
+]

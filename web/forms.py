@@ -1,0 +1,100 @@
+"""Forms of the case page. They only parse and render: the rules (who may,
+what is required, which values are known) live in cases.workflow and
+cases.services, whose errors are put back next to the field they name."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from cases.constants import Kind, Veracity
+from cases.errors import InvalidInput
+
+
+class CaseForm(forms.Form):
+    """Carries the version the viewer saw, so that a form filled in on a
+    stale page is refused instead of overwriting someone else's change."""
+
+    expected_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def add_service_errors(self, error: InvalidInput) -> None:
+        for field, messages in error.errors.items():
+            target = field if field in self.fields else None
+            for message in messages:
+                self.add_error(target, message)
+
+
+class TransitionForm(CaseForm):
+    """One form per move the viewer may make. Its fields are prefixed with
+    the target status so that several can share a page; the target itself
+    is posted unprefixed as ``to``."""
+
+    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, case, to: str, rule, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rule = rule
+        self.action = rule.name
+        self.to = to
+        self.fields["expected_version"].initial = case.version
+        self.prefix = f"t-{to}"
+        if rule.name in ("reject", "reopen"):
+            self.fields["note"].label = _("Reason")
+        if rule.needs_note:
+            self.fields["note"].widget.attrs["required"] = True
+        self.fields["note"].widget.attrs["aria-required"] = "true" if rule.needs_note else "false"
+        if case.kind == Kind.PETITION and rule.petition_needs:
+            # A petition is submitted with its finding and what was done.
+            self.fields["veracity"] = forms.ChoiceField(
+                label=_("Veracity"), choices=[("", "---------")] + Veracity.choices, required=False,
+                initial=case.veracity,
+            )
+            self.fields["handling"] = forms.CharField(
+                label=_("Handling and rectification"), required=False, initial=case.handling,
+                widget=forms.Textarea(attrs={"rows": 3}),
+            )
+
+
+# The facts a city records while it works on a case, by kind.
+PROGRESS_FIELDS = {
+    Kind.FEEDBACK_PROBLEM: ("progress", "measures"),
+    Kind.PROVINCIAL_PROBLEM: ("progress", "measures"),
+    Kind.PETITION: ("progress", "investigation", "veracity", "handling"),
+    Kind.WARNING_ITEM: ("progress",),
+}
+
+
+class ProgressForm(CaseForm):
+    progress = forms.CharField(label=_("Reported progress"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    measures = forms.CharField(label=_("Rectification measures"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    investigation = forms.CharField(label=_("Investigation findings"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    veracity = forms.ChoiceField(label=_("Veracity"), required=False, choices=[("", "---------")] + Veracity.choices)
+    handling = forms.CharField(
+        label=_("Handling and rectification"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    prefix = "progress"
+
+    def __init__(self, *args, case, editable: tuple, **kwargs):
+        kwargs.setdefault("initial", {})
+        super().__init__(*args, **kwargs)
+        shown = [f for f in PROGRESS_FIELDS.get(case.kind, ("progress",)) if f in editable]
+        for name in list(self.fields):
+            if name != "expected_version" and name not in shown:
+                del self.fields[name]
+        for name in shown:
+            self.fields[name].initial = getattr(case, name)
+        self.fields["expected_version"].initial = case.version
+
+    def changed_values(self) -> dict:
+        """Only the fields shown, as the service expects them."""
+        return {name: value for name, value in self.cleaned_data.items() if name != "expected_version"}
+
+
+class EvidenceForm(CaseForm):
+    file = forms.FileField(label=_("Evidence file"))
+    note = forms.CharField(label=_("Description"), required=False, max_length=2000)
+
+    prefix = "evidence"
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expected_version"].initial = case.version

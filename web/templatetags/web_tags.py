@@ -1,0 +1,38 @@
+from django import template
+from django.utils.http import urlencode
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context, **changes) -> str:
+    """The current query string with some parameters replaced (None or ""
+    removes one). Changing anything but the page goes back to page one."""
+    params = context["request"].GET.copy()
+    if "page" not in changes:
+        params.pop("page", None)
+    for key, value in changes.items():
+        if value in (None, ""):
+            params.pop(key, None)
+        else:
+            params[key] = value
+    return "?" + urlencode(sorted(params.lists()), doseq=True) if params else "?"
+
+
+@register.simple_tag(takes_context=True)
+def sort_query(context, field: str) -> str:
+    """Link of a sortable column header: ascending first, then descending."""
+    current = context.get("ordering") or ""
+    return query_with(context, ordering=f"-{field}" if current == field else field)
+
+
+# The deadline marks of one case on the list and case pages; "today" comes
+# from the view so a page reads one date throughout.
+@register.filter
+def days_overdue_on(case, today) -> int:
+    return case.days_overdue_on(today)
+
+
+@register.filter
+def is_due_soon_on(case, today) -> bool:
+    return case.is_due_soon_on(today)

@@ -1,0 +1,135 @@
+"""The landing page and the supervisors' dashboard."""
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET
+
+from cases.constants import Kind, Status
+from cases.models import Case, City
+from cases.querysets import empty_statistics, kind_statistics, local_today
+
+
+@require_GET
+@login_required
+def home(request):
+    """Supervisors start from the province's figures, a city bureau from its
+    own cases (the list puts overdue ones first)."""
+    if request.user.sees_whole_province:
+        return redirect("web:dashboard")
+    return redirect("web:case_list")
+
+
+def _list_url(name: str, **params) -> str:
+    return f"{reverse(name)}?{urlencode(params)}" if params else reverse(name)
+
+
+def _completion(stats: dict) -> float | None:
+    return round(100 * stats["closed"] / stats["total"], 1) if stats["total"] else None
+
+
+# Geometry of the completion chart, in SVG user units.
+CHART_ROW = 24
+CHART_BAR = 14
+CHART_LABEL = 80
+CHART_TRACK = 300
+
+
+def _completion_chart(rows: list[dict]) -> dict:
+    """Horizontal bars of completion per city, drawn as inline SVG so the
+    page needs no chart library and nothing from the network."""
+    bars = []
+    for index, row in enumerate(rows):
+        completion = row["completion"]
+        bars.append(
+            {
+                "name": row["name"],
+                "url": row["urls"]["closed"],
+                "y": index * CHART_ROW + (CHART_ROW - CHART_BAR) // 2,
+                "text_y": index * CHART_ROW + CHART_ROW * 2 // 3,
+                "width": round(CHART_TRACK * (completion or 0) / 100, 1),
+                "text": f"{completion}% ({row['stats']['closed']}/{row['stats']['total']})"
+                if completion is not None
+                else "—",
+            }
+        )
+    return {
+        "bars": bars,
+        "width": CHART_LABEL + CHART_TRACK + 120,
+        "height": max(len(bars), 1) * CHART_ROW,
+        "bar_x": CHART_LABEL,
+        "bar_width": CHART_TRACK,
+        "bar_height": CHART_BAR,
+        "value_x": CHART_LABEL + CHART_TRACK + 8,
+    }
+
+
+@require_GET
+@login_required
+def dashboard(request):
+    """Per kind and per city, each a single aggregate query over the cases
+    the viewer may see (an officer sees their own city's figures)."""
+    user = request.user
+    today = local_today()
+    cases = Case.objects.for_user(user)
+    is_supervisor = user.is_supervisor
+
+    cards = []
+    for kind, stats in kind_statistics(cases, today=today).items():
+        cards.append(
+            {
+                "kind": kind,
+                "label": Kind(kind).label,
+                "stats": stats,
+                "completion": _completion(stats),
+                "urls": {
+                    "total": _list_url("web:case_list", kind=kind),
+                    "closed": _list_url("web:case_list", kind=kind, status=Status.CLOSED),
+                    "overdue": _list_url("web:overdue", kind=kind),
+                },
+            }
+        )
+
+    by_city = cases.statistics(today=today, group_by="city")
+    cities = City.objects.all() if user.sees_whole_province else City.objects.filter(pk=user.city_id)
+    rows = [(city.code, city.name) for city in cities]
+    if None in by_city:
+        rows.append((None, None))
+    city_rows = []
+    for code, name in rows:
+        stats = by_city.get(code, empty_statistics())
+        param = code or "province"
+        awaiting = (
+            _list_url("web:acceptance", city=param, status=Status.PENDING_ACCEPTANCE)
+            if is_supervisor
+            else _list_url("web:case_list", city=param, status=Status.PENDING_ACCEPTANCE)
+        )
+        city_rows.append(
+            {
+                "code": code,
+                "name": name,
+                "stats": stats,
+                "completion": _completion(stats),
+                "urls": {
+                    "total": _list_url("web:case_list", city=param),
+                    "closed": _list_url("web:case_list", city=param, status=Status.CLOSED),
+                    "overdue": _list_url("web:overdue", city=param),
+                    "awaiting_acceptance": awaiting,
+                    "reopened": _list_url("web:case_list", city=param, reopened="true"),
+                },
+            }
+        )
+    totals = empty_statistics()
+    for card in cards:
+        for key in totals:
+            totals[key] += card["stats"][key]
+    context = {
+        "today": today,
+        "cards": cards,
+        "city_rows": city_rows,
+        "chart": _completion_chart([row for row in city_rows if row["code"]]),
+        "totals": totals,
+        "total_completion": _completion(totals),
+    }
+    return render(request, "web/dashboard.html", context)

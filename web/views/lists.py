@@ -1,0 +1,123 @@
+"""Case lists: all cases, the overdue list and the acceptance queue, each
+filtered by the shared CaseFilter, sortable, paginated and exportable."""
+
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Case as When_, F, IntegerField, Value, When
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _
+from django.views import View
+
+from cases.constants import OPEN_STATUSES, Kind, Status
+from cases.filters import ORDERINGS
+from cases.models import Campaign, Case, City
+from cases.querysets import local_today
+
+from ..export import xlsx_response
+from ..filters import PageCaseFilter
+
+PAGE_SIZE = 50
+
+
+def by_urgency(queryset, today):
+    """Overdue first (most days overdue first), then by deadline: what a
+    city bureau must look at next comes first."""
+    rank = When_(
+        When(status__in=OPEN_STATUSES, deadline__lt=today, then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return queryset.annotate(overdue_rank=rank).order_by("overdue_rank", F("deadline").asc(nulls_last=True), "id")
+
+
+class CaseListView(LoginRequiredMixin, View):
+    template_name = "web/case_list.html"
+    title = _("Cases")
+    url_name = "web:case_list"
+    export_url_name = "web:case_list_export"
+    export_filename = "cases"
+    export = False
+    show_days_overdue = False
+
+    def base_queryset(self, today):
+        return Case.objects.for_user(self.request.user)
+
+    def default_order(self, queryset, today):
+        return by_urgency(queryset, today)
+
+    def check_access(self):
+        pass
+
+    def get(self, request):
+        self.check_access()
+        today = local_today()
+        filterset = PageCaseFilter(request.GET, queryset=self.base_queryset(today), request=request)
+        valid = filterset.is_valid()
+        cases = filterset.qs if valid else Case.objects.none()
+        if valid and not filterset.form.cleaned_data.get("ordering"):
+            cases = self.default_order(cases, today)
+        cases = cases.select_related("city", "campaign")
+        if self.export and valid:
+            return xlsx_response(cases, today=today, filename=self.export_filename)
+        page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+        context = {
+            "title": self.title,
+            "filterset": filterset,
+            "page": page,
+            "today": today,
+            "show_days_overdue": self.show_days_overdue,
+            "ordering": filterset.form.cleaned_data.get("ordering", "") if valid else "",
+            "sortable": {key for key in ORDERINGS if not key.startswith("-") and key != "id"},
+            "list_url_name": self.url_name,
+            "export_url_name": self.export_url_name,
+            "choices": self.filter_choices(),
+        }
+        return render(request, self.template_name, context, status=200 if valid else 400)
+
+    def filter_choices(self) -> dict:
+        """Options for the filter form's selects, limited to what the
+        viewer can see (an officer is offered only their own city)."""
+        user = self.request.user
+        cities = City.objects.all() if user.sees_whole_province else City.objects.filter(pk=user.city_id)
+        return {
+            "kinds": Kind.choices,
+            "statuses": Status.choices,
+            "cities": [(c.code, c.name) for c in cities],
+            "province": user.sees_whole_province,
+            "campaigns": list(Campaign.objects.values_list("code", "name")),
+        }
+
+
+class OverdueListView(CaseListView):
+    title = _("Overdue cases")
+    url_name = "web:overdue"
+    export_url_name = "web:overdue_export"
+    export_filename = "overdue"
+    show_days_overdue = True
+
+    def base_queryset(self, today):
+        return super().base_queryset(today).overdue(today)
+
+    def default_order(self, queryset, today):
+        return queryset.by_days_overdue()
+
+
+class AcceptanceQueueView(CaseListView):
+    """Cases the cities have submitted, longest waiting first. Only
+    supervisors accept, so only they have a queue."""
+
+    title = _("Acceptance queue")
+    url_name = "web:acceptance"
+    export_url_name = "web:acceptance_export"
+    export_filename = "acceptance"
+
+    def check_access(self):
+        if not self.request.user.is_supervisor:
+            raise PermissionDenied(_("Only provincial supervisors have an acceptance queue."))
+
+    def base_queryset(self, today):
+        return super().base_queryset(today).filter(status__in=[Status.PENDING_ACCEPTANCE, Status.IN_PUBLICITY])
+
+    def default_order(self, queryset, today):
+        return queryset.order_by("updated_at", "id")
