@@ -254,8 +254,3 @@ LOGIN_URL = "web:login"
 LOGOUT_REDIRECT_URL = "web:login"
 # A locked-out account sees the login page again, saying why and for how long.
 AXES_LOCKOUT_CALLABLE = "web.views.auth.locked_out"
-# The pages live in the "web" URL namespace.
-LOGIN_URL = "web:login"
-LOGOUT_REDIRECT_URL = "web:login"
-# A locked-out account sees the login page again, saying why and for how long.
-AXES_LOCKOUT_CALLABLE = "web.views.auth.locked_out"
