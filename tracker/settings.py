@@ -247,6 +247,12 @@ REMINDER_RETRY_SECONDS = int(os.environ.get("REMINDER_RETRY_SECONDS", "60"))
 REMINDER_STALE_CLAIM_MINUTES = int(os.environ.get("REMINDER_STALE_CLAIM_MINUTES", "15"))
 
 # --- imports (issue 6) ---
+# Limits on one spreadsheet import, stated in the error when exceeded.
+IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "50000"))
+# Files above this size (about a thousand rows) go to a Celery worker and
+# the page shows their progress; smaller ones are done within the request.
+IMPORT_INLINE_MAX_BYTES = int(os.environ.get("IMPORT_INLINE_MAX_BYTES", str(256 * 1024)))
 
 # --- web (issue 5) ---
 # The pages live in the "web" URL namespace.

@@ -1,0 +1,187 @@
+"""Reading an uploaded file into sheets of cell values, refusing whatever
+is not a plain spreadsheet of values: the whole file is refused before
+any row is looked at, so a bad file changes nothing."""
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+from openpyxl.utils.exceptions import InvalidFileException
+
+
+class FileProblem(Exception):
+    """The file as a whole cannot be imported. ``where`` locates the
+    problem (sheet, row, column) when there is one place to point at."""
+
+    def __init__(self, message, *, code: str, where: str = ""):
+        super().__init__(str(message))
+        self.message = str(message)
+        self.code = code
+        self.where = where
+
+    def __str__(self):
+        return f"{self.where}: {self.message}" if self.where else self.message
+
+
+@dataclass
+class Sheet:
+    name: str
+    # (row number in the file, cells) for every row with something in it.
+    rows: list[tuple[int, list]] = field(default_factory=list)
+
+
+def cell_name(row: int, column: int) -> str:
+    """The address people see in Excel, e.g. F12 (column is 0-based)."""
+    return f"{get_column_letter(column + 1)}{row}"
+
+
+def _where(sheet: str, row: int, column: int) -> str:
+    return _("sheet “%(sheet)s”, cell %(cell)s") % {"sheet": sheet, "cell": cell_name(row, column)}
+
+
+MACRO_SUFFIXES = (".xlsm", ".xltm", ".xlam", ".xlsb")
+# Formatted-but-empty rows can run to Excel's last row; a long enough run of
+# them is the end of the data, not a gap in it.
+BLANK_RUN_ENDS_SHEET = 1000
+
+
+def read_file(data: bytes, filename: str) -> list[Sheet]:
+    """The sheets of an .xlsx or .csv file, only rows that hold a value.
+
+    Raises FileProblem for an empty, oversized, unreadable or
+    macro-enabled file, a formula, or more rows than allowed."""
+    limit = settings.IMPORT_MAX_BYTES
+    if len(data) > limit:
+        raise FileProblem(
+            _("The file is %(size).1f MB; at most %(limit)d MB can be imported at once. Split it into smaller files.")
+            % {"size": len(data) / 1024 / 1024, "limit": limit // (1024 * 1024)},
+            code="too_large",
+        )
+    if not data.strip():
+        raise FileProblem(_("The file is empty."), code="empty")
+    name = filename.lower()
+    if name.endswith(MACRO_SUFFIXES):
+        raise FileProblem(
+            _("Macro-enabled and binary workbooks are refused; save the sheet as .xlsx (without macros) or .csv."),
+            code="macros",
+        )
+    if data[:4] == b"\xd0\xcf\x11\xe0" or name.endswith(".xls"):
+        raise FileProblem(
+            _("Old Excel 97–2003 (.xls) files are not read; save the sheet as .xlsx or .csv."), code="not_spreadsheet"
+        )
+    if name.endswith(".xlsx"):
+        sheets = _read_xlsx(data)
+    elif name.endswith(".csv"):
+        sheets = [_read_csv(data, filename)]
+    else:
+        raise FileProblem(_("Only .xlsx and .csv files can be imported."), code="not_spreadsheet")
+    if not any(sheet.rows for sheet in sheets):
+        raise FileProblem(_("The file is empty: no sheet has any value in it."), code="empty")
+    return sheets
+
+
+def _check_row_count(count: int) -> None:
+    limit = settings.IMPORT_MAX_ROWS
+    if count > limit:
+        raise FileProblem(
+            _("The file has more than %(limit)d rows; at most %(limit)d rows can be imported at once. Split it.")
+            % {"limit": limit},
+            code="too_many_rows",
+        )
+
+
+def _read_xlsx(data: bytes) -> list[Sheet]:
+    if data[:4] != b"PK\x03\x04":
+        raise FileProblem(_("This is not an Excel workbook (.xlsx), although its name says so."), code="not_spreadsheet")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+    except zipfile.BadZipFile:
+        raise FileProblem(_("The workbook is damaged and cannot be read."), code="not_spreadsheet") from None
+    # A macro workbook renamed to .xlsx still carries its VBA project.
+    if any(n.lower().endswith("vbaproject.bin") for n in names):
+        raise FileProblem(
+            _("The workbook contains macros; save it as a plain .xlsx (without macros) and import that."), code="macros"
+        )
+    try:
+        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
+        raise FileProblem(_("The workbook is damaged and cannot be read."), code="not_spreadsheet") from None
+    sheets, total = [], 0
+    try:
+        for worksheet in workbook.worksheets:
+            sheet = Sheet(worksheet.title)
+            blank_run = 0
+            for number, row in enumerate(worksheet.iter_rows(), start=1):
+                values = []
+                for column, cell in enumerate(row):
+                    if cell.data_type == "f":
+                        raise FileProblem(
+                            _("Formulas are refused; copy the sheet and paste values only."),
+                            code="formula",
+                            where=_where(worksheet.title, number, column),
+                        )
+                    value = cell.value
+                    values.append(value.strip() if isinstance(value, str) else value)
+                if any(v not in (None, "") for v in values):
+                    blank_run = 0
+                    sheet.rows.append((number, values))
+                    total += 1
+                    _check_row_count(total)
+                else:
+                    blank_run += 1
+                    if blank_run >= BLANK_RUN_ENDS_SHEET:
+                        break
+            sheets.append(sheet)
+    finally:
+        workbook.close()
+    return sheets
+
+
+def _decode(data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise FileProblem(_("This is not a text (.csv) file."), code="not_spreadsheet")
+    if data.startswith(b"\xef\xbb\xbf"):
+        try:
+            return data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            pass
+    else:
+        # Excel on Chinese Windows saves .csv in GBK; GB 18030 is its superset.
+        for encoding in ("utf-8", "gb18030"):
+            try:
+                return data.decode(encoding)
+            except UnicodeDecodeError:
+                continue
+    raise FileProblem(_("The text encoding is not recognised; save the .csv as UTF-8 or GBK."), code="encoding")
+
+
+def _read_csv(data: bytes, filename: str) -> Sheet:
+    content = _decode(data)
+    try:
+        dialect = csv.Sniffer().sniff(content[:8192], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    sheet = Sheet(filename.replace("\\", "/").rsplit("/", 1)[-1])
+    try:
+        for number, row in enumerate(csv.reader(io.StringIO(content, newline=""), dialect), start=1):
+            values = [cell.strip() for cell in row]
+            for column, value in enumerate(values):
+                if value.startswith("="):
+                    raise FileProblem(
+                        _("Formulas are refused; a cell may not start with “=”."),
+                        code="formula",
+                        where=_("row %(row)d, column %(column)s")
+                        % {"row": number, "column": get_column_letter(column + 1)},
+                    )
+            if any(values):
+                sheet.rows.append((number, [v or None for v in values]))
+                _check_row_count(len(sheet.rows))
+    except csv.Error as error:
+        raise FileProblem(_("The .csv file cannot be read: %(error)s") % {"error": error}, code="not_spreadsheet") from None
+    return sheet

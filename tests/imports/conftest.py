@@ -1,0 +1,66 @@
+"""Spreadsheets built in memory, in the two layouts the bureaus use."""
+
+import csv
+import io
+
+import pytest
+from openpyxl import Workbook
+
+from tests.factories import CampaignFactory
+
+PETITION_HEADER = [
+    "序号", "受理编号", "交办问题基本情况", "行政区域", "污染类型",
+    "调查核实情况", "是否属实", "处理和整改情况", "问责情况",
+]
+LEDGER_HEADER = [
+    "问题序号", "督察问题", "整改目标", "整改措施", "责任单位", "行政区域", "整改时限", "整改进展", "完成情况",
+]
+
+
+def petition_row(serial, number, *, region="南昌市新建区", types="大气、噪声", veracity="属实",
+                 accountability="责令整改1家，罚款5万元，约谈2人"):
+    return [
+        serial, number, f"反映某合成企业夜间排放废气（合成数据 {serial}）", region, types,
+        "经现场核查，情况属实（合成数据）。", veracity, "已责令整改并复查（合成数据）。", accountability,
+    ]
+
+
+def ledger_row(number, *, deadline="2023年12月底前", completion="整改中", region="南昌市"):
+    return [
+        number, f"合成问题 {number}：污水处理厂进水浓度偏低", "进水浓度达标", "排查管网混错接",
+        "南昌市人民政府", region, deadline, "正在推进管网改造（合成数据）", completion,
+    ]
+
+
+def xlsx_bytes(*sheets) -> bytes:
+    """sheets: (title, rows) pairs."""
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    for title, rows in sheets:
+        worksheet = workbook.create_sheet(title)
+        for row in rows:
+            worksheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def csv_bytes(rows, encoding="utf-8") -> bytes:
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    return buffer.getvalue().encode(encoding)
+
+
+@pytest.fixture
+def central(db):
+    return CampaignFactory(code="central-test", kind="central", name="第二轮中央生态环境保护督察（测试）")
+
+
+@pytest.fixture
+def warning_films(db):
+    return CampaignFactory(code="warning-test", kind="warning_film", name="长江经济带警示片（测试）", round=None)
+
+
+@pytest.fixture
+def provincial(db):
+    return CampaignFactory(code="provincial-test", kind="provincial", name="省级督察（测试）")
