@@ -1,0 +1,112 @@
+"""The demo reproduces the seed article's figures, and loading it twice
+changes nothing."""
+
+import datetime
+import json
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from cases.constants import Kind, Status
+from cases.models import Case, CaseEvent
+from cases.workflow import rule_for
+from tests.conftest import ensure_cities
+
+TODAY = datetime.date(2024, 1, 15)
+OFFICERS = ["nanchang", "jingdezhen", "pingxiang", "jiujiang", "xinyu", "yingtan", "ganzhou", "jian", "yichun", "fuzhou", "shangrao"]
+
+
+@pytest.fixture(scope="module")
+def demo(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        call_command("seed_demo", "--password", "pw-for-tests", "--today", TODAY.isoformat(), stdout=open("/dev/null", "w"))
+        yield
+        # Data loaded outside a test's transaction outlives it: empty the
+        # database again so later modules start from a fresh migration.
+        call_command("flush", "--noinput", verbosity=0)
+        ensure_cities()
+
+
+def run_stats(capsys) -> dict:
+    call_command("case_stats", "--json")
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.django_db
+def test_case_stats_prints_the_seed_figures(demo, capsys):
+    stats = run_stats(capsys)
+    assert {k: (v["total"], v["closed"]) for k, v in stats.items() if k != Kind.PROVINCIAL_PROBLEM} == {
+        "feedback_problem": (49, 36),
+        "petition": (3435, 3419),
+        "warning_item": (72, 67),
+    }
+    assert set(stats["petition"]) == {"total", "closed", "overdue", "awaiting_acceptance"}
+
+
+@pytest.mark.django_db
+def test_the_demo_shows_overdue_due_soon_and_on_track_work(demo):
+    open_cases = Case.objects.open()
+    assert Case.objects.overdue(TODAY).exists()
+    assert Case.objects.due_soon(TODAY).exists()
+    assert open_cases.filter(deadline__gt=TODAY + datetime.timedelta(days=7)).exists()
+    assert open_cases.filter(deadline_type="long_term").exists()
+    assert Case.objects.filter(status=Status.PENDING_ACCEPTANCE).exists()
+    assert Case.objects.filter(status=Status.IN_PUBLICITY).exists()
+    assert Case.objects.filter(reopened_count__gt=0).exists()
+
+
+@pytest.mark.django_db
+def test_every_demo_case_says_it_is_synthetic_and_every_city_has_cases(demo):
+    assert not Case.objects.exclude(description__contains="合成数据").exists()
+    assert Case.objects.values("city").distinct().count() == 12  # 11 cities and province-level
+
+
+@pytest.mark.django_db
+def test_every_timeline_walks_the_workflow_table_and_matches_the_version(demo):
+    events = CaseEvent.objects.order_by("case_id", "version").values_list("case_id", "version", "from_status", "to_status")
+    cases = dict(Case.objects.values_list("id", "status"))
+    versions = dict(Case.objects.values_list("id", "version"))
+    last_seen = {}
+    for case_id, version, frm, to in events:
+        if version == 1:
+            assert to == Status.ASSIGNED
+        else:
+            assert rule_for(frm, to) is not None, (case_id, frm, to)
+            assert last_seen[case_id][1] == frm
+        last_seen[case_id] = (version, to)
+    assert {cid: v[1] for cid, v in last_seen.items()} == cases
+    assert {cid: v[0] for cid, v in last_seen.items()} == versions
+
+
+@pytest.mark.django_db
+def test_closed_cases_were_signed_off_by_the_supervisor(demo):
+    closing = CaseEvent.objects.filter(to_status=Status.CLOSED)
+    assert closing.exists()
+    assert set(closing.values_list("actor__username", flat=True)) == {"supervisor"}
+
+
+@pytest.mark.django_db
+def test_running_it_again_changes_nothing(demo):
+    before = (
+        list(Case.objects.order_by("id").values_list("id", "version", "status", "deadline", "updated_at")),
+        CaseEvent.objects.count(),
+        list(User.objects.order_by("id").values_list("username", "password")),
+    )
+    call_command("seed_demo", "--password", "pw-for-tests", stdout=open("/dev/null", "w"))
+    after = (
+        list(Case.objects.order_by("id").values_list("id", "version", "status", "deadline", "updated_at")),
+        CaseEvent.objects.count(),
+        list(User.objects.order_by("id").values_list("username", "password")),
+    )
+    assert after == before
+
+
+@pytest.mark.django_db
+def test_demo_accounts_are_a_supervisor_and_one_officer_per_city(demo):
+    officers = User.objects.filter(role="officer")
+    assert sorted(officers.values_list("username", flat=True)) == sorted(OFFICERS)
+    assert officers.values("city").distinct().count() == 11
+    supervisor = User.objects.get(username="supervisor")
+    assert supervisor.role == "supervisor" and supervisor.city is None
+    assert supervisor.check_password("pw-for-tests")
