@@ -1,0 +1,129 @@
+"""Each digest goes out once a day: however often the job runs, and when a
+worker dies in the middle of a run."""
+
+import datetime
+import threading
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import connection
+
+from reminders.models import DigestState, ReminderLog
+from reminders.services import deliver_digest, run_reminders
+from reminders.tasks import enqueue_digests
+from tests.conftest import shanghai
+from tests.factories import CaseFactory, UserFactory
+
+from .mailservers import WorkerKilled
+
+TODAY = datetime.date(2024, 3, 15)
+
+
+@pytest.fixture
+def every_city_overdue(db):
+    """One officer per city and two supervisors; every city has an overdue case."""
+    from cases.models import City
+
+    people = [UserFactory(username="sup_a", role="supervisor", city=None), UserFactory(username="sup_b", role="supervisor", city=None)]
+    for city in City.objects.all():
+        people.append(UserFactory(username=f"officer_{city.slug}", role="officer", city=city))
+        CaseFactory(city=city, deadline=TODAY - datetime.timedelta(days=5), status="in_progress")
+    return people
+
+
+def messages_per_address():
+    counts = {}
+    for message in mail.outbox:
+        for address in message.to:
+            counts[address] = counts.get(address, 0) + 1
+    return counts
+
+
+@pytest.mark.django_db
+def test_running_the_job_twice_the_same_day_sends_each_digest_once(run_day, every_city_overdue):
+    with time_machine.travel(shanghai(2024, 3, 15, 9, 0), tick=False):
+        first = run_day(TODAY)
+    with time_machine.travel(shanghai(2024, 3, 15, 14, 0), tick=False):
+        second = run_day(TODAY)
+
+    assert messages_per_address() == {person.email: 1 for person in every_city_overdue}
+    assert first.count(DigestState.SENT) == len(every_city_overdue)
+    assert second.count(DigestState.SENT) == 0
+    assert all(line.already_done for line in second.lines)
+
+
+@pytest.mark.django_db
+def test_the_next_day_brings_the_next_digest(run_day, every_city_overdue):
+    with time_machine.travel(shanghai(2024, 3, 15, 9, 0), tick=False):
+        run_day(TODAY)
+    with time_machine.travel(shanghai(2024, 3, 16, 9, 0), tick=False):
+        run_day(TODAY + datetime.timedelta(days=1))
+
+    assert messages_per_address() == {person.email: 2 for person in every_city_overdue}
+
+
+@pytest.mark.django_db
+def test_a_digest_handed_to_two_workers_is_sent_by_one(run_day, nanchang_officer, nanchang, overdue_case):
+    overdue_case(nanchang, TODAY, days=2)
+    with time_machine.travel(shanghai(2024, 3, 15, 9, 0), tick=False):
+        run_reminders(today=TODAY)  # claims the row, sends nothing yet
+        log = ReminderLog.objects.get()
+
+        outcomes = [deliver_digest(log_id=log.pk), deliver_digest(log_id=log.pk)]
+
+    assert outcomes == [DigestState.SENT, None]
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_run_killed_midway_is_completed_by_the_rerun_without_repeats(run_day, every_city_overdue, settings):
+    settings.EMAIL_BACKEND = "tests.reminders.mailservers.DyingBackend"
+    settings.REMINDER_TEST_DIE_AFTER = 4
+    with time_machine.travel(shanghai(2024, 3, 15, 9, 0), tick=False):
+        with pytest.raises(WorkerKilled):
+            run_day(TODAY)
+    assert len(mail.outbox) == 4
+    states = list(ReminderLog.objects.values_list("state", flat=True))
+    assert states.count(DigestState.SENT) == 4
+    assert states.count(DigestState.SENDING) == 1  # the one being sent when the worker died
+
+    settings.REMINDER_TEST_DIE_AFTER = 1000
+    with time_machine.travel(shanghai(2024, 3, 15, 9, 5), tick=False):
+        run_day(TODAY)
+    # The rest went out; the dead worker's claim is still too fresh to take over.
+    assert len(mail.outbox) == len(every_city_overdue) - 1
+    stuck = ReminderLog.objects.get(state=DigestState.SENDING)
+
+    with time_machine.travel(shanghai(2024, 3, 15, 9, 30), tick=False):
+        run_day(TODAY)
+    assert messages_per_address() == {person.email: 1 for person in every_city_overdue}
+    stuck.refresh_from_db()
+    assert stuck.state == DigestState.SENT and stuck.attempts == 2
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_two_runs_at_the_same_moment_send_each_digest_once(celery_in_process, every_city_overdue):
+    start = threading.Barrier(2)
+    errors = []
+
+    def run():
+        try:
+            start.wait(timeout=10)
+            run_reminders(today=TODAY, dispatch=enqueue_digests)
+        except Exception as error:  # reported below, not lost in the thread
+            errors.append(error)
+        finally:
+            connection.close()
+
+    with time_machine.travel(shanghai(2024, 3, 15, 9, 0), tick=False):
+        threads = [threading.Thread(target=run) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+    assert errors == []
+    assert messages_per_address() == {person.email: 1 for person in every_city_overdue}
+    assert ReminderLog.objects.filter(state=DigestState.SENT).count() == len(every_city_overdue)
