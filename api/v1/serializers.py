@@ -1,0 +1,212 @@
+"""Input checks for the write endpoints, and the shapes the OpenAPI schema
+documents for the responses (the responses themselves are built from
+``.values()`` rows in ``representation``, for speed)."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from cases.constants import DeadlineType, Kind, Status, Veracity
+
+# --- input ---
+
+
+class TransitionInput(serializers.Serializer):
+    to = serializers.ChoiceField(choices=Status.choices, help_text=_("The status to move the case to."))
+    note = serializers.CharField(required=False, allow_blank=True, max_length=10_000, default="")
+    veracity = serializers.ChoiceField(choices=Veracity.choices, required=False, help_text=_("Petitions, on submit."))
+    handling = serializers.CharField(required=False, allow_blank=True, max_length=50_000, help_text=_("Petitions, on submit."))
+
+
+class AttachmentInput(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=True, use_url=False)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=10_000, default="")
+
+
+class BulkInput(serializers.Serializer):
+    cases = serializers.ListField(
+        child=serializers.JSONField(),
+        max_length=500,
+        help_text=_("At most 500 cases, each keyed by campaign code and reference."),
+    )
+    note = serializers.CharField(required=False, allow_blank=True, max_length=10_000, default="")
+    dry_run = serializers.BooleanField(required=False, default=False)
+
+
+class CaseEditInput(serializers.Serializer):
+    """Documents PATCH; the service checks each field (and who may edit it)."""
+
+    progress = serializers.CharField(required=False, allow_blank=True)
+    measures = serializers.CharField(required=False, allow_blank=True)
+    handling = serializers.CharField(required=False, allow_blank=True)
+    note = serializers.CharField(required=False, allow_blank=True, help_text=_("Recorded on the timeline."))
+
+
+# --- output (documentation) ---
+
+
+class CaseListItem(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    campaign = serializers.CharField()
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    kind_label = serializers.CharField()
+    title = serializers.CharField()
+    city = serializers.CharField(allow_null=True, help_text=_("GB/T 2260 code; null for province-level cases."))
+    city_name = serializers.CharField(allow_null=True)
+    status = serializers.ChoiceField(choices=Status.choices)
+    status_label = serializers.CharField()
+    deadline_type = serializers.ChoiceField(choices=DeadlineType.choices)
+    deadline_type_label = serializers.CharField()
+    deadline = serializers.DateField(allow_null=True)
+    is_overdue = serializers.BooleanField()
+    days_overdue = serializers.IntegerField()
+    version = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField()
+    closed_at = serializers.DateTimeField(allow_null=True)
+
+
+class CaseDetail(CaseListItem):
+    description = serializers.CharField()
+    responsible_unit = serializers.CharField()
+    progress = serializers.CharField()
+    reopened_count = serializers.IntegerField()
+    withdrawn_at = serializers.DateTimeField(allow_null=True)
+    problem_number = serializers.IntegerField(allow_null=True)
+    target = serializers.CharField()
+    measures = serializers.CharField()
+    lead_unit = serializers.CharField()
+    cooperating_units = serializers.CharField()
+    acceptance_number = serializers.CharField(allow_null=True)
+    petition_batch = serializers.IntegerField(allow_null=True)
+    transferred_on = serializers.DateField(allow_null=True)
+    district = serializers.CharField()
+    pollution_types = serializers.ListField(child=serializers.CharField())
+    is_key_case = serializers.BooleanField()
+    duplicate_of = serializers.IntegerField(allow_null=True)
+    investigation = serializers.CharField()
+    veracity = serializers.CharField()
+    handling = serializers.CharField()
+    ordered_to_rectify = serializers.IntegerField()
+    penalty_cases = serializers.IntegerField()
+    fines_yuan = serializers.CharField(help_text=_("Decimal, as a string."))
+    criminal_cases = serializers.IntegerField()
+    detentions = serializers.IntegerField()
+    summons = serializers.IntegerField()
+    people_held_accountable = serializers.IntegerField()
+    film_year = serializers.IntegerField(allow_null=True)
+    found_on = serializers.DateField(allow_null=True)
+
+
+class CasePage(serializers.Serializer):
+    results = CaseListItem(many=True)
+    next = serializers.URLField(allow_null=True)
+
+
+class AttachmentOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    content_type = serializers.CharField()
+    size = serializers.IntegerField()
+    sha256 = serializers.CharField()
+    uploaded_at = serializers.DateTimeField()
+
+
+class EventOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    version = serializers.IntegerField()
+    action = serializers.CharField()
+    action_label = serializers.CharField()
+    actor = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    from_status = serializers.CharField()
+    to_status = serializers.CharField()
+    note = serializers.CharField()
+    changes = serializers.JSONField()
+    attachments = AttachmentOut(many=True)
+
+
+class EventList(serializers.Serializer):
+    results = EventOut(many=True)
+
+
+class FeedItemOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    version = serializers.IntegerField()
+    deleted = serializers.BooleanField()
+    left_scope = serializers.BooleanField()
+    case = CaseDetail(allow_null=True)
+
+
+class FeedPageOut(serializers.Serializer):
+    results = FeedItemOut(many=True)
+    cursor = serializers.CharField()
+    has_more = serializers.BooleanField()
+
+
+class BulkItemOut(serializers.Serializer):
+    index = serializers.IntegerField()
+    campaign = serializers.CharField(allow_null=True)
+    reference = serializers.CharField(allow_null=True)
+    outcome = serializers.ChoiceField(choices=["created", "updated", "unchanged", "invalid"])
+    id = serializers.IntegerField(allow_null=True)
+    version = serializers.IntegerField(allow_null=True)
+    changed_fields = serializers.ListField(child=serializers.CharField())
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class BulkOut(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    summary = serializers.DictField(child=serializers.IntegerField())
+    results = BulkItemOut(many=True)
+
+
+class Counts(serializers.Serializer):
+    total = serializers.IntegerField()
+    closed = serializers.IntegerField()
+    overdue = serializers.IntegerField()
+    awaiting_acceptance = serializers.IntegerField()
+    reopened = serializers.IntegerField()
+
+
+class KindCounts(Counts):
+    kind = serializers.ChoiceField(choices=Kind.choices)
+    kind_label = serializers.CharField()
+
+
+class CityCounts(Counts):
+    city = serializers.CharField(allow_null=True)
+    city_name = serializers.CharField()
+
+
+class StatsOut(serializers.Serializer):
+    today = serializers.DateField()
+    by_kind = KindCounts(many=True)
+    by_city = CityCounts(many=True)
+
+
+class CityOut(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    name_en = serializers.CharField()
+    slug = serializers.CharField()
+
+
+class CampaignOut(serializers.Serializer):
+    code = serializers.CharField()
+    kind = serializers.CharField()
+    kind_label = serializers.CharField()
+    name = serializers.CharField()
+    name_en = serializers.CharField()
+    round = serializers.IntegerField(allow_null=True)
+    batch = serializers.IntegerField(allow_null=True)
+    year = serializers.IntegerField(allow_null=True)
+    started_on = serializers.DateField(allow_null=True)
+    cities = serializers.ListField(child=serializers.CharField())
+
+
+class ErrorOut(serializers.Serializer):
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    field = serializers.CharField(required=False)
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()), required=False)

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from .views import bulk, cases, feed, reference
+
+urlpatterns = [
+    path("cases/", cases.CaseList.as_view(), name="case-list"),
+    path("cases/bulk/", bulk.BulkUpsert.as_view(), name="case-bulk"),
+    path("cases/<int:pk>/", cases.CaseDetailView.as_view(), name="case-detail"),
+    path("cases/<int:pk>/transition/", cases.CaseTransition.as_view(), name="case-transition"),
+    path("cases/<int:pk>/events/", cases.CaseEvents.as_view(), name="case-events"),
+    path("cases/<int:pk>/attachments/", cases.CaseAttachments.as_view(), name="case-attachments"),
+    path("overdue/", cases.OverdueList.as_view(), name="overdue"),
+    path("stats/", reference.Stats.as_view(), name="stats"),
+    path("cities/", reference.Cities.as_view(), name="cities"),
+    path("campaigns/", reference.Campaigns.as_view(), name="campaigns"),
+    path("changes/", feed.Changes.as_view(), name="changes"),
+]

@@ -1,0 +1,231 @@
+"""Case endpoints: list, overdue list, detail, edit, transition, timeline,
+evidence. Each parses, calls one selector or service, and renders."""
+
+from django.utils.translation import gettext as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.response import Response
+
+from cases.constants import EventAction, status_label
+from cases.errors import ConcurrentChange
+from cases.filters import CaseFilter, order_cases
+from cases.models import Attachment, Case, CaseEvent
+from cases.querysets import local_today
+from cases.services import attach_evidence, update_case
+from cases.workflow import transition
+
+from .. import serializers as s
+from ..idempotency import idempotent
+from ..pagination import KeysetPage, page_size
+from ..representation import DETAIL_COLUMNS, LIST_COLUMNS, CaseRenderer
+from .base import ApiView, etag, expected_version, stale, visible_case
+
+ERRORS = {code: OpenApiResponse(s.ErrorOut) for code in (400, 401, 403, 404)}
+PAGE_PARAMS = [
+    OpenApiParameter("page_size", int, description="1 to 200 (default 50)."),
+    OpenApiParameter("cursor", str, description="From the previous page's `next`."),
+]
+
+
+def filtered_cases(request):
+    """The caller's cases, filtered by the query string (400 on a bad value)."""
+    filterset = CaseFilter(request.query_params, queryset=Case.objects.for_user(request.user), request=request)
+    if not filterset.is_valid():
+        raise exceptions.ValidationError(filterset.errors)
+    return filterset
+
+
+def case_detail(case_id: int, renderer: CaseRenderer | None = None) -> dict:
+    row = Case.objects.filter(pk=case_id).values(*DETAIL_COLUMNS).get()
+    return (renderer or CaseRenderer())(row)
+
+
+def case_response(case: Case, code: int = status.HTTP_200_OK) -> Response:
+    return Response(case_detail(case.pk), status=code, headers={"ETag": etag(case.version)})
+
+
+class CaseList(ApiView):
+    # Declared for the schema; the view binds the FilterSet itself.
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CaseFilter
+
+    @extend_schema(parameters=PAGE_PARAMS, responses={200: s.CasePage, **ERRORS}, summary="List cases")
+    def get(self, request):
+        filterset = filtered_cases(request)
+        size = page_size(request)
+        page = KeysetPage(request, ordering=filterset.ordering_key, size=size)
+        rows = page.rows(order_cases(filterset.qs, filterset.ordering_key), LIST_COLUMNS)
+        render = CaseRenderer()
+        return Response({"results": [render(row) for row in rows], "next": page.next_url()})
+
+
+class OverdueList(ApiView):
+    filter_backends = [DjangoFilterBackend]
+    filterset_class = CaseFilter
+
+    @extend_schema(
+        parameters=PAGE_PARAMS,
+        responses={200: s.CasePage, **ERRORS},
+        summary="Open overdue cases, most days overdue first",
+    )
+    def get(self, request):
+        filterset = filtered_cases(request)
+        queryset = filterset.qs.overdue(local_today()).by_days_overdue()
+        page = KeysetPage(request, ordering="deadline", size=page_size(request))
+        render = CaseRenderer()
+        rows = page.rows(queryset, LIST_COLUMNS)
+        return Response({"results": [render(row) for row in rows], "next": page.next_url()})
+
+
+class CaseDetailView(ApiView):
+    @extend_schema(responses={200: s.CaseDetail, 304: None, **ERRORS}, summary="One case (ETag = version)")
+    def get(self, request, pk: int):
+        case = visible_case(request, pk)
+        tag = etag(case.version)
+        matches = [t.strip().removeprefix("W/") for t in request.headers.get("If-None-Match", "").split(",")]
+        if tag in matches or "*" in matches:
+            return Response(status=status.HTTP_304_NOT_MODIFIED, headers={"ETag": tag})
+        return case_response(case)
+
+    @extend_schema(
+        request=s.CaseEditInput,
+        responses={200: s.CaseDetail, 412: s.ErrorOut, 428: s.ErrorOut, **ERRORS},
+        summary="Edit a case's fields (needs If-Match)",
+    )
+    def patch(self, request, pk: int):
+        case = visible_case(request, pk)
+        version = expected_version(request, required=True)
+        if not isinstance(request.data, dict):
+            raise exceptions.ValidationError({"non_field_errors": [_("Send a JSON object of fields to change.")]})
+        data = dict(request.data)
+        note = data.pop("note", "")
+        if not isinstance(note, str):
+            raise exceptions.ValidationError({"note": [_("Enter text.")]})
+        try:
+            case = update_case(case=case, actor=request.user, data=data, expected_version=version, note=note)
+        except ConcurrentChange as error:
+            raise stale(error) from None
+        return case_response(case)
+
+
+class CaseTransition(ApiView):
+    @extend_schema(
+        request=s.TransitionInput,
+        responses={200: s.CaseDetail, 409: s.ErrorOut, 412: s.ErrorOut, **ERRORS},
+        summary="Move a case through the workflow",
+    )
+    @idempotent
+    def post(self, request, pk: int):
+        case = visible_case(request, pk)
+        version = expected_version(request, required=False)
+        data = text_fields(request.data, required=("to",), optional=("note", "veracity", "handling"))
+        try:
+            case = transition(case=case, actor=request.user, expected_version=version, **data)
+        except ConcurrentChange as error:
+            if version is None:
+                raise
+            raise stale(error) from None
+        return case_response(case)
+
+
+def text_fields(body, *, required: tuple, optional: tuple) -> dict:
+    """Pick the named text fields of a JSON object, reporting every missing
+    or non-text one and any unknown key. Whether a value is allowed is the
+    service's to say."""
+    if not isinstance(body, dict):
+        raise exceptions.ValidationError({"non_field_errors": [_("Send a JSON object.")]})
+    errors = {}
+    for name in required:
+        if body.get(name) in (None, ""):
+            errors[name] = [_("This field is required.")]
+    for name, value in body.items():
+        if name not in required + optional:
+            errors[name] = [_("Unknown field.")]
+        elif value is not None and not isinstance(value, str):
+            errors[name] = [_("Enter text.")]
+    if errors:
+        raise exceptions.ValidationError(errors)
+    return {name: body[name] for name in required + optional if body.get(name) is not None}
+
+
+def _attachment(attachment: dict) -> dict:
+    return {
+        "id": attachment["id"],
+        "name": attachment["original_name"],
+        "content_type": attachment["content_type"],
+        "size": attachment["size"],
+        "sha256": attachment["sha256"],
+        "uploaded_at": attachment["uploaded_at"],
+    }
+
+
+class CaseEvents(ApiView):
+    @extend_schema(responses={200: s.EventList, **ERRORS}, summary="The case's timeline, oldest first")
+    def get(self, request, pk: int):
+        case = visible_case(request, pk)
+        events = list(
+            CaseEvent.objects.filter(case=case)
+            .order_by("version", "id")
+            .values("id", "version", "action", "actor__username", "created_at", "from_status", "to_status", "note", "changes")
+        )
+        files: dict[int, list] = {}
+        for row in Attachment.objects.filter(case=case).values(
+            "id", "event_id", "original_name", "content_type", "size", "sha256", "uploaded_at"
+        ):
+            files.setdefault(row["event_id"], []).append(_attachment(row))
+        actions = {a.value: str(a.label) for a in EventAction}
+        results = []
+        for event in events:
+            results.append(
+                {
+                    "id": event["id"],
+                    "version": event["version"],
+                    "action": event["action"],
+                    "action_label": actions[event["action"]],
+                    "actor": event["actor__username"],
+                    "created_at": event["created_at"],
+                    "from_status": event["from_status"],
+                    "from_status_label": status_label(event["from_status"], case.kind) if event["from_status"] else "",
+                    "to_status": event["to_status"],
+                    "to_status_label": status_label(event["to_status"], case.kind) if event["to_status"] else "",
+                    "note": event["note"],
+                    "changes": event["changes"],
+                    "attachments": files.get(event["id"], []),
+                }
+            )
+        return Response({"results": results})
+
+
+class CaseAttachments(ApiView):
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        request={"multipart/form-data": s.AttachmentInput},
+        responses={201: s.AttachmentOut, 412: s.ErrorOut, **ERRORS},
+        summary="Attach evidence (PDF, images, Office, text, ZIP, MP4)",
+    )
+    @idempotent
+    def post(self, request, pk: int):
+        case = visible_case(request, pk)
+        version = expected_version(request, required=False)
+        upload = request.FILES.get("file")
+        note = request.data.get("note", "")
+        try:
+            attachment = attach_evidence(
+                case=case, actor=request.user, upload=upload, note=note, expected_version=version
+            )
+        except ConcurrentChange as error:
+            if version is None:
+                raise
+            raise stale(error) from None
+        row = {
+            "id": attachment.pk,
+            "original_name": attachment.original_name,
+            "content_type": attachment.content_type,
+            "size": attachment.size,
+            "sha256": attachment.sha256,
+            "uploaded_at": attachment.uploaded_at,
+        }
+        return Response(_attachment(row), status=status.HTTP_201_CREATED, headers={"ETag": etag(case.version)})

@@ -1,0 +1,41 @@
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
+
+from cases.feed import read_feed
+
+from .. import serializers as s
+from ..pagination import page_size
+from ..representation import DETAIL_COLUMNS, CaseRenderer
+from .base import ApiView
+from .cases import ERRORS
+
+FEED_PAGE_SIZE = 500
+FEED_MAX_PAGE_SIZE = 1000
+
+
+class Changes(ApiView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("cursor", str, description="The `cursor` of the previous page; none to start from the beginning."),
+            OpenApiParameter("page_size", int, description="1 to 1000 (default 500)."),
+        ],
+        responses={200: s.FeedPageOut, 410: s.ErrorOut, **ERRORS},
+        summary="The change feed: every change once, in commit order",
+    )
+    def get(self, request):
+        size = page_size(request, default=FEED_PAGE_SIZE, maximum=FEED_MAX_PAGE_SIZE)
+        page = read_feed(
+            user=request.user, cursor=request.query_params.get("cursor") or None, limit=size, fields=DETAIL_COLUMNS
+        )
+        render = CaseRenderer()
+        results = [
+            {
+                "id": item.id,
+                "version": item.version,
+                "deleted": item.deleted,
+                "left_scope": item.left_scope,
+                "case": None if item.row is None or item.deleted else render(item.row),
+            }
+            for item in page.items
+        ]
+        return Response({"results": results, "cursor": page.cursor, "has_more": page.has_more})

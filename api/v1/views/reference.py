@@ -1,0 +1,68 @@
+"""Reference data and figures: cities, campaigns, statistics."""
+
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import extend_schema
+from rest_framework.response import Response
+
+from cases.constants import CampaignKind, Kind
+from cases.models import Campaign, Case, City
+from cases.querysets import empty_statistics, kind_statistics, local_today
+
+from .. import serializers as s
+from .base import ApiView
+from .cases import ERRORS
+
+
+class Cities(ApiView):
+    @extend_schema(responses={200: s.CityOut(many=True), **ERRORS}, summary="The 11 cities (GB/T 2260)")
+    def get(self, request):
+        return Response(list(City.objects.order_by("code").values("code", "name", "name_en", "slug")))
+
+
+class Campaigns(ApiView):
+    @extend_schema(responses={200: s.CampaignOut(many=True), **ERRORS}, summary="Inspections and warning films")
+    def get(self, request):
+        kinds = {k.value: str(k.label) for k in CampaignKind}
+        campaigns = Campaign.objects.order_by("code").prefetch_related("cities")
+        return Response(
+            [
+                {
+                    "code": c.code,
+                    "kind": c.kind,
+                    "kind_label": kinds[c.kind],
+                    "name": c.name,
+                    "name_en": c.name_en,
+                    "round": c.round,
+                    "batch": c.batch,
+                    "year": c.year,
+                    "started_on": c.started_on,
+                    "cities": [city.code for city in c.cities.all()],
+                }
+                for c in campaigns
+            ]
+        )
+
+
+class Stats(ApiView):
+    @extend_schema(responses={200: s.StatsOut, **ERRORS}, summary="Totals per kind and per city")
+    def get(self, request):
+        today = local_today()
+        cases = Case.objects.for_user(request.user)
+        by_kind = kind_statistics(cases, today=today)
+        by_city = cases.statistics(today=today, group_by="city")
+        cities = City.objects.order_by("code")
+        if not request.user.sees_whole_province:
+            cities = cities.filter(code=request.user.city_id)
+        city_rows = [
+            {"city": city.code, "city_name": city.name, **by_city.get(city.code, empty_statistics())} for city in cities
+        ]
+        if request.user.sees_whole_province:
+            city_rows.append({"city": None, "city_name": _("Province-level"), **by_city.get(None, empty_statistics())})
+        kinds = {k.value: str(k.label) for k in Kind}
+        return Response(
+            {
+                "today": today,
+                "by_kind": [{"kind": kind, "kind_label": kinds[kind], **row} for kind, row in by_kind.items()],
+                "by_city": city_rows,
+            }
+        )

@@ -1,0 +1,185 @@
+"""The change feed: every case the reader may see, once, at the position of
+its latest change, in commit order.
+
+Each insert or update of a case is stamped with ``feed_xid`` by a trigger
+(migration 0004). On PostgreSQL that is the writing transaction's id, and
+ids are handed out at a transaction's first write, not at its commit: a
+transaction holding an early id may commit after later ones. The feed
+therefore withholds every row whose id is not below the snapshot's
+``xmin`` (the oldest transaction still running), computed in the same
+statement as the read. Everything below it has committed or rolled back,
+so a reader that has passed position P can never see a later commit land
+below P: no gap, no repeat. Intermediate versions of a case collapse into
+its latest one (the timeline holds the history).
+
+A case that left a city-bound reader's scope (its city changed) is
+reported to that reader once, with no case, from ``CaseScopeExit``.
+"""
+
+import functools
+import heapq
+from dataclasses import dataclass
+
+from django.core import signing
+from django.db import connection
+from django.db.models import Q
+from django.db.models.expressions import RawSQL
+from django.utils.translation import gettext_lazy as _
+
+from .errors import CaseError
+from .models import Case, CaseScopeExit
+
+CURSOR_SALT = "cases.feed.cursor"
+XMIN_SQL = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+
+
+class InvalidCursor(CaseError):
+    code = "invalid_cursor"
+    http_status = 400
+
+    def __init__(self):
+        super().__init__(_("This cursor is not one the feed gave out; start without a cursor or use the last one."))
+
+
+class ExpiredCursor(CaseError):
+    code = "expired_cursor"
+    http_status = 410
+
+    def __init__(self):
+        super().__init__(
+            _("This cursor belongs to another database or a state it no longer has; resynchronise from the start.")
+        )
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    xid: int
+    id: int
+
+
+START = Position(0, 0)
+
+
+@dataclass
+class FeedItem:
+    position: Position
+    id: int
+    version: int
+    row: dict | None  # the case's columns; None when it left the reader's scope
+    left_scope: bool = False
+
+    @property
+    def deleted(self) -> bool:
+        return self.row is not None and self.row["withdrawn_at"] is not None
+
+
+@dataclass
+class FeedPage:
+    items: list[FeedItem]
+    cursor: str
+    has_more: bool
+
+
+@functools.cache
+def _identity_for(alias_name: str) -> str:
+    """Identifies the database a cursor was issued by: a cursor from another
+    database or an older restore of this one would skip or repeat changes."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT applied FROM django_migrations WHERE app = 'cases' AND name = '0004_feed_triggers'"
+        )
+        row = cursor.fetchone()
+        applied = str(row[0]) if row else ""
+        if connection.vendor != "postgresql":
+            return f"{connection.vendor}:{alias_name}:{applied}"
+        cursor.execute(
+            "SELECT (SELECT system_identifier FROM pg_control_system()), oid "
+            "FROM pg_database WHERE datname = current_database()"
+        )
+        system_identifier, oid = cursor.fetchone()
+        return f"pg:{system_identifier}:{oid}:{applied}"
+
+
+def database_identity() -> str:
+    return _identity_for(str(connection.settings_dict["NAME"]))
+
+
+def encode_cursor(position: Position) -> str:
+    return signing.dumps([position.xid, position.id, database_identity()], salt=CURSOR_SALT, compress=False)
+
+
+def decode_cursor(cursor: str) -> Position:
+    try:
+        xid, case_id, identity = signing.loads(cursor, salt=CURSOR_SALT)
+        position = Position(int(xid), int(case_id))
+    except (signing.BadSignature, ValueError, TypeError):
+        raise InvalidCursor() from None
+    if identity != database_identity() or position.xid >= _next_position():
+        raise ExpiredCursor()
+    return position
+
+
+def _next_position() -> int:
+    """A bound no delivered position can have reached yet."""
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT pg_snapshot_xmax(pg_current_snapshot())::text::bigint")
+        else:
+            cursor.execute("SELECT value + 1 FROM cases_feedclock WHERE id = 1")
+        return cursor.fetchone()[0]
+
+
+def _after(queryset, position: Position, id_field: str):
+    # Written so that the (feed_xid, id) index serves it as a range scan.
+    if position == START:
+        return queryset
+    return queryset.filter(feed_xid__gte=position.xid).filter(
+        Q(feed_xid__gt=position.xid) | Q(**{f"{id_field}__gt": position.id})
+    )
+
+
+def _settled(queryset):
+    if connection.vendor == "postgresql":
+        return queryset.filter(feed_xid__lt=RawSQL(XMIN_SQL, []))
+    return queryset.filter(feed_xid__isnull=False)
+
+
+def read_feed(*, user, cursor: str | None, limit: int, fields: tuple[str, ...]) -> FeedPage:
+    """The next ``limit`` changes visible to ``user`` after ``cursor``
+    (from the beginning when None). ``fields`` are the case columns (as for
+    ``.values()``) each item carries."""
+    after = decode_cursor(cursor) if cursor else START
+    cases = Case.objects.all()
+    exits = None
+    if user is None or not user.is_authenticated or not user.is_active:
+        cases = cases.none()
+    elif not user.sees_whole_province:
+        cases = cases.filter(city_id=user.city_id)
+        exits = CaseScopeExit.objects.filter(from_city_id=user.city_id)
+
+    columns = tuple(dict.fromkeys(("id", "version", "withdrawn_at", "feed_xid", *fields)))
+    rows = _settled(_after(cases, after, "id")).order_by("feed_xid", "id").values(*columns)[: limit + 1]
+    items = [FeedItem(Position(r["feed_xid"], r["id"]), r["id"], r["version"], r) for r in rows]
+    if exits is not None:
+        departures = (
+            _settled(_after(exits, after, "case_id"))
+            .order_by("feed_xid", "case_id")
+            .values_list("feed_xid", "case_id", "version")[: limit + 1]
+        )
+        present = {item.position for item in items}
+        items = list(
+            heapq.merge(
+                items,
+                (
+                    FeedItem(Position(xid, case_id), case_id, version, None, left_scope=True)
+                    for xid, case_id, version in departures
+                    # Left and came back in the same transaction: the case row wins.
+                    if Position(xid, case_id) not in present
+                ),
+                key=lambda item: item.position,
+            )
+        )
+    has_more = len(items) > limit
+    items = items[:limit]
+    last = items[-1].position if items else after
+    return FeedPage(items=items, cursor=encode_cursor(last), has_more=has_more)
