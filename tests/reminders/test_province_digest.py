@@ -1,0 +1,120 @@
+"""The supervisors' province digest: overdue per city, escalations and the
+acceptance queue."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core import mail
+
+from cases.workflow import transition
+from tests.conftest import shanghai
+from tests.factories import CaseFactory, UserFactory
+
+TODAY = datetime.date(2024, 3, 15)
+pytestmark = pytest.mark.django_db
+
+
+def province_mail(supervisor):
+    messages = [m for m in mail.outbox if m.to == [supervisor.email]]
+    assert len(messages) == 1
+    return messages[0]
+
+
+def submitted_on(day: datetime.date, case, officer):
+    """Put ``case`` into the acceptance queue on ``day`` the way a city does."""
+    with time_machine.travel(shanghai(day.year, day.month, day.day, 16, 0), tick=False):
+        return transition(case=case, to="pending_acceptance", actor=officer, note="整改完成，申请验收（合成）")
+
+
+def test_the_supervisor_sees_overdue_counts_per_city(run_day, supervisor, nanchang, jiujiang, overdue_case):
+    for days in (1, 2, 3):
+        overdue_case(nanchang, TODAY, days=days)
+    overdue_case(jiujiang, TODAY, days=1)
+    overdue_case(None, TODAY, days=1)  # province-level
+
+    with time_machine.travel(shanghai(2024, 3, 15, 9, 0), tick=False):
+        run_day(TODAY)
+
+    message = province_mail(supervisor)
+    assert message.subject.startswith("2024-03-15 全省整改督办汇总：逾期 5 件")
+    assert "南昌市：逾期 3 件" in message.body
+    assert "九江市：逾期 1 件" in message.body
+    assert "景德镇市：逾期 0 件" in message.body
+    assert "全省：逾期 1 件" in message.body
+
+
+def test_cases_overdue_more_than_thirty_days_are_escalated(run_day, supervisor, nanchang, overdue_case):
+    escalated = overdue_case(nanchang, TODAY, days=31, title="逾期三十一天（合成）")
+    not_yet = overdue_case(nanchang, TODAY, days=30, title="逾期三十天（合成）")
+
+    with time_machine.travel(shanghai(2024, 3, 15, 9, 0), tick=False):
+        run_day(TODAY)
+
+    message = province_mail(supervisor)
+    assert "逾期超 30 天 1 件" in message.subject
+    escalations = message.body.split("逾期超过 30 天")[1].split("待验收超过")[0]
+    assert escalated.title in escalations and "逾期 31 天" in escalations
+    assert not_yet.title not in escalations
+
+
+def test_the_escalation_threshold_is_a_setting(run_day, supervisor, nanchang, overdue_case, settings):
+    settings.ESCALATION_DAYS = 10
+    overdue_case(nanchang, TODAY, days=11)
+
+    with time_machine.travel(shanghai(2024, 3, 15, 9, 0), tick=False):
+        run_day(TODAY)
+
+    assert "逾期超 10 天 1 件" in province_mail(supervisor).subject
+
+
+def test_the_acceptance_queue_holds_cases_waiting_more_than_seven_days(run_day, supervisor, nanchang_officer, nanchang):
+    waiting = CaseFactory(city=nanchang, status="in_progress", title="等待八天（合成）")
+    recent = CaseFactory(city=nanchang, status="in_progress", title="等待七天（合成）")
+    resubmitted = CaseFactory(city=nanchang, status="in_progress", title="被退回后重新提交（合成）")
+    submitted_on(TODAY - datetime.timedelta(days=8), waiting, nanchang_officer)
+    submitted_on(TODAY - datetime.timedelta(days=7), recent, nanchang_officer)
+    submitted_on(TODAY - datetime.timedelta(days=20), resubmitted, nanchang_officer)
+    with time_machine.travel(shanghai(2024, 3, 10, 10, 0), tick=False):
+        transition(case=resubmitted, to="in_progress", actor=supervisor, note="材料不全，退回（合成）")
+    submitted_on(TODAY - datetime.timedelta(days=2), resubmitted, nanchang_officer)
+
+    with time_machine.travel(shanghai(2024, 3, 15, 9, 0), tick=False):
+        run_day(TODAY)
+
+    message = province_mail(supervisor)
+    assert "待验收 1 件" in message.subject
+    queue = message.body.split("待验收超过 7 天")[1]
+    assert waiting.title in queue and "已等待 8 天" in queue
+    assert recent.title not in queue and resubmitted.title not in queue
+    assert f"/cases/{waiting.pk}/" in queue
+
+
+def test_officers_get_no_province_digest_and_supervisors_no_city_digest(run_day, supervisor, nanchang_officer, jiujiang, overdue_case):
+    overdue_case(jiujiang, TODAY, days=3, title="九江逾期（合成）")
+
+    with time_machine.travel(shanghai(2024, 3, 15, 9, 0), tick=False):
+        run_day(TODAY)
+
+    assert [m.to for m in mail.outbox] == [[supervisor.email]]  # Nanchang has nothing
+    assert "九江市：逾期 1 件" in mail.outbox[0].body
+
+
+def test_a_province_with_nothing_to_report_sends_nothing(run_day, supervisor, nanchang_officer, nanchang):
+    CaseFactory(city=nanchang, deadline=TODAY + datetime.timedelta(days=60))
+    CaseFactory(city=nanchang, deadline=TODAY - datetime.timedelta(days=60), status="closed")
+
+    with time_machine.travel(shanghai(2024, 3, 15, 9, 0), tick=False):
+        report = run_day(TODAY)
+
+    assert mail.outbox == [] and report.lines == []
+
+
+def test_api_clients_and_inactive_people_get_nothing(run_day, supervisor, write_client, province_client, nanchang, overdue_case):
+    UserFactory(username="gone", role="officer", city=nanchang, is_active=False)
+    overdue_case(nanchang, TODAY, days=3)
+
+    with time_machine.travel(shanghai(2024, 3, 15, 9, 0), tick=False):
+        run_day(TODAY)
+
+    assert [m.to for m in mail.outbox] == [[supervisor.email]]
