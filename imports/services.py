@@ -57,6 +57,20 @@ def jobs_for(user):
     return ImportJob.objects.select_related("campaign", "importer")
 
 
+def _too_large(size: int) -> str:
+    return _(
+        "The file is %(size).1f MB; at most %(limit)d MB can be imported at once. Split it into smaller files."
+    ) % {"size": size / 1024 / 1024, "limit": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
+
+
+def read_upload(upload) -> bytes:
+    """The bytes of an uploaded file, refusing an oversized one before
+    reading it into memory."""
+    if upload.size > settings.IMPORT_MAX_BYTES:
+        raise InvalidInput("file", _too_large(upload.size), code="too_large")
+    return upload.read()
+
+
 def start_import(
     *, actor, data: bytes, filename: str, campaign_code: str, dry_run: bool, background: bool | None = None
 ) -> ImportJob:
@@ -79,10 +93,7 @@ def start_import(
     if not name.lower().endswith(ACCEPTED_SUFFIXES + MACRO_SUFFIXES + (".xls",)):
         errors["file"] = [_("Only .xlsx and .csv files can be imported.")]
     elif len(data) > settings.IMPORT_MAX_BYTES:
-        errors["file"] = [
-            _("The file is %(size).1f MB; at most %(limit)d MB can be imported at once. Split it into smaller files.")
-            % {"size": len(data) / 1024 / 1024, "limit": settings.IMPORT_MAX_BYTES // (1024 * 1024)}
-        ]
+        errors["file"] = [_too_large(len(data))]
     if errors:
         raise InvalidInput.from_errors(errors)
     job = ImportJob(original_name=name, campaign=campaign, importer=actor, dry_run=dry_run)

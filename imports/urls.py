@@ -1,4 +1,14 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import api, views
 
 app_name = "imports"
-urlpatterns = []
+urlpatterns = [
+    path("", views.upload, name="upload"),
+    path("jobs/<int:pk>/", views.job_detail, name="job"),
+    path("jobs/<int:pk>/apply/", views.job_apply, name="job_apply"),
+    path("ledger.xlsx", views.ledger_export, name="ledger"),
+    path("api/jobs/", api.ImportJobListView.as_view(), name="api_jobs"),
+    path("api/jobs/<int:pk>/", api.ImportJobDetailView.as_view(), name="api_job"),
+    path("api/jobs/<int:pk>/apply/", api.ImportJobApplyView.as_view(), name="api_job_apply"),
+]

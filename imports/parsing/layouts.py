@@ -59,6 +59,7 @@ PETITIONS = Layout(
         Column("responsible_unit", ("责任单位",)),
         Column("deadline", ("整改时限", "办理时限")),
         Column("completion", ("完成情况", "办理状态", "办结情况", "是否办结")),
+        Column("campaign", ("督察任务",)),
     ),
 )
 
@@ -81,6 +82,7 @@ LEDGER = Layout(
         Column("completion", ("完成情况", "整改完成情况", "办理状态")),
         Column("film_year", ("警示片年份", "年份")),
         Column("found_on", ("发现时间", "发现日期")),
+        Column("campaign", ("督察任务",)),
     ),
 )
 

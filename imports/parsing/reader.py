@@ -53,15 +53,9 @@ BLANK_RUN_ENDS_SHEET = 1000
 def read_file(data: bytes, filename: str) -> list[Sheet]:
     """The sheets of an .xlsx or .csv file, only rows that hold a value.
 
-    Raises FileProblem for an empty, oversized, unreadable or
-    macro-enabled file, a formula, or more rows than allowed."""
-    limit = settings.IMPORT_MAX_BYTES
-    if len(data) > limit:
-        raise FileProblem(
-            _("The file is %(size).1f MB; at most %(limit)d MB can be imported at once. Split it into smaller files.")
-            % {"size": len(data) / 1024 / 1024, "limit": limit // (1024 * 1024)},
-            code="too_large",
-        )
+    Raises FileProblem for an empty, unreadable or macro-enabled file, a
+    formula, or more rows than allowed. (The size limit is checked before
+    the file is stored, in ``imports.services``.)"""
     if not data.strip():
         raise FileProblem(_("The file is empty."), code="empty")
     name = filename.lower()

@@ -125,6 +125,19 @@ class RowReader:
                 return None
 
         present = positions.keys()
+        if "campaign" in present:
+            # A ledger exported from several campaigns names each row's; a row
+            # of another campaign must not be imported into this one.
+            named = v.normalize(cell("campaign"))
+            if named and named not in (v.normalize(self.campaign.name), self.campaign.code):
+                row.problems.append(
+                    RowProblem(
+                        self.header.where("campaign"),
+                        cell_name(number, positions["campaign"]),
+                        _("This row belongs to “%(named)s”, not to the campaign being imported (%(campaign)s).")
+                        % {"named": v.text(cell("campaign")), "campaign": self.campaign.name},
+                    )
+                )
         if self.kind == Kind.PETITION:
             self._petition(item, present, cell, parse, row)
         else:
