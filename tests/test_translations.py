@@ -1,0 +1,54 @@
+"""Every message the project shows a person exists in Chinese: each app's
+catalogue is complete and its compiled .mo matches its .po."""
+
+import gettext
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUES = sorted(ROOT.glob("*/locale/zh_Hans/LC_MESSAGES/django.po"))
+
+
+def entries(po: Path):
+    """(context, msgid, msgstr) of each non-obsolete entry, strings joined."""
+    text = po.read_text(encoding="utf-8")
+    for block in text.split("\n\n"):
+        if block.lstrip().startswith("#~") or "msgid" not in block:
+            continue
+        fuzzy = "#, fuzzy" in block or re.search(r"^#,.*fuzzy", block, re.M)
+        ctx = _field(block, "msgctxt")
+        msgid = _field(block, "msgid")
+        plural = _field(block, "msgid_plural")
+        msgstr = _field(block, "msgstr") if plural is None else _field(block, r"msgstr\[0\]")
+        if msgid:
+            yield ctx, msgid, msgstr, bool(fuzzy)
+
+
+def _field(block: str, name: str):
+    match = re.search(rf'^{name} "(.*)"\n?((?:".*"\n?)*)', block, re.M)
+    if not match:
+        return None
+    parts = [match.group(1)] + re.findall(r'^"(.*)"$', match.group(2), re.M)
+    return "".join(parts).encode().decode("unicode_escape").encode("latin-1").decode("utf-8")
+
+
+def test_there_are_catalogues_for_the_apps():
+    apps = {po.parts[-5] for po in CATALOGUES}
+    assert {"cases", "accounts"} <= apps
+
+
+@pytest.mark.parametrize("po", CATALOGUES, ids=lambda p: p.parts[-5])
+def test_every_message_has_a_chinese_translation_and_is_compiled(po):
+    compiled = gettext.GNUTranslations(open(po.with_suffix(".mo"), "rb"))
+    untranslated, stale = [], []
+    for ctx, msgid, msgstr, fuzzy in entries(po):
+        if not msgstr or fuzzy:
+            untranslated.append(msgid)
+            continue
+        got = compiled.pgettext(ctx, msgid) if ctx else compiled.gettext(msgid)
+        if got != msgstr:
+            stale.append(msgid)
+    assert not untranslated, f"untranslated in {po}: {untranslated[:10]}"
+    assert not stale, f"{po.with_suffix('.mo')} is out of date; run compilemessages: {stale[:10]}"
