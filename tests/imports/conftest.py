@@ -64,3 +64,16 @@ def warning_films(db):
 @pytest.fixture
 def provincial(db):
     return CampaignFactory(code="provincial-test", kind="provincial", name="省级督察（测试）")
+
+
+def run_import(actor, data: bytes, filename: str, campaign, *, dry_run: bool = False):
+    from imports import services
+
+    return services.start_import(
+        actor=actor, data=data, filename=filename, campaign_code=campaign.code, dry_run=dry_run
+    )
+
+
+def outcomes(job) -> dict:
+    """reference -> outcome, for every row of the job's report."""
+    return {row["reference"]: row["outcome"] for row in job.report["rows"]}
