@@ -138,6 +138,11 @@ def _read_xlsx(data: bytes) -> list[Sheet]:
 
 
 def _decode(data: bytes) -> str:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        # Excel's "Unicode text" is UTF-16.
+        raise FileProblem(
+            _("The .csv is saved as UTF-16 (“Unicode text”); save it as CSV in UTF-8 or GBK."), code="encoding"
+        )
     if b"\x00" in data[:8192]:
         raise FileProblem(_("This is not a text (.csv) file."), code="not_spreadsheet")
     if data.startswith(b"\xef\xbb\xbf"):
