@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+from django.utils import translation
 from openpyxl import Workbook
 
 from tests.factories import CampaignFactory
@@ -49,6 +50,13 @@ def csv_bytes(rows, encoding="utf-8") -> bytes:
     buffer = io.StringIO()
     csv.writer(buffer).writerows(rows)
     return buffer.getvalue().encode(encoding)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Messages are asserted in English; one test checks the Chinese."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -1,0 +1,95 @@
+"""The import API: start, follow and apply an import; errors in the API's
+one shape."""
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from cases.models import Case
+
+from .conftest import LEDGER_HEADER, csv_bytes, ledger_row
+
+
+def upload(rows, name="ledger.csv"):
+    return SimpleUploadedFile(name, csv_bytes(rows), content_type="text/csv")
+
+
+def client_for(user) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
+    return client
+
+
+def test_a_dry_run_answers_with_the_per_row_report_and_changes_nothing(supervisor, central):
+    api = client_for(supervisor)
+
+    response = api.post(
+        "/imports/api/jobs/",
+        {"file": upload([LEDGER_HEADER, ledger_row(1), ledger_row(2, deadline="明年")]), "campaign": central.code},
+    )
+
+    body = response.json()
+    assert response.status_code == 201
+    assert body["dry_run"] is True
+    assert body["state"] == "done"
+    assert body["progress"] == {"processed": 2, "total": 2, "percent": 100}
+    assert body["counts"] == {"created": 1, "updated": 0, "unchanged": 0, "invalid": 1}
+    invalid = body["rows"][1]
+    assert (invalid["row"], invalid["outcome"], invalid["problems"][0]["column"]) == (3, "invalid", "整改时限")
+    assert not Case.objects.exists()
+
+
+def test_a_checked_dry_run_is_applied_and_then_shows_in_the_list(supervisor, central):
+    api = client_for(supervisor)
+    dry = api.post("/imports/api/jobs/", {"file": upload([LEDGER_HEADER, ledger_row(1)]), "campaign": central.code})
+
+    applied = api.post(f"/imports/api/jobs/{dry.json()['id']}/apply/")
+
+    assert applied.status_code == 201
+    assert applied.json()["dry_run"] is False
+    assert applied.json()["counts"]["created"] == 1
+    assert Case.objects.filter(reference="1").exists()
+    listed = api.get("/imports/api/jobs/").json()
+    assert [job["id"] for job in listed] == [applied.json()["id"], dry.json()["id"]]
+    assert api.get(f"/imports/api/jobs/{dry.json()['id']}/").json()["rows"][0]["outcome"] == "created"
+
+
+def test_an_applied_import_cannot_be_applied_again(supervisor, central):
+    api = client_for(supervisor)
+    job = api.post(
+        "/imports/api/jobs/",
+        {"file": upload([LEDGER_HEADER, ledger_row(1)]), "campaign": central.code, "dry_run": "false"},
+    ).json()
+
+    response = api.post(f"/imports/api/jobs/{job['id']}/apply/")
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "not_a_dry_run"
+
+
+def test_a_refused_file_is_a_400_with_the_reason(supervisor, central):
+    response = client_for(supervisor).post(
+        "/imports/api/jobs/", {"file": upload([["a", "b"], ["1", "2"]]), "campaign": central.code}
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "no_header"
+    assert "问题序号" in response.json()["detail"]
+
+
+def test_missing_fields_are_a_400_naming_them(supervisor, central):
+    response = client_for(supervisor).post("/imports/api/jobs/", {"campaign": central.code})
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "file"
+
+
+def test_an_unknown_campaign_is_a_400_naming_it(supervisor, central):
+    response = client_for(supervisor).post("/imports/api/jobs/", {"file": upload([LEDGER_HEADER]), "campaign": "nope"})
+
+    assert response.status_code == 400
+    assert response.json()["field"] == "campaign"
+
+
+def test_an_unknown_job_is_a_404(supervisor):
+    assert client_for(supervisor).get("/imports/api/jobs/999/").status_code == 404
