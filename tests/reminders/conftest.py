@@ -11,10 +11,13 @@ def celery_in_process():
     """Run tasks in this process, as with no REDIS_URL."""
     from tracker.celery import app
 
-    saved = app.conf.task_always_eager, app.conf.task_eager_propagates
-    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    # The app reads Django settings with the CELERY_ namespace: the
+    # prefixed names are the ones that take effect.
+    saved = app.conf.CELERY_TASK_ALWAYS_EAGER, app.conf.CELERY_TASK_EAGER_PROPAGATES
+    app.conf.CELERY_TASK_ALWAYS_EAGER, app.conf.CELERY_TASK_EAGER_PROPAGATES = True, True
+    assert app.conf.task_always_eager
     yield app
-    app.conf.task_always_eager, app.conf.task_eager_propagates = saved
+    app.conf.CELERY_TASK_ALWAYS_EAGER, app.conf.CELERY_TASK_EAGER_PROPAGATES = saved
 
 
 @pytest.fixture

@@ -41,7 +41,7 @@ def test_the_supervisor_sees_overdue_counts_per_city(run_day, supervisor, nancha
     assert "南昌市：逾期 3 件" in message.body
     assert "九江市：逾期 1 件" in message.body
     assert "景德镇市：逾期 0 件" in message.body
-    assert "全省：逾期 1 件" in message.body
+    assert "省级：逾期 1 件" in message.body
 
 
 def test_cases_overdue_more_than_thirty_days_are_escalated(run_day, supervisor, nanchang, overdue_case):
