@@ -224,10 +224,12 @@ class RowReader:
     def _problem(self, item, present, cell, parse, row: ParsedRow) -> None:
         number = row.row
         problem_number = parse("problem_number", v.parse_whole_number)
-        if problem_number is None and not any(p.column == self.header.where("problem_number") for p in row.problems):
-            self._required_text("problem_number", cell, number, row)
         item["problem_number"] = problem_number
+        # The case's reference is its 编号 when the ledger has one (the export
+        # writes it), else its problem number.
         reference = v.text(cell("reference")) if "reference" in present else ""
+        if not reference and problem_number is None and not row.problems:
+            self._required_text("problem_number", cell, number, row)
         row.reference = reference or (str(problem_number) if problem_number is not None else "")
         item["reference"] = row.reference
         self._title(item, self._required_text("title", cell, number, row))
