@@ -2,15 +2,15 @@
 evidence. Each parses, calls one selector or service, and renders."""
 
 from django.utils.translation import gettext as _
-from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from cases.constants import EventAction, status_label
+from cases.constants import EventAction, Kind, Status, status_label
 from cases.errors import ConcurrentChange
-from cases.filters import CaseFilter, order_cases
+from cases.filters import ORDERINGS, CaseFilter, order_cases
 from cases.models import Attachment, Case, CaseEvent
 from cases.querysets import local_today
 from cases.services import attach_evidence, update_case
@@ -23,6 +23,18 @@ from ..representation import DETAIL_COLUMNS, LIST_COLUMNS, CaseRenderer
 from .base import ApiView, etag, expected_version, stale, visible_case
 
 ERRORS = {code: OpenApiResponse(s.ErrorOut) for code in (400, 401, 403, 404)}
+FILTER_PARAMS = [
+    OpenApiParameter("kind", str, enum=Kind.values),
+    OpenApiParameter("status", str, description="One or more of " + ", ".join(Status.values) + ", comma-separated."),
+    OpenApiParameter("city", str, description="GB/T 2260 city code, or `province` for province-level cases."),
+    OpenApiParameter("campaign", str, description="Campaign code."),
+    OpenApiParameter("overdue", str, enum=["true", "false"]),
+    OpenApiParameter("due_before", OpenApiTypes.DATE, description="Deadline on or before."),
+    OpenApiParameter("due_after", OpenApiTypes.DATE, description="Deadline on or after."),
+    OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="ISO 8601 with offset."),
+    OpenApiParameter("q", str, description="Reference or title contains."),
+    OpenApiParameter("ordering", str, enum=list(ORDERINGS)),
+]
 PAGE_PARAMS = [
     OpenApiParameter("page_size", int, description="1 to 200 (default 50)."),
     OpenApiParameter("cursor", str, description="From the previous page's `next`."),
@@ -47,11 +59,12 @@ def case_response(case: Case, code: int = status.HTTP_200_OK) -> Response:
 
 
 class CaseList(ApiView):
-    # Declared for the schema; the view binds the FilterSet itself.
-    filter_backends = [DjangoFilterBackend]
-    filterset_class = CaseFilter
-
-    @extend_schema(parameters=PAGE_PARAMS, responses={200: s.CasePage, **ERRORS}, summary="List cases")
+    @extend_schema(
+        operation_id="cases_list",
+        parameters=FILTER_PARAMS + PAGE_PARAMS,
+        responses={200: s.CasePage, **ERRORS},
+        summary="List cases",
+    )
     def get(self, request):
         filterset = filtered_cases(request)
         size = page_size(request)
@@ -62,11 +75,9 @@ class CaseList(ApiView):
 
 
 class OverdueList(ApiView):
-    filter_backends = [DjangoFilterBackend]
-    filterset_class = CaseFilter
-
     @extend_schema(
-        parameters=PAGE_PARAMS,
+        operation_id="overdue_list",
+        parameters=FILTER_PARAMS[:-1] + PAGE_PARAMS,
         responses={200: s.CasePage, **ERRORS},
         summary="Open overdue cases, most days overdue first",
     )

@@ -1,0 +1,34 @@
+"""/api/schema/ is OpenAPI 3 and /api/docs/ loads nothing from the internet."""
+
+import re
+
+import yaml
+
+
+def test_the_schema_describes_every_v1_endpoint(api, supervisor):
+    response = api(supervisor).get("/api/schema/")
+    assert response.status_code == 200
+    schema = yaml.safe_load(response.content)
+    assert schema["openapi"].startswith("3.")
+    paths = set(schema["paths"])
+    for path in (
+        "/api/v1/cases/", "/api/v1/cases/{id}/", "/api/v1/cases/{id}/transition/", "/api/v1/cases/{id}/events/",
+        "/api/v1/cases/{id}/attachments/", "/api/v1/cases/bulk/", "/api/v1/overdue/", "/api/v1/stats/",
+        "/api/v1/cities/", "/api/v1/campaigns/", "/api/v1/changes/",
+    ):
+        assert path in paths, path
+    list_parameters = {p["name"] for p in schema["paths"]["/api/v1/cases/"]["get"]["parameters"]}
+    assert {"kind", "status", "city", "campaign", "overdue", "due_before", "updated_since", "q", "ordering"} <= list_parameters
+
+
+def test_the_docs_page_uses_only_local_assets(api, supervisor):
+    response = api(supervisor).get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    sources = re.findall(r'(?:src|href)="([^"]+)"', html)
+    assert sources and not [s for s in sources if s.startswith(("http:", "https:", "//"))]
+    assert "swagger-ui" in html
+
+
+def test_anonymous_callers_get_no_schema(api):
+    assert api().get("/api/schema/").status_code == 401
