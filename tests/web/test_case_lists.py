@@ -143,3 +143,12 @@ def test_the_acceptance_queue_holds_submitted_cases_longest_waiting_first(client
     assert references(client.get("/acceptance/")) == ["OLD", "NEW"]
     assert references(client.get("/acceptance/", {"city": "360100"})) == ["NEW"]
     assert old.reference == "OLD"
+
+
+def test_the_reopened_filter_lists_cases_reopened_at_least_once(client, supervisor, nanchang):
+    CaseFactory(reference="AGAIN", city=nanchang, status="in_progress", reopened_count=1)
+    CaseFactory(reference="ONCE", city=nanchang, status="in_progress")
+    client.force_login(supervisor)
+    response = client.get("/cases/", {"reopened": "true"})
+    assert references(response) == ["AGAIN"]
+    assert 'name="reopened" value="true" checked' in response.content.decode()

@@ -112,3 +112,14 @@ def test_every_form_field_has_a_label(client, supervisor, nanchang):
     for form in forms:
         for field in form.visible_fields():
             assert f'<label for="{field.id_for_label}">' in page, field.name
+
+
+def test_an_edit_in_the_timeline_lists_the_fields_it_changed(client, nanchang_officer, nanchang_case):
+    from cases.services import update_case
+
+    update_case(case=nanchang_case, actor=nanchang_officer, data={"progress": "完成清淤 3 公里"})
+    client.force_login(nanchang_officer)
+    response = client.get(f"/cases/{nanchang_case.pk}/")
+    latest = response.context["events"][0]
+    assert [(str(label), value) for label, value in latest.changed_fields] == [("整改进展", "完成清淤 3 公里")]
+    assert "完成清淤 3 公里</dd>" in response.content.decode()

@@ -4,13 +4,14 @@ again with the message next to the field (or at the top for a conflict)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import FieldDoesNotExist
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import services, workflow
-from cases.constants import Kind, PollutionType, Status
+from cases.constants import EventAction, Kind, PollutionType, Status
 from cases.errors import CaseError, ConcurrentChange, InvalidInput
 from cases.models import Attachment, Case
 from cases.querysets import local_today
@@ -67,6 +68,23 @@ def _accountability(case: Case) -> list[tuple[str, object]]:
     return [(Case._meta.get_field(name).verbose_name, getattr(case, name)) for name in ACCOUNTABILITY]
 
 
+def _timeline(case: Case) -> list:
+    """Events newest first; an edit lists the fields it changed and their
+    new values, so the timeline reads as the audit trail it is."""
+    events = list(case.events.select_related("actor").prefetch_related("attachments").order_by("-version", "-id"))
+    for event in events:
+        event.changed_fields = []
+        if event.action == EventAction.UPDATED:
+            for name, change in (event.changes or {}).items():
+                try:
+                    label = Case._meta.get_field(name).verbose_name
+                except FieldDoesNotExist:
+                    label = name
+                new = change[1] if isinstance(change, list) and len(change) == 2 else change
+                event.changed_fields.append((label, new))
+    return events
+
+
 def _may_attach(case: Case, user) -> bool:
     # Mirrors services.attach_evidence, which has the last word.
     return user.may_write and (case.status != Status.CLOSED or user.is_supervisor)
@@ -87,7 +105,6 @@ def _render_case(request, case: Case, *, bound: dict | None = None, status: int 
     evidence_form = None
     if _may_attach(case, user):
         evidence_form = bound.get("evidence") or EvidenceForm(case=case)
-    events = case.events.select_related("actor").prefetch_related("attachments").order_by("-version", "-id")
     context = {
         "case": case,
         "today": today,
@@ -97,7 +114,7 @@ def _render_case(request, case: Case, *, bound: dict | None = None, status: int 
         "facts": _facts(case),
         "accountability": _accountability(case),
         "pollution_types": [PollutionType(p).label for p in case.pollution_types if p in PollutionType.values],
-        "events": events,
+        "events": _timeline(case),
         "transition_forms": transition_forms,
         "progress_form": progress_form,
         "evidence_form": evidence_form,
