@@ -66,6 +66,9 @@ def test_an_officer_submits_and_the_supervisor_accepts_in_a_browser(demo, live_s
     OUTPUT.mkdir(exist_ok=True)
 
     log_in(page, base, "nanchang")
+    # Keyboard users reach the content without tabbing through the header.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip-link"
     # The officer lands on the city's list; open an in-progress problem.
     assert page.url == f"{base}/cases/"
     page.select_option("#f-status", "in_progress")
