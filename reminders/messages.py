@@ -9,6 +9,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from cases.models import Case, City
@@ -18,14 +19,18 @@ from .selectors import CaseList, CityDigest, ProvinceDigest
 
 @dataclass(frozen=True)
 class CaseLine:
+    """One case as the templates print it. Everything is already text: a
+    national run renders tens of thousands of lines, and the template
+    engine's per-value date and number formatting would dominate it."""
+
     reference: str
     title: str
     city: str
-    deadline: datetime.date | None
-    days_overdue: int
-    waiting_days: int | None
+    deadline: str
+    days: str  # days overdue, or days waiting for acceptance
     status: str
     url: str
+    summary: str  # the plain-text line: deadline and days overdue, or days waiting
 
 
 def case_url(case_id: int) -> str:
@@ -43,22 +48,55 @@ def city_name(city: City | None) -> str:
     return city.name_en if translation.get_language() == "en" and city.name_en else city.name
 
 
-def _line(case: Case, today: datetime.date, with_city: bool) -> CaseLine:
-    awaiting_since = getattr(case, "awaiting_since", None)
-    return CaseLine(
-        reference=case.reference,
-        title=case.title,
-        city=city_name(case.city) if with_city else "",
-        deadline=case.deadline,
-        days_overdue=case.days_overdue_on(today),
-        waiting_days=(today - timezone.localdate(awaiting_since)).days if awaiting_since else None,
-        status=case.status_display,
-        url=case_url(case.pk),
-    )
+class _Lines:
+    """Builds CaseLines for one message, translating each label once."""
+
+    def __init__(self, today: datetime.date, with_city: bool):
+        self.today = today
+        self.with_city = with_city
+        self.labels = {}
+
+    def label(self, key, make) -> str:
+        if key not in self.labels:
+            self.labels[key] = make()
+        return self.labels[key]
+
+    def __call__(self, case: Case) -> CaseLine:
+        deadline = case.deadline.isoformat() if case.deadline else ""
+        awaiting_since = getattr(case, "awaiting_since", None)
+        if awaiting_since is not None:
+            days = (self.today - timezone.localdate(awaiting_since)).days
+            summary = self.label(
+                ("waiting", days), lambda: ngettext("Waiting %(days)s day", "Waiting %(days)s days", days) % {"days": days}
+            )
+        elif case.is_overdue_on(self.today):
+            days = case.days_overdue_on(self.today)
+            overdue = self.label(
+                ("overdue", days), lambda: ngettext("%(days)s day overdue", "%(days)s days overdue", days) % {"days": days}
+            )
+            summary = self.label("overdue", lambda: _("Deadline %(deadline)s, %(overdue)s")) % {
+                "deadline": deadline,
+                "overdue": overdue,
+            }
+        else:
+            days = 0
+            summary = self.label("due", lambda: _("Deadline %(deadline)s")) % {"deadline": deadline}
+        status = self.label(("status", case.status, case.kind), lambda: case.status_display)
+        return CaseLine(
+            reference=case.reference,
+            title=case.title,
+            city=self.label(("city", case.city_id), lambda: city_name(case.city)) if self.with_city else "",
+            deadline=deadline,
+            days=str(days),
+            status=status,
+            url=case_url(case.pk),
+            summary=f"{summary} · {status}",
+        )
 
 
 def _section(case_list: CaseList, today: datetime.date, with_city: bool = False) -> dict:
-    return {"lines": [_line(case, today, with_city) for case in case_list.cases], "total": case_list.total, "more": case_list.more}
+    lines = _Lines(today, with_city)
+    return {"lines": [lines(case) for case in case_list.cases], "total": case_list.total, "more": case_list.more}
 
 
 def _city_context(digest: CityDigest) -> tuple[str, dict]:
