@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cases.errors import CaseError, InvalidInput
@@ -25,10 +25,10 @@ from .forms import ImportForm
 from .models import OUTCOMES
 
 OUTCOME_LABELS = {
-    "created": _lazy("Created"),
-    "updated": _lazy("Updated"),
-    "unchanged": _lazy("Unchanged"),
-    "invalid": _lazy("Invalid"),
+    "created": gettext_lazy("Created"),
+    "updated": gettext_lazy("Updated"),
+    "unchanged": gettext_lazy("Unchanged"),
+    "invalid": gettext_lazy("Invalid"),
 }
 
 ROWS_PER_PAGE = 100
