@@ -2,16 +2,17 @@
 changes nothing."""
 
 import datetime
+import io
 import json
 
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 
 from accounts.models import User
 from cases.constants import Kind, Status
 from cases.models import Case, CaseEvent
 from cases.workflow import rule_for
-from tests.conftest import ensure_cities
 
 TODAY = datetime.date(2024, 1, 15)
 OFFICERS = ["nanchang", "jingdezhen", "pingxiang", "jiujiang", "xinyu", "yingtan", "ganzhou", "jian", "yichun", "fuzhou", "shangrao"]
@@ -19,13 +20,12 @@ OFFICERS = ["nanchang", "jingdezhen", "pingxiang", "jiujiang", "xinyu", "yingtan
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        call_command("seed_demo", "--password", "pw-for-tests", "--today", TODAY.isoformat(), stdout=open("/dev/null", "w"))
+    """Seed once for the module inside a transaction that is rolled back at
+    the end, as TestCase.setUpTestData does; each test runs in a savepoint."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", "--password", "pw-for-tests", "--today", TODAY.isoformat(), stdout=io.StringIO())
         yield
-        # Data loaded outside a test's transaction outlives it: empty the
-        # database again so later modules start from a fresh migration.
-        call_command("flush", "--noinput", verbosity=0)
-        ensure_cities()
+        transaction.set_rollback(True)
 
 
 def run_stats(capsys) -> dict:
@@ -93,7 +93,7 @@ def test_running_it_again_changes_nothing(demo):
         CaseEvent.objects.count(),
         list(User.objects.order_by("id").values_list("username", "password")),
     )
-    call_command("seed_demo", "--password", "pw-for-tests", stdout=open("/dev/null", "w"))
+    call_command("seed_demo", "--password", "pw-for-tests", stdout=io.StringIO())
     after = (
         list(Case.objects.order_by("id").values_list("id", "version", "status", "deadline", "updated_at")),
         CaseEvent.objects.count(),
