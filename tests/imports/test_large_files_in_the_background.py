@@ -16,10 +16,12 @@ from .conftest import PETITION_HEADER, csv_bytes, petition_row, run_import
 @pytest.fixture
 def eager_celery():
     """Run tasks in-process even where REDIS_URL makes them asynchronous."""
-    previous = celery_app.conf.task_always_eager
-    celery_app.conf.task_always_eager = True
+    # The app reads its settings with the CELERY_ namespace.
+    previous = celery_app.conf.CELERY_TASK_ALWAYS_EAGER
+    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    assert celery_app.conf.task_always_eager
     yield
-    celery_app.conf.task_always_eager = previous
+    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = previous
 
 
 def petitions(count: int) -> bytes:
