@@ -4,7 +4,8 @@
   201 with the finished job for a small file, 202 with the queued job for
   a large one (poll its URL), 400 when the file is refused.
 - ``GET jobs/`` lists recent imports; ``GET jobs/<id>/`` shows one with
-  its progress and, once done, the per-row report.
+  its progress and, once done, the per-row report (``?outcome=invalid``
+  for only the rows with that outcome).
 - ``POST jobs/<id>/apply/`` applies the file a finished dry run checked.
 
 Errors have the API's one shape (``code``, ``detail``, ``field``).
@@ -12,16 +13,16 @@ Errors have the API's one shape (``code``, ``detail``, ``field``).
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
 from api.v1.views.base import ApiView
-from cases.errors import RoleNotAllowed
+from cases.errors import InvalidInput, RoleNotAllowed
 
 from . import services
-from .models import ImportJob, JobState
+from .models import OUTCOMES, ImportJob, JobState
 
 LIST_LIMIT = 50
 
@@ -132,9 +133,26 @@ class ImportJobListView(ImportApiView):
 
 
 class ImportJobDetailView(ImportApiView):
-    @extend_schema(responses={200: ImportJobOut, **ERRORS}, summary="One import: progress and per-row report")
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "outcome", enum=OUTCOMES, required=False, description="Only the rows with this outcome."
+            )
+        ],
+        responses={200: ImportJobOut, **ERRORS},
+        summary="One import: progress and per-row report",
+    )
     def get(self, request, pk: int):
-        return Response(job_data(request, self.job(request, pk), rows=True))
+        data = job_data(request, self.job(request, pk), rows=True)
+        outcome = request.query_params.get("outcome")
+        if outcome is not None:
+            if outcome not in OUTCOMES:
+                raise InvalidInput(
+                    "outcome", _("Unknown outcome “%(value)s”. Known: %(known)s.")
+                    % {"value": outcome, "known": ", ".join(OUTCOMES)},
+                )
+            data["rows"] = [row for row in data["rows"] if row["outcome"] == outcome]
+        return Response(data)
 
 
 class ImportJobApplyView(ImportApiView):

@@ -93,3 +93,18 @@ def test_an_unknown_campaign_is_a_400_naming_it(supervisor, central):
 
 def test_an_unknown_job_is_a_404(supervisor):
     assert client_for(supervisor).get("/imports/api/jobs/999/").status_code == 404
+
+
+def test_the_report_can_be_limited_to_one_outcome(supervisor, central):
+    api = client_for(supervisor)
+    job = api.post(
+        "/imports/api/jobs/",
+        {"file": upload([LEDGER_HEADER, ledger_row(1), ledger_row(2, deadline="明年")]), "campaign": central.code},
+    ).json()
+
+    invalid = api.get(f"/imports/api/jobs/{job['id']}/?outcome=invalid").json()["rows"]
+    unknown = api.get(f"/imports/api/jobs/{job['id']}/?outcome=broken")
+
+    assert [row["reference"] for row in invalid] == ["2"]
+    assert unknown.status_code == 400
+    assert unknown.json()["field"] == "outcome"
