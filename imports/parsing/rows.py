@@ -83,7 +83,7 @@ class RowReader:
         self.campaign = campaign
         self.cities = cities  # full name -> code
         self.kind = Kind.PETITION if header.layout is PETITIONS else LEDGER_KINDS[campaign.kind]
-        self.columns = None
+        self.columns = self._columns()
 
     def rows(self):
         for number, cells in self.sheet.rows:
@@ -103,8 +103,6 @@ class RowReader:
         return located
 
     def read(self, number: int, cells: list) -> ParsedRow:
-        if self.columns is None:
-            self.columns = self._columns()
         row = ParsedRow(sheet=self.sheet.name, row=number, reference="", item=None, columns=self.columns)
         positions = self.header.positions
         item: dict = {"campaign": self.campaign.code, "kind": self.kind}
