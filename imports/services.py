@@ -5,6 +5,7 @@ through here."""
 
 import datetime
 import logging
+from collections import defaultdict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -140,6 +141,7 @@ def run_import_job(*, job_id: int) -> ImportJob:
         return _finish_failed(job, str(problem), problem.code)
     job.total_rows = len(parsed.rows)
     job.save(update_fields=["total_rows"])
+    _match_problem_numbers(job, parsed.rows)
     try:
         _upsert_rows(job, parsed.rows)
     except Exception:
@@ -167,6 +169,29 @@ def import_note(job: ImportJob) -> str:
         "importer": importer,
         "job": job.pk,
     }
+
+
+def _match_problem_numbers(job: ImportJob, rows: list[ParsedRow]) -> None:
+    """A bureau's ledger knows its problems by 问题序号 only, while the
+    tracker may hold them under another reference (FK-07). Such a row
+    updates the case with that number (and city, where numbers restart per
+    city) instead of creating a second one."""
+    keyed = [row for row in rows if row.item is not None and row.keyed_by_number]
+    if not keyed:
+        return
+    known = defaultdict(set)
+    cases = Case.objects.filter(
+        campaign=job.campaign, kind=keyed[0].item["kind"], problem_number__in={row.item["problem_number"] for row in keyed}
+    ).values_list("problem_number", "city_id", "reference")
+    for number, city, reference in cases:
+        known[(number, city)].add(reference)
+        known[number].add(reference)
+    for row in keyed:
+        number = row.item["problem_number"]
+        by_city = known.get((number, row.item.get("city", "?")), set())
+        candidates = by_city if len(by_city) == 1 else known.get(number, set())
+        if len(candidates) == 1:
+            row.reference = row.item["reference"] = next(iter(candidates))
 
 
 def _upsert_rows(job: ImportJob, rows: list[ParsedRow]) -> None:

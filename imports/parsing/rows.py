@@ -62,6 +62,8 @@ class ParsedRow:
     item: dict | None  # None when the row is invalid
     problems: list[RowProblem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # True when a ledger row without 编号 is known only by its 问题序号.
+    keyed_by_number: bool = False
     # Filled in when the row has been through the upsert.
     outcome: str = "invalid"
     changed_fields: list[str] = field(default_factory=list)
@@ -229,6 +231,7 @@ class RowReader:
         if not reference and problem_number is None and not row.problems:
             self._required_text("problem_number", cell, number, row)
         row.reference = reference or (str(problem_number) if problem_number is not None else "")
+        row.keyed_by_number = not reference and problem_number is not None
         item["reference"] = row.reference
         self._title(item, self._required_text("title", cell, number, row))
         # Only warning-film problems have a film year and a finding date.

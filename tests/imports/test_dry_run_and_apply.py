@@ -165,3 +165,19 @@ def test_an_unknown_campaign_is_refused_naming_the_field(bad, supervisor, centra
     with pytest.raises(InvalidInput) as error:
         services.start_import(actor=supervisor, data=ledger(ledger_row(1)), filename="l.xlsx", campaign_code=bad, dry_run=True)
     assert error.value.field == "campaign"
+
+
+def test_a_ledger_without_references_updates_the_problems_by_their_number(supervisor, central, nanchang, jiujiang):
+    from tests.factories import CaseFactory
+
+    CaseFactory(campaign=central, reference="FK-01", problem_number=1, city=nanchang, status="in_progress")
+    CaseFactory(campaign=central, reference="FK-02-NC", problem_number=2, city=nanchang, status="in_progress")
+    CaseFactory(campaign=central, reference="FK-02-JJ", problem_number=2, city=jiujiang, status="in_progress")
+
+    job = run_import(
+        supervisor, ledger(ledger_row(1), ledger_row(2, region="九江市"), ledger_row(3)), "ledger.xlsx", central
+    )
+
+    assert outcomes(job) == {"FK-01": "updated", "FK-02-JJ": "updated", "3": "created"}
+    assert Case.objects.count() == 4
+    assert Case.objects.get(reference="FK-02-JJ").title == "合成问题 2：污水处理厂进水浓度偏低"
