@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from cases.errors import CaseError, InvalidInput
 from cases.filters import CaseFilter
-from cases.models import Case
+from cases.models import Campaign, Case
 from cases.querysets import local_today
 
 from . import services
@@ -66,6 +66,7 @@ def upload(request):
     context = {
         "form": form,
         "jobs": jobs,
+        "campaigns": Campaign.objects.all(),
         "max_megabytes": settings.IMPORT_MAX_BYTES // (1024 * 1024),
         "max_rows": settings.IMPORT_MAX_ROWS,
     }
