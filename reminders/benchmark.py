@@ -91,12 +91,15 @@ def build(args, today) -> None:
         Campaign.objects.filter(code="bench").delete()
         campaign = Campaign.objects.create(code="bench", kind="central", name="基准测试（合成数据）", name_en=fingerprint)
         cities = list(City.objects.values_list("code", flat=True))
-        User.objects.bulk_create(
-            [User(username=f"bench_officer_{code}", email=f"officer-{code}@bench.invalid", role="officer", city_id=code, password="!")
-             for code in cities]
-            + [User(username=f"bench_supervisor_{i}", email=f"supervisor-{i}@bench.invalid", role="supervisor", password="!")
-               for i in range(args.supervisors)]
-        )
+        officers = [
+            User(username=f"bench_officer_{code}", email=f"officer-{code}@bench.invalid", role="officer", city_id=code)
+            for code in cities
+        ]
+        supervisors = [
+            User(username=f"bench_supervisor_{i}", email=f"supervisor-{i}@bench.invalid", role="supervisor")
+            for i in range(args.supervisors)
+        ]
+        User.objects.bulk_create(officers + supervisors)
         insert_cases(cursor, Case, campaign.pk, cities, args, today)
         insert_pending_events(cursor, today)
     with connection.cursor() as cursor:
@@ -131,7 +134,8 @@ def insert_cases(cursor, Case, campaign_id, cities, args, today) -> None:
     }
     # Every other column gets its model default, so the insert keeps up
     # with fields other apps add to Case.
-    columns, values, params = [], [], {"campaign": campaign_id, "cities": cities, "n_cities": len(cities), "today": today}
+    params = {"campaign": campaign_id, "cities": cities, "n_cities": len(cities), "today": today}
+    columns, values = [], []
     for field in Case._meta.concrete_fields:
         if field.primary_key:
             continue
@@ -156,7 +160,8 @@ def insert_pending_events(cursor, today) -> None:
     """Each case awaiting acceptance got there 1-20 days ago."""
     cursor.execute(
         """
-        INSERT INTO cases_caseevent (case_id, actor_id, created_at, action, from_status, to_status, note, changes, version)
+        INSERT INTO cases_caseevent
+               (case_id, actor_id, created_at, action, from_status, to_status, note, changes, version)
         SELECT id, NULL, %s::date - (id %% 20 + 1)::int + time '10:00', 'transition', 'in_progress',
                'pending_acceptance', '合成', '{}'::jsonb, version
         FROM cases_case WHERE status = 'pending_acceptance'

@@ -71,7 +71,9 @@ class ReminderLog(models.Model):
         return f"{self.get_kind_display()} {self.digest_on} → {self.recipient}"
 
     def is_claimable(self, now: datetime.datetime) -> bool:
-        return self.state in CLAIMABLE_STATES or (self.state == DigestState.SENDING and self.claimed_at < stale_before(now))
+        if self.state == DigestState.SENDING:
+            return self.claimed_at < stale_before(now)
+        return self.state in CLAIMABLE_STATES
 
 
 def stale_before(now: datetime.datetime) -> datetime.datetime:

@@ -80,7 +80,10 @@ def run_reminders(
     now = timezone.now()
     for digest in planned:
         if not digest.email:
-            logger.warning("No e-mail address for %s: the %s digest of %s is skipped.", digest.username, digest.kind, today)
+            logger.warning(
+                "No e-mail address for %s: the %s digest of %s is skipped.",
+                digest.username, digest.kind, today,
+            )
     ReminderLog.objects.bulk_create(
         [
             ReminderLog(

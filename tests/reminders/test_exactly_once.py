@@ -25,7 +25,7 @@ def every_city_overdue(db):
     """One officer per city and two supervisors; every city has an overdue case."""
     from cases.models import City
 
-    people = [UserFactory(username="sup_a", role="supervisor", city=None), UserFactory(username="sup_b", role="supervisor", city=None)]
+    people = [UserFactory(username=f"sup_{n}", role="supervisor", city=None) for n in "ab"]
     for city in City.objects.all():
         people.append(UserFactory(username=f"officer_{city.slug}", role="officer", city=city))
         CaseFactory(city=city, deadline=TODAY - datetime.timedelta(days=5), status="in_progress")

@@ -10,7 +10,6 @@ from django.core import mail
 
 from reminders.models import DigestState, ReminderLog
 from tests.conftest import shanghai
-from tests.factories import UserFactory
 
 TODAY = datetime.date(2024, 3, 15)
 pytestmark = pytest.mark.django_db

@@ -14,6 +14,16 @@ from reminders.services import run_reminders
 from reminders.tasks import enqueue_digests
 
 
+REPORTED_STATES = (
+    DigestState.SENT,
+    DigestState.QUEUED,
+    DigestState.RETRYING,
+    DigestState.SENDING,
+    DigestState.SKIPPED,
+    DigestState.FAILED,
+)
+
+
 def parse_date(value: str) -> datetime.date:
     try:
         return datetime.date.fromisoformat(value)
@@ -50,12 +60,12 @@ class Command(BaseCommand):
     def total(report) -> str:
         overdue = sum(line.digest.overdue for line in report.lines if line.digest.kind == "city")
         due_soon = sum(line.digest.due_soon for line in report.lines if line.digest.kind == "city")
-        head = f"{report.today}: {len(report.lines)} digests ({overdue} overdue and {due_soon} due-soon cases in the city digests)"
+        head = (
+            f"{report.today}: {len(report.lines)} digests"
+            f" ({overdue} overdue and {due_soon} due-soon cases in the city digests)"
+        )
         if report.dry_run:
             return f"{head}; dry run, nothing sent or recorded."
-        counts = ", ".join(
-            f"{report.count(state)} {state}"
-            for state in (DigestState.SENT, DigestState.QUEUED, DigestState.RETRYING, DigestState.SENDING, DigestState.SKIPPED, DigestState.FAILED)
-        )
+        counts = ", ".join(f"{report.count(state)} {state}" for state in REPORTED_STATES)
         done_before = sum(1 for line in report.lines if line.already_done)
         return f"{head}: {counts}; {done_before} done by an earlier run."
