@@ -124,11 +124,11 @@ def main(argv=None) -> int:
     dataset = prepare(url=args.database_url, cases=args.cases, reuse=args.reuse, log=log)
     log_dir = Path(tempfile.mkdtemp(prefix="bench-"))
     servers = {
-        name: Server(name, app, free_port(), log_dir / f"{name}.log")
-        for name, app in (
-            ("product", "tracker.wsgi:application"),
-            ("floor", "bench.floor_app:application"),
-            ("baseline", "bench.baseline.wsgi:application"),
+        name: Server(name, app, free_port(), log_dir / f"{name}.log", ready_path)
+        for name, app, ready_path in (
+            ("product", "tracker.wsgi:application", "/healthz"),
+            ("floor", "bench.floor_app:application", "/ping"),
+            ("baseline", "bench.baseline.wsgi:application", "/api/v1/cases/"),
         )
     }
     env = server_environment(database_url=args.database_url, secret_key=secret_key)
@@ -161,6 +161,8 @@ def main(argv=None) -> int:
                 log(f"measuring {name}")
                 results.extend(step())
     except (BenchError, subprocess.CalledProcessError, RuntimeError, OSError) as error:
+        if results:
+            print(f"\nMeasured before the failure:\n{table(results)}")
         print(f"\nBENCHMARK FAILED: {error}", file=sys.stderr)
         for server in servers.values():
             tail = server.log_tail()

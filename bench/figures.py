@@ -234,8 +234,34 @@ ORDER BY c.feed_xid, c.id
 """
 
 
+def wait_until_settled(run: Run, seconds: float = 600) -> None:
+    """The feed withholds changes of transaction ids not yet below the
+    oldest running transaction of the whole PostgreSQL server (so that a
+    reader never skips a late commit). A long transaction in any database
+    of the server therefore holds the feed back: wait for the dataset to
+    settle, or name the session that is holding it."""
+    stop_at = time.monotonic() + seconds
+    while True:
+        (settled,) = run.sql(
+            "SELECT coalesce(max(feed_xid), 0) < pg_snapshot_xmin(pg_current_snapshot())::text::bigint FROM cases_case"
+        )[0]
+        if settled:
+            return
+        if time.monotonic() > stop_at:
+            holders = run.sql(
+                "SELECT datname, pid, state, xact_start FROM pg_stat_activity "
+                "WHERE backend_xid IS NOT NULL ORDER BY age(backend_xid) DESC LIMIT 3"
+            )
+            raise BenchError(
+                f"Figure 4: after {seconds:.0f} s the dataset is still newer than the oldest running transaction "
+                f"on the server, so the feed withholds part of it. Oldest transactions: {holders}"
+            )
+        time.sleep(1)
+
+
 def change_feed(run: Run, time_limit: float) -> list[Figure]:
     client = Client(run.product.port, run.dataset.supervisor_token)
+    wait_until_settled(run)
     expected = run.sql("SELECT count(*) FROM cases_case WHERE withdrawn_at IS NULL")[0][0]
     memory_before = run.product.memory_kb()
     seen: set[int] = set()

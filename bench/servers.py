@@ -51,6 +51,7 @@ class Server:
     app: str
     port: int
     log_path: Path
+    ready_path: str  # any answer to it means the worker is serving
     process: subprocess.Popen | None = field(default=None, repr=False)
 
     def start(self, env: dict) -> None:
@@ -77,7 +78,7 @@ class Server:
                 raise RuntimeError(f"{self.name} server exited at start:\n{self.log_tail()}")
             try:
                 connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
-                connection.request("GET", "/ping")
+                connection.request("GET", self.ready_path)
                 connection.getresponse().read()
                 connection.close()
                 if self.worker_pid():
