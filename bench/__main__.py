@@ -39,6 +39,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--repeats", type=int, default=200, help="samples per latency series (default 200)")
     parser.add_argument("--seconds", type=float, default=30, help="time limit per latency series (default 30)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the bulk and reminder figures (default 3)")
+    parser.add_argument(
+        "--only", type=lambda text: {int(n) for n in text.split(",")}, default={1, 2, 3, 4, 5, 6},
+        metavar="1,2,...", help="measure only these figures (default all six)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.cases < 1000:
         parser.error("--cases: at least 1000")
@@ -157,7 +161,9 @@ def main(argv=None) -> int:
                 ("5. bulk upsert", lambda: f.bulk_upsert(run, rounds=args.rounds)),
                 ("6. reminder run", lambda: f.reminder_run(run, rounds=args.rounds)),
             )
-            for name, step in steps:
+            for number, (name, step) in enumerate(steps, start=1):
+                if number not in args.only:
+                    continue
                 log(f"measuring {name}")
                 results.extend(step())
     except (BenchError, subprocess.CalledProcessError, RuntimeError, OSError) as error:
