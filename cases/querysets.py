@@ -65,13 +65,15 @@ class CaseQuerySet(models.QuerySet):
         """Most days overdue first (oldest deadline first), stable by id."""
         return self.order_by("deadline", "id")
 
-    def statistics(self, today: datetime.date | None = None, group_by: str = "kind") -> dict:
+    def statistics(self, today: datetime.date | None = None, group_by: str | tuple[str, ...] = "kind") -> dict:
         """One aggregate query: total, closed, overdue and awaiting
-        acceptance per ``group_by`` value."""
+        acceptance per ``group_by`` value (per tuple of values when
+        ``group_by`` is a tuple, so one scan can feed several groupings)."""
         today = today or local_today()
+        fields = (group_by,) if isinstance(group_by, str) else tuple(group_by)
         rows = (
             self.order_by()
-            .values(group_by)
+            .values(*fields)
             .annotate(
                 total=Count("id"),
                 closed=Count("id", filter=Q(status=Status.CLOSED)),
@@ -82,7 +84,8 @@ class CaseQuerySet(models.QuerySet):
         )
         result = {}
         for row in rows:
-            key = row.pop(group_by)
+            values = tuple(row.pop(field) for field in fields)
+            key = values[0] if isinstance(group_by, str) else values
             row["reopened"] = row["reopened"] or 0
             result[key] = row
         return result

@@ -4,31 +4,20 @@ filtered by the shared CaseFilter, sortable, paginated and exportable."""
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Case as When_, F, IntegerField, Value, When
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from cases.constants import OPEN_STATUSES, Kind, Status
+from cases.constants import Kind, Status
 from cases.filters import ORDERINGS
 from cases.models import Campaign, Case, City
 from cases.querysets import local_today
 
 from ..export import xlsx_response
 from ..filters import PageCaseFilter
+from ..urgency import by_urgency
 
 PAGE_SIZE = 50
-
-
-def by_urgency(queryset, today):
-    """Overdue first (most days overdue first), then by deadline: what a
-    city bureau must look at next comes first."""
-    rank = When_(
-        When(status__in=OPEN_STATUSES, deadline__lt=today, then=Value(0)),
-        default=Value(1),
-        output_field=IntegerField(),
-    )
-    return queryset.annotate(overdue_rank=rank).order_by("overdue_rank", F("deadline").asc(nulls_last=True), "id")
 
 
 class CaseListView(LoginRequiredMixin, View):
@@ -55,9 +44,9 @@ class CaseListView(LoginRequiredMixin, View):
         filterset = PageCaseFilter(request.GET, queryset=self.base_queryset(today), request=request)
         valid = filterset.is_valid()
         cases = filterset.qs if valid else Case.objects.none()
+        cases = cases.select_related("city", "campaign")
         if valid and not filterset.form.cleaned_data.get("ordering"):
             cases = self.default_order(cases, today)
-        cases = cases.select_related("city", "campaign")
         if self.export and valid:
             return xlsx_response(cases, today=today, filename=self.export_filename)
         page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
