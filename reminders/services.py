@@ -49,6 +49,16 @@ class DeliveryFailed(Exception):
         self.attempts = attempts
 
 
+class ClaimHeld(Exception):
+    """Another worker claimed the digest and has not finished: it may be
+    sending right now, or it may have died. Ask again once its claim goes
+    stale."""
+
+    def __init__(self, *, log_id: int, seconds_left: float):
+        super().__init__(f"reminder {log_id} is held by another worker for {seconds_left:.0f} s more")
+        self.seconds_left = max(seconds_left, 0)
+
+
 @dataclass(frozen=True)
 class RunLine:
     digest: PlannedDigest
@@ -117,9 +127,10 @@ def run_reminders(
 
 def deliver_digest(*, log_id: int) -> str | None:
     """Claim reminder ``log_id``, build its digest from the cases' current
-    state and send it. Returns the row's new state, or None when another
-    worker holds or has finished it. Raises DeliveryFailed when the mail
-    could not be sent and attempts remain (the caller retries later)."""
+    state and send it. Returns the row's new state, or None when it was
+    finished already. Raises ClaimHeld when another worker holds a fresh
+    claim on it, and DeliveryFailed when the mail could not be sent and
+    attempts remain: the caller tries again later in both cases."""
     now = timezone.now()
     claimed = (
         ReminderLog.objects.filter(pk=log_id)
@@ -127,6 +138,11 @@ def deliver_digest(*, log_id: int) -> str | None:
         .update(state=DigestState.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     )
     if not claimed:
+        held_since = (
+            ReminderLog.objects.filter(pk=log_id, state=DigestState.SENDING).values_list("claimed_at", flat=True).first()
+        )
+        if held_since is not None:
+            raise ClaimHeld(log_id=log_id, seconds_left=(held_since - stale_before(now)).total_seconds())
         return None
     log = ReminderLog.objects.select_related("recipient__city").get(pk=log_id)
     # Every later write is conditional on still holding this claim, so a

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from cases.querysets import local_today
 
-from .services import DeliveryFailed, deliver_digest, retry_delay, run_reminders
+from .services import ClaimHeld, DeliveryFailed, deliver_digest, retry_delay, run_reminders
 
 
 @shared_task(bind=True, acks_late=True, max_retries=None)
@@ -22,6 +22,12 @@ def send_digest(self, log_id: int) -> str | None:
     while True:
         try:
             return deliver_digest(log_id=log_id)
+        except ClaimHeld as held:
+            if self.request.is_eager:
+                return None  # the other run in this process finishes it
+            # A redelivered message after a worker died mid-send (acks_late)
+            # lands here: take the digest over once the dead claim is stale.
+            raise self.retry(exc=held, countdown=held.seconds_left + 1) from held
         except DeliveryFailed as error:
             if not self.request.is_eager:
                 raise self.retry(exc=error, countdown=retry_delay(error.attempts)) from error

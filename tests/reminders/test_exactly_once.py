@@ -8,9 +8,10 @@ import pytest
 import time_machine
 from django.core import mail
 from django.db import connection
+from django.utils import timezone
 
 from reminders.models import DigestState, ReminderLog
-from reminders.services import deliver_digest, run_reminders
+from reminders.services import ClaimHeld, deliver_digest, run_reminders
 from reminders.tasks import enqueue_digests
 from tests.conftest import shanghai
 from tests.factories import CaseFactory, UserFactory
@@ -73,6 +74,26 @@ def test_a_digest_handed_to_two_workers_is_sent_by_one(run_day, nanchang_officer
         outcomes = [deliver_digest(log_id=log.pk), deliver_digest(log_id=log.pk)]
 
     assert outcomes == [DigestState.SENT, None]
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_a_digest_whose_worker_died_is_taken_over_once_the_claim_is_stale(nanchang_officer, nanchang, overdue_case):
+    overdue_case(nanchang, TODAY, days=2)
+    with time_machine.travel(shanghai(2024, 3, 15, 9, 0), tick=False):
+        run_reminders(today=TODAY)
+        log = ReminderLog.objects.get()
+        # A worker claimed it and died before sending: the row says "sending".
+        ReminderLog.objects.filter(pk=log.pk).update(state=DigestState.SENDING, claimed_at=timezone.now(), attempts=1)
+
+    with time_machine.travel(shanghai(2024, 3, 15, 9, 5), tick=False):
+        with pytest.raises(ClaimHeld) as held:
+            deliver_digest(log_id=log.pk)  # the redelivered message, too early
+    assert held.value.seconds_left == 10 * 60
+    assert mail.outbox == []
+
+    with time_machine.travel(shanghai(2024, 3, 15, 9, 16), tick=False):
+        assert deliver_digest(log_id=log.pk) == DigestState.SENT
     assert len(mail.outbox) == 1
 
 
