@@ -4,16 +4,16 @@ Everything is computed from the cases' current state on the given date, so
 a day the job did not run loses nothing. The overdue and due-soon rules are
 the case querysets' own (``.overdue(today)``, ``.due_soon(today)``).
 
-Query counts do not grow with the number of cases: planning a run is four
-queries in all, one officer's digest at most five, one province digest
-about ten, whatever the number of cases.
+Query counts do not grow with the number of cases: planning a run is three
+queries in all, building one officer's digest two to four, one province
+digest four to six, whatever the number of cases.
 """
 
 import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -95,8 +95,29 @@ def _cases():
     return Case.objects.visible()
 
 
-def _counts_by_city(queryset) -> dict[str | None, int]:
-    return dict(queryset.order_by().values_list("city_id").annotate(n=Count("id")))
+def counts_by_city(*, today: datetime.date) -> dict[str | None, CityRow]:
+    """Overdue, escalated and due-soon counts per city (None: province-level)
+    in one scan.
+
+    The scan is the overdue rule seen from the end of the due-soon window:
+    every case overdue or due soon today, and nothing else. Within it the
+    deadline alone splits the three counts exactly as ``.overdue(today)``,
+    ``escalations`` and ``.due_soon(today)`` would, at a third of the cost
+    of running them one by one (the tests hold the two ways together)."""
+    horizon = today + datetime.timedelta(days=settings.DUE_SOON_DAYS + 1)
+    escalation_day = today - datetime.timedelta(days=settings.ESCALATION_DAYS)
+    rows = (
+        _cases()
+        .overdue(horizon)
+        .order_by()
+        .values("city_id")
+        .annotate(
+            overdue=Count("id", filter=Q(deadline__lt=today)),
+            escalated=Count("id", filter=Q(deadline__lt=escalation_day)),
+            due_soon=Count("id", filter=Q(deadline__gte=today)),
+        )
+    )
+    return {row.pop("city_id"): row for row in rows}
 
 
 def _with_city(queryset):
@@ -151,9 +172,10 @@ def recipients():
 def plan_digests(*, today: datetime.date) -> list[PlannedDigest]:
     """Who gets a digest on ``today``: officers whose city has overdue or
     due-soon cases, and every supervisor while the province has any of
-    those or a stale acceptance queue. Four queries."""
-    overdue = _counts_by_city(_cases().overdue(today))
-    due_soon = _counts_by_city(_cases().due_soon(today))
+    those or a stale acceptance queue. Three queries."""
+    counts = counts_by_city(today=today)
+    overdue = {city: row["overdue"] for city, row in counts.items()}
+    due_soon = {city: row["due_soon"] for city, row in counts.items()}
     people = list(recipients().values_list("id", "username", "email", "role", "city_id"))
     supervisors_needed = any(role == Role.SUPERVISOR for _, _, _, role, _ in people)
     queue = acceptance_queue(today=today).count() if supervisors_needed else 0
@@ -186,27 +208,16 @@ def city_digest(*, recipient: User, today: datetime.date) -> CityDigest:
 
 
 def province_digest(*, today: datetime.date) -> ProvinceDigest:
-    overdue = _counts_by_city(_cases().overdue(today))
-    due_soon = _counts_by_city(_cases().due_soon(today))
-    escalated = _counts_by_city(escalations(today=today))
-    cities = [*City.objects.all(), None]
-    rows = [
-        CityRow(
-            city=city,
-            overdue=overdue.get(code, 0),
-            due_soon=due_soon.get(code, 0),
-            escalated=escalated.get(code, 0),
-        )
-        for city in cities
-        for code in [city.pk if city else None]
-        # Province-level cases get a row only when there are some.
-        if city is not None or overdue.get(None) or due_soon.get(None)
-    ]
+    counts = counts_by_city(today=today)
+    none = {"overdue": 0, "due_soon": 0, "escalated": 0}
+    rows = [CityRow(city=city, **counts.get(city.pk, none)) for city in City.objects.all()]
+    if None in counts:  # province-level cases get a row only when there are some
+        rows.append(CityRow(city=None, **counts[None]))
     return ProvinceDigest(
         today=today,
         cities=rows,
-        overdue_total=sum(overdue.values()),
-        due_soon_total=sum(due_soon.values()),
+        overdue_total=sum(row.overdue for row in rows),
+        due_soon_total=sum(row.due_soon for row in rows),
         escalations=_first(_with_city(escalations(today=today).by_days_overdue())),
         acceptance_queue=_first(_with_city(acceptance_queue(today=today))),
     )

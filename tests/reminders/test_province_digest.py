@@ -118,3 +118,25 @@ def test_api_clients_and_inactive_people_get_nothing(run_day, supervisor, write_
         run_day(TODAY)
 
     assert [m.to for m in mail.outbox] == [[supervisor.email]]
+
+
+def test_the_per_city_counts_agree_with_the_case_querysets(nanchang, jiujiang):
+    from cases.models import Case
+    from reminders.selectors import counts_by_city, escalations
+
+    for city in (nanchang, jiujiang, None):
+        for offset in (-31, -30, -1, 0, 7, 8):
+            CaseFactory(city=city, deadline=TODAY + datetime.timedelta(days=offset), status="in_progress")
+        CaseFactory(city=city, deadline=TODAY - datetime.timedelta(days=40), status="pending_acceptance")
+        CaseFactory(city=city, deadline=TODAY - datetime.timedelta(days=40), status="closed")
+
+    counts = counts_by_city(today=TODAY)
+
+    cases = Case.objects.visible()
+    for city in (nanchang, jiujiang, None):
+        key = city.pk if city else None
+        assert counts[key] == {
+            "overdue": cases.overdue(TODAY).filter(city=city).count(),
+            "escalated": escalations(today=TODAY).filter(city=city).count(),
+            "due_soon": cases.due_soon(TODAY).filter(city=city).count(),
+        } == {"overdue": 3, "escalated": 1, "due_soon": 2}

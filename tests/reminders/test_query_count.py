@@ -66,9 +66,9 @@ def test_a_run_takes_a_handful_of_queries_per_recipient(run_day, people, size, d
     cases_per_city(size)
     queue(size // 2, officers[0], officers[0].city)
 
-    # Planning and claiming: 8; an officer's digest: 5, a province digest:
-    # 9, each plus one count per list longer than REMINDER_LIST_LIMIT.
-    with django_assert_max_num_queries(8 + 7 * len(officers) + 11 * len(supervisors)):
+    # Planning and claiming: 6; an officer's digest: 5, a province digest:
+    # 7, each plus one count per list longer than REMINDER_LIST_LIMIT.
+    with django_assert_max_num_queries(6 + 7 * len(officers) + 9 * len(supervisors)):
         queries_for_a_run(run_day)
 
 
