@@ -74,3 +74,11 @@ def test_an_unknown_campaign_fails_the_command(ledger_file, supervisor, central)
 def test_a_missing_file_fails_the_command(tmp_path, supervisor, central):
     with pytest.raises(CommandError, match="No such file"):
         run(str(tmp_path / "missing.xlsx"), "--campaign", central.code)
+
+
+def test_verbosity_zero_lists_only_the_invalid_rows(ledger_file, supervisor, central):
+    output = run(str(ledger_file), "--campaign", central.code, "--dry-run", "-v", "0")
+
+    assert "row 3 2: invalid" in output
+    assert "row 2 1: created" not in output
+    assert "1 created" in output

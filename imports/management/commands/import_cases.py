@@ -2,7 +2,8 @@
 
 Imports a petition batch or a problem ledger (.xlsx or .csv) in this
 process, whatever its size, and prints what happened to each row that did
-not stay unchanged. Exits with status 1 when the file is refused."""
+not stay unchanged (-v0: only the invalid rows; -v2: every row). Exits
+with status 1 when the file is refused."""
 
 from pathlib import Path
 
@@ -41,8 +42,11 @@ class Command(BaseCommand):
             raise CommandError(str(error.message)) from None
         if job.state == JobState.FAILED:
             raise CommandError(f"{file.name}: {job.error}")
+        # -v0 lists only the invalid rows; by default every row that is not
+        # unchanged; -v2 every row.
+        verbosity = options["verbosity"]
         for row in job.report["rows"]:
-            if row["outcome"] == "unchanged":
+            if (row["outcome"] == "unchanged" and verbosity < 2) or (row["outcome"] != "invalid" and verbosity < 1):
                 continue
             where = f"{row['sheet']} row {row['row']}"
             line = f"{where} {row['reference'] or '-'}: {row['outcome']}"
