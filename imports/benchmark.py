@@ -1,12 +1,14 @@
 """Rows per second of a 10,000-row petition import, dry run and apply.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/h_imp_bench python -m imports.benchmark [--rows N]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/h_imp_bench python -m imports.benchmark [--rows N] [--open]
 
 Creates the database named in DATABASE_URL if it does not exist, migrates
-it, generates a synthetic petition batch (.xlsx, the published layout,
-every row closed so that each walks the whole workflow) and times the
-import through the same service the page, the API and the command use.
-Runs on a scratch campaign and removes nothing: use a scratch database.
+it, generates a synthetic petition batch (.xlsx, the published layout;
+every row 已办结 so that each walks the whole workflow, or with --open
+left as assigned) and times the import through the same service the page,
+the API and the command use: a dry run, the apply, and the same file
+again (every row unchanged). Runs on a fresh campaign and removes
+nothing: use a scratch database.
 """
 
 import argparse
@@ -30,7 +32,7 @@ def _create_database(url: str) -> None:
             connection.execute(f'CREATE DATABASE "{name}"')
 
 
-def _workbook(rows: int, run: int) -> bytes:
+def _workbook(rows: int, run: int, closed: bool) -> bytes:
     from openpyxl import Workbook
 
     header = ["序号", "受理编号", "交办问题基本情况", "行政区域", "污染类型", "调查核实情况", "是否属实",
@@ -44,7 +46,7 @@ def _workbook(rows: int, run: int) -> bytes:
         sheet.append([
             n, f"X9JX{run}{n:06d}", f"反映某合成企业排污扰民（基准测试合成数据 {n}）", places[n % 5], types[n % 5],
             "经现场核查，情况基本属实（合成数据）。", "基本属实", "已责令整改并复查（合成数据）。",
-            "责令整改1家，罚款2万元" if n % 3 == 0 else "无", "2099-04-15", "已办结",
+            "责令整改1家，罚款2万元" if n % 3 == 0 else "无", "2099-04-15", "已办结" if closed else "",
         ])
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -54,6 +56,9 @@ def _workbook(rows: int, run: int) -> bytes:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=10_000)
+    parser.add_argument(
+        "--open", action="store_true", help="leave 完成情况 empty: rows are created without walking the workflow"
+    )
     args = parser.parse_args()
 
     url = os.environ.get("DATABASE_URL", "")
@@ -78,7 +83,7 @@ def main() -> None:
     run = int(time.time())
     campaign = Campaign.objects.create(code=f"bench-{run}", kind="central", name="基准测试（合成）")
     started = time.perf_counter()
-    data = _workbook(args.rows, run)
+    data = _workbook(args.rows, run, closed=not args.open)
     print(f"generated {args.rows} rows, {len(data) / 1024 / 1024:.1f} MB in {time.perf_counter() - started:.1f} s")
 
     for dry_run in (True, False, False):
