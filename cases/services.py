@@ -71,6 +71,12 @@ INTEGER_FIELDS = {
     "film_year",
 }
 DATE_FIELDS = {"deadline", "transferred_on", "found_on"}
+# TextChoices.values builds a new list on each access; a bulk upsert checks
+# thousands of values, so look them up once.
+POLLUTION_ORDER = tuple(PollutionType.values)
+KIND_VALUES = frozenset(Kind.values)
+DEADLINE_TYPE_VALUES = frozenset(DeadlineType.values)
+VERACITY_VALUES = frozenset(Veracity.values)
 TEXT_LIMITS = {
     field.name: field.max_length
     for field in Case._meta.get_fields()
@@ -123,13 +129,13 @@ def _parse_value(field: str, value):
     if field == "pollution_types":
         if not isinstance(value, (list, tuple)):
             raise ValueError(_("Give a list of pollution types."))
-        unknown = [str(v) for v in value if v not in PollutionType.values]
+        unknown = [str(v) for v in value if v not in POLLUTION_ORDER]
         if unknown:
             raise ValueError(
                 _("Unknown pollution type: %(values)s. Known: %(known)s.")
                 % {"values": ", ".join(unknown), "known": ", ".join(PollutionType.values)}
             )
-        return sorted(set(value), key=PollutionType.values.index)
+        return sorted(set(value), key=POLLUTION_ORDER.index)
     if field == "city":
         if value in (None, "", "province"):
             return None
@@ -157,14 +163,14 @@ def _parse_value(field: str, value):
     if not isinstance(value, str):
         raise ValueError(_("Enter text."))
     value = value.strip()
-    if field == "kind" and value not in Kind.values:
+    if field == "kind" and value not in KIND_VALUES:
         raise ValueError(_("Unknown kind “%(value)s”. Known: %(known)s.") % {"value": value, "known": ", ".join(Kind.values)})
-    if field == "deadline_type" and value not in DeadlineType.values:
+    if field == "deadline_type" and value not in DEADLINE_TYPE_VALUES:
         raise ValueError(
             _("Unknown deadline type “%(value)s”. Known: %(known)s.")
             % {"value": value, "known": ", ".join(DeadlineType.values)}
         )
-    if field == "veracity" and value and value not in Veracity.values:
+    if field == "veracity" and value and value not in VERACITY_VALUES:
         raise ValueError(
             _("Unknown veracity “%(value)s”. Known: %(known)s.") % {"value": value, "known": ", ".join(Veracity.values)}
         )

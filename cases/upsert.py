@@ -10,17 +10,20 @@ pushes thousands of rows at a time.
 """
 
 import datetime
+import functools
 from collections import deque
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from django.db import IntegrityError, connection, transaction
+from psycopg.types.json import Jsonb
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import Role
 
 from .constants import DeadlineType, EventAction, Kind, Status
-from .errors import InvalidInput, RoleNotAllowed
+from .errors import ConcurrentChange, InvalidInput, RoleNotAllowed
 from .models import Campaign, Case, CaseEvent, City
 from .services import CREATE_FIELDS, _serialize, clean_case_data, editable_fields
 from .workflow import TRANSITIONS, refusal, rule_for, transition
@@ -30,7 +33,12 @@ REQUIRED_FOR_CREATE = ("kind", "title", "deadline_type")
 # Keys an item may carry besides the case's fields: the target status, the
 # note for the transitions it needs, and the version the client last saw.
 CONTROL_FIELDS = ("status", "note", "version")
+STATUS_VALUES = frozenset(Status.values)
+# The API's limit per request; the service itself takes any number.
 MAX_ITEMS = 500
+# Every column but the feed position, which the database's trigger stamps.
+COLUMNS = [f for f in Case._meta.concrete_fields if f.attname != "feed_xid"]
+FOREIGN_KEYS = {"campaign", "city", "duplicate_of"}
 
 
 @dataclass
@@ -62,9 +70,8 @@ class _Plan:
     """What one valid item will do."""
 
     result: ItemResult
-    case: Case
-    values: dict
-    changes: dict  # field -> [old, new] (serialized), for the event
+    row: dict  # the case's columns by attname, as they will be (before any walk)
+    changes: dict  # field -> [old, new] (serialized) for an update, field -> value for a creation
     path: list[str]  # statuses to walk through, in order
     note: str
     is_new: bool
@@ -112,8 +119,6 @@ def upsert_cases(*, actor, items: list[dict], note: str = "", dry_run: bool = Fa
     run would give at this moment.
     """
     _ensure_may_upsert(actor)
-    if len(items) > MAX_ITEMS:
-        raise InvalidInput("cases", _("At most %(limit)d cases per request.") % {"limit": MAX_ITEMS}, code="too_many")
     for attempt in range(2):
         try:
             with transaction.atomic():
@@ -155,18 +160,23 @@ def _upsert(*, actor, items: list[dict], note: str) -> list[ItemResult]:
         seen_keys.add(key)
         parsed.append((result, data, control))
 
-    existing = _existing_cases([data for _r, data, _c in parsed])
+    existing = _existing_rows([data for _r, data, _c in parsed])
     taken_numbers = _taken_acceptance_numbers([data for _r, data, _c in parsed])
+    defaults = _new_row_defaults()
     plans: list[_Plan] = []
     for result, data, control in parsed:
-        case = existing.get((data["campaign"].pk, data["reference"]))
+        row = existing.get((data["campaign"].pk, data["reference"]))
         try:
-            plan = _plan(actor=actor, case=case, data=data, control=control, note=note, result=result)
-            number = plan.values.get("acceptance_number")
+            if row is None:
+                plan = _plan_create(actor=actor, data=data, control=control, note=note, result=result, defaults=defaults)
+            else:
+                plan = _plan_update(actor=actor, row=row, data=data, control=control, note=note, result=result)
+            number = plan.row.get("acceptance_number")
             if number and "acceptance_number" in plan.changes:
-                if taken_numbers.get(number, plan.case.pk) != plan.case.pk:
+                holder = taken_numbers.get(number)
+                if holder is not None and holder != plan.row.get("id"):
                     raise _Invalid({"acceptance_number": [_("Another petition has this acceptance number.")]})
-                taken_numbers[number] = plan.case.pk or object()
+                taken_numbers[number] = plan.row.get("id") or object()
         except _Invalid as error:
             result.errors = error.errors
             continue
@@ -205,7 +215,7 @@ def _parse_item(item, *, result: ItemResult, campaigns: dict, cities: dict) -> t
             errors["city"] = [_("Unknown city code “%(value)s”.") % {"value": data["city"]}]
         else:
             data["city"] = city
-    if "status" in control and control["status"] not in Status.values:
+    if "status" in control and control["status"] not in STATUS_VALUES:
         errors["status"] = [
             _("Unknown status “%(value)s”. Known: %(known)s.")
             % {"value": control["status"], "known": ", ".join(Status.values)}
@@ -226,17 +236,18 @@ def _parse_item(item, *, result: ItemResult, campaigns: dict, cities: dict) -> t
     return cleaned, control
 
 
-def _existing_cases(datas: list[dict]) -> dict:
+def _existing_rows(datas: list[dict]) -> dict:
+    """The stored cases the items name, as column dicts, in one query."""
     if not datas:
         return {}
     campaign_ids = {d["campaign"].pk for d in datas}
     references = {d["reference"] for d in datas}
-    rows = Case.objects.filter(campaign_id__in=campaign_ids, reference__in=references)
+    rows = Case.objects.filter(campaign_id__in=campaign_ids, reference__in=references).order_by()
     if connection.features.has_select_for_update:
         # Held to the end of the transaction: a concurrent upsert of the same
         # rows waits for ours instead of overwriting it from a stale read.
-        rows = rows.select_for_update(of=("self",))
-    return {(case.campaign_id, case.reference): case for case in rows}
+        rows = rows.select_for_update()
+    return {(row["campaign_id"], row["reference"]): row for row in rows.values(*(f.attname for f in COLUMNS))}
 
 
 def _taken_acceptance_numbers(datas: list[dict]) -> dict:
@@ -246,6 +257,21 @@ def _taken_acceptance_numbers(datas: list[dict]) -> dict:
     return dict(Case.objects.filter(acceptance_number__in=numbers).values_list("acceptance_number", "pk"))
 
 
+def _new_row_defaults() -> dict:
+    now = timezone.now()
+    defaults = {f.attname: f.get_default() for f in COLUMNS if f.attname != "id"}
+    defaults.update(status=Status.ASSIGNED, version=1, created_at=now, updated_at=now)
+    return defaults
+
+
+def _attname(name: str) -> str:
+    return f"{name}_id" if name in FOREIGN_KEYS else name
+
+
+def _db_value(value):
+    return value.pk if isinstance(value, (Campaign, City, Case)) else value
+
+
 def _check_deadline(deadline_type: str, deadline: datetime.date | None) -> None:
     if deadline_type == DeadlineType.DATED and deadline is None:
         raise _Invalid({"deadline": [_("A case with a dated deadline needs a deadline date.")]})
@@ -253,44 +279,41 @@ def _check_deadline(deadline_type: str, deadline: datetime.date | None) -> None:
         raise _Invalid({"deadline": [_("A long-term case has no deadline date.")]})
 
 
-def _plan(*, actor, case: Case | None, data: dict, control: dict, note: str, result: ItemResult) -> _Plan:
+def _plan_update(*, actor, row: dict, data: dict, control: dict, note: str, result: ItemResult) -> _Plan:
     item_note = (control.get("note") or note or "").strip()
-    if case is None:
-        return _plan_create(actor=actor, data=data, control=control, note=item_note, result=result)
-    if case.withdrawn_at is not None:
+    if row["withdrawn_at"] is not None:
         raise _Invalid({"reference": [_("This case was withdrawn and cannot be changed.")]})
-    if not actor.sees_whole_province and case.city_id != actor.city_id:
+    if not actor.sees_whole_province and row["city_id"] != actor.city_id:
         raise _Invalid({"reference": [_("This account may only handle cases of its own city.")]})
-    if "version" in control and control["version"] != case.version:
+    if "version" in control and control["version"] != row["version"]:
         raise _Invalid(
-            {"version": [_("The case is at version %(current)d; reload it and try again.") % {"current": case.version}]}
+            {"version": [_("The case is at version %(current)d; reload it and try again.") % {"current": row["version"]}]}
         )
-    if data.get("kind", case.kind) != case.kind:
+    if data.get("kind", row["kind"]) != row["kind"]:
         raise _Invalid({"kind": [_("The kind of an existing case cannot be changed.")]})
-    changes = {}
+    changes, updated = {}, dict(row)
     for name, value in data.items():
         if name in KEY_FIELDS or name == "kind":
             continue
-        old = case.city_id if name == "city" else getattr(case, name)
-        new = value.pk if name == "city" and value is not None else value
+        old, new = row[_attname(name)], _db_value(value)
         if old != new:
             changes[name] = [_serialize(old), _serialize(new)]
-    path = _path(case=case, target=control.get("status"))
+            updated[_attname(name)] = new
     if changes:
+        case = SimpleNamespace(**row)  # what the permission rules read: status, city
         allowed = editable_fields(case, actor)
         forbidden = [name for name in changes if name not in allowed]
         if forbidden:
             raise _Invalid({name: [_("This field cannot be changed by your account now.")] for name in forbidden})
         if not actor.sees_whole_province and "city" in changes:
             raise _Invalid({"city": [_("This account may only handle cases of its own city.")]})
-        _check_deadline(data.get("deadline_type", case.deadline_type), data.get("deadline", case.deadline))
-    values = {name: data[name] for name in changes}
-    plan = _Plan(result, case, values, changes, path, item_note, is_new=False)
+        _check_deadline(updated["deadline_type"], updated["deadline"])
+    plan = _Plan(result, updated, changes, _path(row["status"], control.get("status")), item_note, is_new=False)
     _check_path(actor=actor, plan=plan)
     return plan
 
 
-def _plan_create(*, actor, data: dict, control: dict, note: str, result: ItemResult) -> _Plan:
+def _plan_create(*, actor, data: dict, control: dict, note: str, result: ItemResult, defaults: dict) -> _Plan:
     missing = [name for name in REQUIRED_FOR_CREATE if data.get(name) in (None, "")]
     if missing:
         raise _Invalid({name: [_("This field is required.")] for name in missing})
@@ -302,22 +325,24 @@ def _plan_create(*, actor, data: dict, control: dict, note: str, result: ItemRes
     _check_deadline(data["deadline_type"], data.get("deadline"))
     if data.get("acceptance_number") and data["kind"] != Kind.PETITION:
         raise _Invalid({"acceptance_number": [_("Only petitions have an acceptance number.")]})
-    now = timezone.now()
-    case = Case(**data, status=Status.ASSIGNED, version=1, created_at=now, updated_at=now)
+    row = {**defaults, **{_attname(name): _db_value(value) for name, value in data.items()}}
+    if isinstance(row["pollution_types"], list):
+        row["pollution_types"] = list(row["pollution_types"])
     changes = {name: _serialize(value) for name, value in data.items()}
-    plan = _Plan(result, case, data, changes, _path(case=case, target=control.get("status")), note, is_new=True)
+    item_note = (control.get("note") or note or "").strip()
+    plan = _Plan(result, row, changes, _path(Status.ASSIGNED, control.get("status")), item_note, is_new=True)
     _check_path(actor=actor, plan=plan)
     return plan
 
 
-def _path(*, case: Case, target: str | None) -> list[str]:
-    if target is None or target == case.status:
+def _path(status: str, target: str | None) -> list[str]:
+    if target is None or target == status:
         return []
-    path = status_path(case.status, target)
+    path = status_path(status, target)
     if path is None:
         raise _Invalid(
             {"status": [_("No sequence of allowed moves leads from “%(from)s” to “%(to)s”.")
-                        % {"from": Status(case.status).label, "to": Status(target).label}]}
+                        % {"from": Status(status).label, "to": Status(target).label}]}
         )
     return path
 
@@ -325,23 +350,19 @@ def _path(*, case: Case, target: str | None) -> list[str]:
 def _check_path(*, actor, plan: _Plan) -> None:
     """Refuse the item now, before anything is written, if a step of its
     walk would be refused: the checks ``transition`` makes before writing."""
-    case = plan.case
-    original = case.status
-    try:
-        for to in plan.path:
-            rule = rule_for(case.status, to)
-            error = refusal(case, actor, to)
-            if error is None and rule.needs_note and not plan.note:
-                error = InvalidInput("note", _("A note is required to %(action)s.") % {"action": str(rule.label).lower()})
-            if error is None and case.kind == Kind.PETITION:
-                missing = [name for name in rule.petition_needs if not plan.values.get(name, getattr(case, name))]
-                if missing:
-                    error = InvalidInput(missing[0], _("Needed to submit a petition."), code="required")
-            if error is not None:
-                raise _Invalid({getattr(error, "field", None) or "status": [str(error.message)]})
-            case.status = to
-    finally:
-        case.status = original
+    case = SimpleNamespace(**plan.row)
+    for to in plan.path:
+        rule = rule_for(case.status, to)
+        error = refusal(case, actor, to)
+        if error is None and rule.needs_note and not plan.note:
+            error = InvalidInput("note", _("A note is required to %(action)s.") % {"action": str(rule.label).lower()})
+        if error is None and case.kind == Kind.PETITION:
+            missing = [name for name in rule.petition_needs if not getattr(case, name)]
+            if missing:
+                error = InvalidInput(missing[0], _("Needed to submit a petition."), code="required")
+        if error is not None:
+            raise _Invalid({getattr(error, "field", None) or "status": [str(error.message)]})
+        case.status = to
 
 
 def _apply(*, actor, plans: list[_Plan]) -> None:
@@ -349,38 +370,39 @@ def _apply(*, actor, plans: list[_Plan]) -> None:
     new = [plan for plan in plans if plan.is_new]
     changed = [plan for plan in plans if not plan.is_new and plan.changes]
     if new:
-        Case.objects.bulk_create([plan.case for plan in new])
-    if changed:
-        fields = sorted({name for plan in changed for name in plan.values})
-        for plan in changed:
-            for name, value in plan.values.items():
-                setattr(plan.case, name, value)
-            plan.case.version += 1
-            plan.case.updated_at = now
-        Case.objects.bulk_update([plan.case for plan in changed], [*fields, "version", "updated_at"], batch_size=500)
+        for plan, case_id in zip(new, _allocate_ids(len(new))):
+            plan.row["id"] = case_id
+        _insert(Case, COLUMNS, [plan.row for plan in new])
+    _update(changed, now=now)
+    action_fields = [f for f in CaseEvent._meta.concrete_fields if f.attname != "id"]
     events = [
-        CaseEvent(
-            case=plan.case,
-            actor=actor,
-            created_at=now,
-            action=EventAction.CREATED if plan.is_new else EventAction.UPDATED,
-            to_status=plan.case.status if plan.is_new else "",
-            note=plan.note,
-            changes=plan.changes,
-            version=plan.case.version,
-        )
+        {
+            "case_id": plan.row["id"],
+            "actor_id": actor.pk,
+            "created_at": now,
+            "action": EventAction.CREATED if plan.is_new else EventAction.UPDATED,
+            "from_status": "",
+            "to_status": Status.ASSIGNED if plan.is_new else "",
+            "note": plan.note,
+            "changes": plan.changes,
+            "version": plan.row["version"],
+        }
         for plan in new + changed
     ]
-    CaseEvent.objects.bulk_create(events)
-    for plan in plans:
-        case = plan.case
+    _insert(CaseEvent, action_fields, events)
+    walkers = [plan for plan in plans if plan.path]
+    cases = Case.objects.in_bulk([plan.row["id"] for plan in walkers]) if walkers else {}
+    for plan in walkers:
+        case = cases[plan.row["id"]]
         for to in plan.path:
             # A status change goes through the workflow like any other. The
             # walk was checked above and the rows are locked, so a refusal
             # here is unexpected: it aborts the whole call, writing nothing.
             case = transition(case=case, to=to, actor=actor, note=plan.note, expected_version=case.version)
+        plan.row["version"] = case.version
+    for plan in plans:
         result = plan.result
-        result.id, result.version = case.pk, case.version
+        result.id, result.version = plan.row["id"], plan.row["version"]
         if plan.is_new:
             result.outcome = "created"
         elif plan.changes or plan.path:
@@ -388,3 +410,82 @@ def _apply(*, actor, plans: list[_Plan]) -> None:
         else:
             result.outcome = "unchanged"
         result.changed_fields = sorted(plan.changes) + (["status"] if plan.path else [])
+
+
+def _allocate_ids(count: int) -> list[int]:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence('cases_case', 'id')) FROM generate_series(1, %s)", [count]
+            )
+            return [row[0] for row in cursor.fetchall()]
+        # SQLite serialises writers; a racing writer that took the same ids
+        # makes our insert fail, and upsert_cases retries.
+        cursor.execute("SELECT COALESCE(MAX(id), 0) FROM cases_case")
+        start = cursor.fetchone()[0] + 1
+        return list(range(start, start + count))
+
+
+def _adapters(fields: list) -> list:
+    """Per field, a function giving the value the driver takes. On
+    PostgreSQL psycopg adapts Python values itself except JSON; elsewhere
+    Django's field preparation does it (slower, but SQLite is for demos)."""
+    if connection.vendor == "postgresql":
+        return [Jsonb if f.get_internal_type() == "JSONField" else None for f in fields]
+    return [functools.partial(_prepare, f) for f in fields]
+
+
+def _prepare(field, value):
+    return field.get_db_prep_save(value, connection)
+
+
+def _db_rows(fields: list, rows: list[dict], extra=()) -> list[tuple]:
+    adapters = _adapters(fields)
+    pairs = list(zip([f.attname for f in fields], adapters))
+    return [
+        tuple(row[name] if adapt is None or row[name] is None else adapt(row[name]) for name, adapt in pairs) + extra_row
+        for row, extra_row in zip(rows, extra or [()] * len(rows))
+    ]
+
+
+def _insert(model, fields: list, rows: list[dict]) -> None:
+    """Insert rows (dicts by attname) with COPY on PostgreSQL, the fastest
+    way in; the row trigger stamps each case's feed position all the same."""
+    if not rows:
+        return
+    values = _db_rows(fields, rows)
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+    table = connection.ops.quote_name(model._meta.db_table)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for value in values:
+                    copy.write_row(value)
+        else:
+            marks = ", ".join(["%s"] * len(fields))
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)
+
+
+def _update(plans: list[_Plan], *, now) -> None:
+    """One statement per set of changed fields, run for all its rows; each
+    row's version is compared and bumped, like every other write."""
+    groups: dict[tuple, list[_Plan]] = {}
+    for plan in plans:
+        groups.setdefault(tuple(sorted(_attname(name) for name in plan.changes)), []).append(plan)
+    fields = {f.attname: f for f in COLUMNS}
+    table = connection.ops.quote_name(Case._meta.db_table)
+    stamp = fields["updated_at"].get_db_prep_save(now, connection)
+    for attnames, group in groups.items():
+        assignments = ", ".join(f"{connection.ops.quote_name(fields[a].column)} = %s" for a in attnames)
+        sql = f"UPDATE {table} SET {assignments}, version = version + 1, updated_at = %s WHERE id = %s AND version = %s"
+        params = _db_rows(
+            [fields[a] for a in attnames],
+            [plan.row for plan in group],
+            extra=[(stamp, plan.row["id"], plan.row["version"]) for plan in group],
+        )
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, params)
+            if cursor.rowcount != len(group):
+                raise ConcurrentChange()
+        for plan in group:
+            plan.row["version"] += 1

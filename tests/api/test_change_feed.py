@@ -15,7 +15,7 @@ URL = "/api/v1/changes/"
 
 # The feed withholds changes of transactions still in flight, and a test's
 # own transaction is one: these tests commit for real.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def follow(client, cursor=None, page_size=None, expect=0):

@@ -18,7 +18,7 @@ from cases.feed import read_feed
 from cases.models import Case
 from tests.factories import CaseFactory
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 WRITERS = 4
 TRANSACTIONS_PER_WRITER = 15
