@@ -74,13 +74,13 @@ class _Lines:
             overdue = self.label(
                 ("overdue", days), lambda: ngettext("%(days)s day overdue", "%(days)s days overdue", days) % {"days": days}
             )
-            summary = self.label("overdue", lambda: _("Deadline %(deadline)s, %(overdue)s")) % {
+            summary = self.label(("format", "overdue"), lambda: _("Deadline %(deadline)s, %(overdue)s")) % {
                 "deadline": deadline,
                 "overdue": overdue,
             }
         else:
             days = 0
-            summary = self.label("due", lambda: _("Deadline %(deadline)s")) % {"deadline": deadline}
+            summary = self.label(("format", "due"), lambda: _("Deadline %(deadline)s")) % {"deadline": deadline}
         status = self.label(("status", case.status, case.kind), lambda: case.status_display)
         return CaseLine(
             reference=case.reference,
