@@ -24,7 +24,7 @@ def follow(client, cursor=None, page_size=None, expect=0):
     On PostgreSQL the feed holds back while any older transaction on the
     server is open (another test run's, say), so wait for ``expect`` items."""
     items = []
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while True:
         params = {k: v for k, v in (("cursor", cursor), ("page_size", page_size)) if v}
         response = client.get(URL, params)

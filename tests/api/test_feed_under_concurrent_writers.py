@@ -65,7 +65,7 @@ def test_a_reader_following_the_feed_misses_nothing_and_repeats_nothing(supervis
     assert not errors
 
     expected = {pk: (version, progress) for pk, version, progress in Case.objects.values_list("id", "version", "progress")}
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120
     while mirror != expected and time.monotonic() < deadline:
         page = follow(cursor)
         cursor = page.cursor
