@@ -7,7 +7,6 @@
 """
 
 import datetime
-import importlib
 import os
 import zoneinfo
 
@@ -54,12 +53,10 @@ def _media_root(tmp_path, settings):
 def ensure_cities():
     """The 11 cities come from a data migration; a transactional test's
     flush removes them, so put them back the same way."""
-    from django.apps import apps
-
     from cases.models import City
+    from cases.reference import ensure_cities as create_missing
 
-    if City.objects.count() < 11:
-        importlib.import_module("cases.migrations.0002_cities").add_cities(apps, None)
+    create_missing(City)
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from accounts.models import User
 from cases.constants import Status
 from cases.models import Campaign, Case, CaseEvent, City
 from cases.querysets import local_today
+from cases.reference import ensure_cities
 from fixtures import demo
 from fixtures.campaigns import ALL_CITIES, CAMPAIGNS, DEFAULT_PASSWORD, DEMO_ACCOUNTS
 
@@ -27,6 +28,7 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, password, today, **options):
         today = today or local_today()
+        ensure_cities(City)
         campaigns = self.load_campaigns()
         users = self.load_accounts(password)
         officers = {u.city_id: u.username for u in users.values() if u.role == "officer"}
