@@ -7,6 +7,7 @@ unfiltered list.
 """
 
 import re
+import time
 
 import django_filters
 from django import forms
@@ -82,6 +83,21 @@ class OffsetDateTimeField(forms.DateTimeField):
         return super().to_python(value)
 
 
+_city_codes: tuple[float, frozenset] = (0.0, frozenset())
+CITY_CODES_TTL = 300  # seconds; cities are reference data that almost never change
+
+
+def city_codes() -> frozenset:
+    """The known city codes, read at most every few minutes: every list
+    request filters by city, and this saves it a query."""
+    global _city_codes
+    read_at, codes = _city_codes
+    if time.monotonic() - read_at > CITY_CODES_TTL or not codes:
+        codes = frozenset(City.objects.values_list("code", flat=True))
+        _city_codes = (time.monotonic(), codes)
+    return codes
+
+
 class CityCodeField(forms.CharField):
     """A GB/T 2260 city code, or ``province`` for province-level cases."""
 
@@ -89,11 +105,21 @@ class CityCodeField(forms.CharField):
         value = super().clean(value)
         if value in ("", None) or value == "province":
             return value
-        if not City.objects.filter(code=value).exists():
+        if value not in city_codes():
             raise forms.ValidationError(
                 _("Unknown city code “%(value)s”; use a GB/T 2260 code such as 360100, or “province”."),
                 code="invalid_choice",
                 params={"value": value},
+            )
+        return value
+
+
+class CampaignCodeField(forms.CharField):
+    def clean(self, value):
+        value = super().clean(value)
+        if value and not Campaign.objects.filter(code=value).exists():
+            raise forms.ValidationError(
+                _("Unknown campaign “%(value)s”."), code="invalid_choice", params={"value": value}
             )
         return value
 
@@ -110,6 +136,10 @@ class OffsetDateTimeFilter(django_filters.Filter):
     field_class = OffsetDateTimeField
 
 
+class CampaignFilter(django_filters.Filter):
+    field_class = CampaignCodeField
+
+
 class CaseFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=Kind.choices, label=_("Kind"))
     status = StatusListFilter(
@@ -124,9 +154,7 @@ class CaseFilter(django_filters.FilterSet):
         label=_("City"),
         help_text=_("GB/T 2260 code, or “province” for province-level cases."),
     )
-    campaign = django_filters.ModelChoiceFilter(
-        queryset=Campaign.objects.all(), to_field_name="code", label=_("Campaign"), help_text=_("Campaign code.")
-    )
+    campaign = CampaignFilter(field_name="campaign__code", label=_("Campaign"), help_text=_("Campaign code."))
     overdue = django_filters.ChoiceFilter(
         choices=[("true", _("Overdue")), ("false", _("Not overdue"))], method="filter_overdue", label=_("Overdue")
     )

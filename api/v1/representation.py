@@ -3,20 +3,26 @@ instances and no per-row queries, so a page of 200 costs what a page of 1
 does. Every enum value comes with its Chinese label, the term the bureaus
 use, whatever language the client asked for."""
 
+import functools
+import time
+
+from django.db.models.signals import post_save
 from django.utils import translation
 
 from cases.constants import OPEN_STATUSES, DeadlineType, Kind, Status, status_label
+from cases.models import Campaign, City
 from cases.querysets import local_today
 
-# Columns read for lists; ``campaign__code`` and ``city__name`` come by join.
+# Columns read for lists. Campaign codes and city names come from
+# ReferenceNames, not by join: the joins cost the planner more than the
+# whole rest of a list query.
 LIST_COLUMNS = (
     "id",
     "reference",
-    "campaign__code",
+    "campaign_id",
     "kind",
     "title",
     "city_id",
-    "city__name",
     "status",
     "deadline_type",
     "deadline",
@@ -57,22 +63,78 @@ DETAIL_COLUMNS = LIST_COLUMNS + (
     "found_on",
 )
 LABEL_LANGUAGE = "zh-hans"
-RENAMED = {"campaign__code": "campaign", "city_id": "city", "city__name": "city_name", "duplicate_of_id": "duplicate_of"}
+RENAMED = {"city_id": "city", "duplicate_of_id": "duplicate_of"}
+NAMES_TTL = 300  # seconds
+
+
+class ReferenceNames:
+    """Campaign codes by id and city names by code, kept per process and
+    re-read when an unknown id shows up or after a few minutes."""
+
+    def __init__(self):
+        self.read_at = 0.0
+        self.campaigns: dict[int, str] = {}
+        self.cities: dict[str, str] = {}
+
+    def _refresh(self):
+        self.campaigns = dict(Campaign.objects.values_list("id", "code"))
+        self.cities = dict(City.objects.values_list("code", "name"))
+        self.read_at = time.monotonic()
+
+    def fresh(self) -> "ReferenceNames":
+        if time.monotonic() - self.read_at > NAMES_TTL:
+            self._refresh()
+        return self
+
+    def campaign(self, campaign_id: int) -> str:
+        if campaign_id not in self.campaigns:
+            self._refresh()
+        return self.campaigns[campaign_id]
+
+    def city(self, code: str | None) -> str | None:
+        if code is None:
+            return None
+        if code not in self.cities:
+            self._refresh()
+        return self.cities.get(code)
+
+
+NAMES = ReferenceNames()
+
+
+def _forget_names(**kwargs):
+    NAMES.read_at = 0.0
+    NAMES.campaigns, NAMES.cities = {}, {}
+
+
+# A rename in this process shows at once; other processes see it within the TTL.
+for _model in (Campaign, City):
+    post_save.connect(_forget_names, sender=_model, dispatch_uid=f"api-names-{_model.__name__}")
+
+
+@functools.cache
+def _labels() -> tuple[dict, dict, dict]:
+    """The Chinese labels, looked up once per process, not once per row."""
+    with translation.override(LABEL_LANGUAGE):
+        return (
+            {kind.value: str(kind.label) for kind in Kind},
+            {d.value: str(d.label) for d in DeadlineType},
+            {(s.value, k.value): status_label(s.value, k.value) for s in Status for k in Kind},
+        )
 
 
 class CaseRenderer:
-    """Turns rows into dicts. Labels are looked up once per renderer, not
-    once per row."""
+    """Turns rows into dicts, with the deadline arithmetic of one day."""
 
     def __init__(self, today=None):
         self.today = today or local_today()
-        with translation.override(LABEL_LANGUAGE):
-            self.kind_labels = {kind.value: str(kind.label) for kind in Kind}
-            self.deadline_type_labels = {d.value: str(d.label) for d in DeadlineType}
-            self.status_labels = {(s.value, k.value): status_label(s.value, k.value) for s in Status for k in Kind}
+        self.kind_labels, self.deadline_type_labels, self.status_labels = _labels()
+        self.names = NAMES.fresh()
 
     def __call__(self, row: dict) -> dict:
-        case = {RENAMED.get(key, key): value for key, value in row.items() if key != "feed_xid"}
+        case = {RENAMED.get(key, key): value for key, value in row.items() if key not in ("feed_xid", "campaign_id")}
+        case["campaign"] = self.names.campaign(row["campaign_id"])
+        case["city_name"] = self.names.city(row["city_id"])
         status, kind, deadline = row["status"], row["kind"], row["deadline"]
         days = (self.today - deadline).days if deadline and status in OPEN_STATUSES else 0
         case["kind_label"] = self.kind_labels[kind]
