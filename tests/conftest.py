@@ -6,13 +6,16 @@
   ``province_client`` (province-wide, read-write): API machine accounts.
 """
 
+import contextlib
 import datetime
+import io
 import os
 import zoneinfo
 
 import pytest
 from django.conf import settings
-from django.db import connection
+from django.core.management import call_command
+from django.db import connection, transaction
 
 from tests.factories import CaseFactory, UserFactory
 
@@ -126,3 +129,14 @@ def jiujiang_case(jiujiang):
 @pytest.fixture
 def on_postgres():
     return connection.vendor == "postgresql"
+
+
+@contextlib.contextmanager
+def demo_loaded(django_db_blocker, today: datetime.date):
+    """Load the demo once for a module, inside a transaction rolled back at
+    the end (as TestCase.setUpTestData does); each test runs in a savepoint.
+    Use from a module-scoped fixture that depends on django_db_setup."""
+    with django_db_blocker.unblock(), transaction.atomic():
+        call_command("seed_demo", "--password", "pw-for-tests", "--today", today.isoformat(), stdout=io.StringIO())
+        yield
+        transaction.set_rollback(True)

@@ -7,12 +7,12 @@ import json
 
 import pytest
 from django.core.management import call_command
-from django.db import transaction
 
 from accounts.models import User
 from cases.constants import Kind, Status
 from cases.models import Case, CaseEvent
 from cases.workflow import rule_for
+from tests.conftest import demo_loaded
 
 TODAY = datetime.date(2024, 1, 15)
 OFFICERS = ["nanchang", "jingdezhen", "pingxiang", "jiujiang", "xinyu", "yingtan", "ganzhou", "jian", "yichun", "fuzhou", "shangrao"]
@@ -20,12 +20,8 @@ OFFICERS = ["nanchang", "jingdezhen", "pingxiang", "jiujiang", "xinyu", "yingtan
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    """Seed once for the module inside a transaction that is rolled back at
-    the end, as TestCase.setUpTestData does; each test runs in a savepoint."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("seed_demo", "--password", "pw-for-tests", "--today", TODAY.isoformat(), stdout=io.StringIO())
+    with demo_loaded(django_db_blocker, TODAY):
         yield
-        transaction.set_rollback(True)
 
 
 def run_stats(capsys) -> dict:

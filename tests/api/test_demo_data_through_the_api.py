@@ -5,22 +5,17 @@ import datetime
 
 import pytest
 import time_machine
-from django.core.management import call_command
 
 from accounts.models import User
-from tests.conftest import ensure_cities, shanghai
+from tests.conftest import demo_loaded, shanghai
 
 TODAY = datetime.date(2024, 1, 15)
 
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        call_command("seed_demo", "--password", "pw-for-tests", "--today", TODAY.isoformat(), stdout=open("/dev/null", "w"))
+    with demo_loaded(django_db_blocker, TODAY):
         yield
-        # Loaded outside any test's transaction: empty the database again.
-        call_command("flush", "--noinput", verbosity=0)
-        ensure_cities()
 
 
 @pytest.fixture

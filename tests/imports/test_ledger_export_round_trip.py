@@ -6,7 +6,6 @@ import datetime
 import io
 
 import pytest
-from django.core.management import call_command
 from openpyxl import load_workbook
 
 from accounts.models import User
@@ -14,19 +13,15 @@ from cases.models import Campaign, Case, CaseEvent
 from fixtures.campaigns import CENTRAL, PROVINCIAL_BATCH_1, PROVINCIAL_BATCH_2, WARNING_FILMS
 from imports import services
 from imports.parsing.layouts import LEDGER, PETITIONS
-from tests.conftest import ensure_cities
+from tests.conftest import demo_loaded
 
 TODAY = datetime.date(2024, 1, 15)
 
 
 @pytest.fixture(scope="module")
 def demo(django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        call_command("seed_demo", "--password", "pw-for-tests", "--today", TODAY.isoformat(), verbosity=0, stdout=io.StringIO())
+    with demo_loaded(django_db_blocker, TODAY):
         yield
-        # Data loaded outside a test's transaction outlives it.
-        call_command("flush", "--noinput", verbosity=0)
-        ensure_cities()
 
 
 def export(client, username: str, query: str = "") -> bytes:
