@@ -1,62 +1,50 @@
-"""Writes of the reminder run: claiming the day's digests, delivering one.
+"""Writes of the reminder run: claiming the day's digests, delivering them.
 
 Exactly once, in three steps:
 
 1. ``run_reminders`` inserts one ReminderLog row per planned digest with
    ON CONFLICT DO NOTHING against the unique (recipient, kind, digest_on).
    A second run, concurrent or later the same day, finds the rows instead
-   of creating new ones, and hands on only those not yet done.
-2. ``deliver_digest`` flips its row from queued/retrying to sending with a
-   compare-and-swap UPDATE (committed before anything is sent). Of two
-   workers handed the same row, exactly one wins; the other returns.
-3. Once the mail server has accepted the message the row becomes sent.
+   of creating new ones, and hands on only those not yet done, in batches.
+2. ``deliver_digests`` flips its batch's rows from queued/retrying to
+   sending with one compare-and-swap UPDATE ... RETURNING (committed before
+   anything is sent). Of two workers handed the same row, exactly one wins;
+   the other leaves it alone.
+3. Each row becomes sent as soon as the mail server has accepted its
+   message, in its own committed UPDATE.
 
 The window that remains: a worker that dies after the mail server accepted
-the message and before step 3's UPDATE commits leaves its row in
-"sending". REMINDER_STALE_CLAIM_MINUTES later a re-run takes the row over
-and that one digest goes out a second time. The window is the time between
-the server's final SMTP reply and the commit (milliseconds); closing it
-would need the mail server to take part in our transaction. We prefer that
-rare duplicate to a reminder silently lost, which is what a worker dying
-*before* sending would otherwise cause: the same "sending" row, re-taken
-and sent by the re-run.
+a message and before step 3's UPDATE commits leaves that row in "sending".
+REMINDER_STALE_CLAIM_MINUTES later a re-run (or the redelivered task)
+takes the row over and that one digest goes out a second time. The window
+is the time between the server's final SMTP reply and the commit
+(milliseconds); closing it would need the mail server to take part in our
+transaction. We prefer that rare duplicate to a reminder silently lost,
+which is what a worker dying *before* sending would otherwise cause.
+
+Claiming a batch at once has one cost: the rows of a dead worker's batch
+that it had not sent yet also wait in "sending" until the claim is stale,
+and go out then (late by that much, never lost, never twice).
 """
 
 import datetime
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import F, Q
+from django.core.mail import get_connection
+from django.db import connection
 from django.utils import timezone
 
-from .messages import compose
+from .messages import Composer
 from .models import CLAIMABLE_STATES, DigestKind, DigestState, ReminderLog, stale_before
-from .selectors import PlannedDigest, build_digest, plan_digests
+from .selectors import CityDigest, PlannedDigest, ProvinceDigest, city_digests, plan_digests, province_digest
 
 logger = logging.getLogger(__name__)
 
 NO_EMAIL = "The recipient has no e-mail address."
 NOTHING_LEFT = "Nothing to report any more when the digest was built."
-
-
-class DeliveryFailed(Exception):
-    """The mail server refused or could not be reached; worth a retry."""
-
-    def __init__(self, *, log_id: int, attempts: int):
-        super().__init__(f"reminder {log_id}: delivery attempt {attempts} failed")
-        self.attempts = attempts
-
-
-class ClaimHeld(Exception):
-    """Another worker claimed the digest and has not finished: it may be
-    sending right now, or it may have died. Ask again once its claim goes
-    stale."""
-
-    def __init__(self, *, log_id: int, seconds_left: float):
-        super().__init__(f"reminder {log_id} is held by another worker for {seconds_left:.0f} s more")
-        self.seconds_left = max(seconds_left, 0)
 
 
 @dataclass(frozen=True)
@@ -125,57 +113,121 @@ def run_reminders(
     return RunReport(today=today, dry_run=False, lines=lines)
 
 
-def deliver_digest(*, log_id: int) -> str | None:
-    """Claim reminder ``log_id``, build its digest from the cases' current
-    state and send it. Returns the row's new state, or None when it was
-    finished already. Raises ClaimHeld when another worker holds a fresh
-    claim on it, and DeliveryFailed when the mail could not be sent and
-    attempts remain: the caller tries again later in both cases."""
+@dataclass
+class Delivery:
+    """What ``deliver_digests`` did with the digests it was handed."""
+
+    states: dict[int, str] = field(default_factory=dict)  # new state of each digest it claimed
+    retry: dict[int, int] = field(default_factory=dict)  # to try again: log id -> attempts so far
+    held: dict[int, float] = field(default_factory=dict)  # claimed by another worker: log id -> seconds to stale
+
+
+def deliver_digests(*, log_ids: list[int]) -> Delivery:
+    """Claim these reminders, build their digests from the cases' current
+    state and send them over one mail-server connection.
+
+    The claim is one UPDATE for the batch; each digest then gets its own
+    "sent" (or failed) mark as soon as the mail server has answered for it,
+    so the crash window of the module docstring stays one message wide.
+    Digests finished already are left alone; those another worker holds are
+    reported in ``held``, and those whose sending failed while attempts
+    remain in ``retry``: the caller tries both again later."""
     now = timezone.now()
-    claimed = (
-        ReminderLog.objects.filter(pk=log_id)
-        .filter(Q(state__in=CLAIMABLE_STATES) | Q(state=DigestState.SENDING, claimed_at__lt=stale_before(now)))
-        .update(state=DigestState.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    )
+    claimed = _claim(log_ids=log_ids, now=now)
+    delivery = Delivery()
+    unclaimed = set(log_ids) - set(claimed)
+    if unclaimed:
+        held = ReminderLog.objects.filter(pk__in=unclaimed, state=DigestState.SENDING)
+        for log_id, claimed_at in held.values_list("pk", "claimed_at"):
+            delivery.held[log_id] = max((claimed_at - stale_before(now)).total_seconds(), 0)
     if not claimed:
-        held_since = (
-            ReminderLog.objects.filter(pk=log_id, state=DigestState.SENDING).values_list("claimed_at", flat=True).first()
-        )
-        if held_since is not None:
-            raise ClaimHeld(log_id=log_id, seconds_left=(held_since - stale_before(now)).total_seconds())
-        return None
-    log = ReminderLog.objects.select_related("recipient__city").get(pk=log_id)
-    # Every later write is conditional on still holding this claim, so a
+        return delivery
+
+    logs = list(ReminderLog.objects.filter(pk__in=claimed).select_related("recipient__city").order_by("pk"))
+    # Every later write is conditional on still holding the claim, so a
     # worker that lost it (it was too slow and was taken over) changes nothing.
-    mine = ReminderLog.objects.filter(pk=log_id, state=DigestState.SENDING, claimed_at=now)
-    recipient = log.recipient
-    if not recipient.email:
-        logger.warning("No e-mail address for %s: reminder %s skipped.", recipient.username, log_id)
-        mine.update(state=DigestState.SKIPPED, last_error=NO_EMAIL)
-        return DigestState.SKIPPED
+    mine = ReminderLog.objects.filter(state=DigestState.SENDING, claimed_at=now)
+    to_send = []
+    for log in logs:
+        if log.recipient.email:
+            to_send.append(log)
+        else:
+            logger.warning("No e-mail address for %s: reminder %s skipped.", log.recipient.username, log.pk)
+            mine.filter(pk=log.pk).update(state=DigestState.SKIPPED, last_error=NO_EMAIL)
+            delivery.states[log.pk] = DigestState.SKIPPED
+    if not to_send:
+        return delivery
 
     try:
-        digest = build_digest(kind=log.kind, recipient=recipient, today=log.digest_on)
-        if digest.is_empty:
-            mine.update(state=DigestState.SKIPPED, last_error=NOTHING_LEFT)
-            return DigestState.SKIPPED
-        message = compose(digest=digest, recipient=recipient)
-        message.send()
-    except Exception as error:  # one bad digest must not stop the others
-        final = log.attempts >= settings.REMINDER_MAX_ATTEMPTS
-        mine.update(
-            state=DigestState.FAILED if final else DigestState.RETRYING,
-            last_error=f"{type(error).__name__}: {error}"[:2000],
-        )
-        logger.warning(
-            "Reminder %s to %s: attempt %s of %s failed: %s",
-            log_id, recipient.email, log.attempts, settings.REMINDER_MAX_ATTEMPTS, error,
-        )
-        if final:
-            return DigestState.FAILED
-        raise DeliveryFailed(log_id=log_id, attempts=log.attempts) from error
+        digests = _build_digests(to_send)
+    except Exception as error:  # nothing could be built: every digest's attempt failed
+        for log in to_send:
+            _attempt_failed(log=log, mine=mine, error=error, delivery=delivery)
+        return delivery
 
-    # The crash window described in the module docstring is here.
+    composer = Composer()
+    mail_server = get_connection()
+    try:
+        for log in to_send:
+            digest = digests[log.pk]
+            if digest.is_empty:
+                mine.filter(pk=log.pk).update(state=DigestState.SKIPPED, last_error=NOTHING_LEFT)
+                delivery.states[log.pk] = DigestState.SKIPPED
+                continue
+            try:
+                message = composer.compose(digest=digest, recipient=log.recipient)
+                # Opened here rather than once up front, so that a server
+                # that cannot be reached fails each digest's attempt.
+                mail_server.open()  # a no-op while the connection is up
+                mail_server.send_messages([message])
+            except Exception as error:  # one bad digest must not stop the others
+                _attempt_failed(log=log, mine=mine, error=error, delivery=delivery)
+                _drop(mail_server)
+                continue
+            # The crash window described in the module docstring is here.
+            _mark_sent(log=log, mine=mine, digest=digest, subject=message.subject)
+            delivery.states[log.pk] = DigestState.SENT
+    finally:
+        _drop(mail_server)
+    return delivery
+
+
+def _claim(*, log_ids: list[int], now: datetime.datetime) -> list[int]:
+    """Flip the claimable ones of these reminders to "sending" in one
+    committed statement; returns the ids this call claimed. Of two workers
+    handed the same reminder exactly one gets it: the second's UPDATE waits
+    for the first and then finds the row no longer claimable."""
+    if not log_ids:
+        return []
+    table = connection.ops.quote_name(ReminderLog._meta.db_table)
+    ids = ", ".join(["%s"] * len(log_ids))
+    # The rows are locked in id order first, so that two workers handed
+    # overlapping batches wait for each other instead of deadlocking.
+    lock = f" ORDER BY id {connection.ops.for_update_sql()}" if connection.features.has_select_for_update else ""
+    sql = f"""
+        UPDATE {table} SET state = %s, claimed_at = %s, attempts = attempts + 1
+        WHERE id IN (SELECT id FROM {table} WHERE id IN ({ids}){lock})
+          AND (state IN (%s, %s) OR (state = %s AND claimed_at < %s))
+        RETURNING id
+    """
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [DigestState.SENDING, adapt(now), *log_ids, *CLAIMABLE_STATES, DigestState.SENDING, adapt(stale_before(now))]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _build_digests(logs: list[ReminderLog]) -> dict[int, CityDigest | ProvinceDigest]:
+    """Each reminder's digest: the officers' in one query for all their
+    cities, the province digest once for every supervisor."""
+    today = logs[0].digest_on  # a batch is one day's
+    cities = {log.recipient.city for log in logs if log.kind == DigestKind.CITY}
+    by_city = city_digests(cities=cities, today=today)
+    province = province_digest(today=today) if any(log.kind == DigestKind.PROVINCE for log in logs) else None
+    return {log.pk: by_city[log.recipient.city_id] if log.kind == DigestKind.CITY else province for log in logs}
+
+
+def _mark_sent(*, log: ReminderLog, mine, digest: CityDigest | ProvinceDigest, subject: str) -> None:
     counts = (
         {"overdue_count": digest.overdue.total, "due_soon_count": digest.due_soon.total}
         if log.kind == DigestKind.CITY
@@ -186,16 +238,38 @@ def deliver_digest(*, log_id: int) -> str | None:
             "acceptance_queue_count": digest.acceptance_queue.total,
         }
     )
-    if not mine.update(
+    updated = mine.filter(pk=log.pk).update(
         state=DigestState.SENT,
         sent_at=timezone.now(),
-        email=recipient.email,
-        subject=message.subject[:300],
+        email=log.recipient.email,
+        subject=subject[:300],
         last_error="",
         **counts,
-    ):
-        logger.error("Reminder %s was taken over while being sent; it may go out twice.", log_id)
-    return DigestState.SENT
+    )
+    if not updated:
+        logger.error("Reminder %s was taken over while being sent; it may go out twice.", log.pk)
+
+
+def _attempt_failed(*, log: ReminderLog, mine, error: Exception, delivery: Delivery) -> None:
+    final = log.attempts >= settings.REMINDER_MAX_ATTEMPTS
+    state = DigestState.FAILED if final else DigestState.RETRYING
+    mine.filter(pk=log.pk).update(state=state, last_error=f"{type(error).__name__}: {error}"[:2000])
+    logger.warning(
+        "Reminder %s to %s: attempt %s of %s failed: %s",
+        log.pk, log.recipient.email, log.attempts, settings.REMINDER_MAX_ATTEMPTS, error,
+    )  # fmt: skip
+    delivery.states[log.pk] = state
+    if not final:
+        delivery.retry[log.pk] = log.attempts
+
+
+def _drop(mail_server) -> None:
+    """Close the connection: at the end, and after a failure, which may
+    have broken it (the next message then opens a fresh one)."""
+    try:
+        mail_server.close()
+    except Exception as error:  # a dead connection may fail to say goodbye
+        logger.info("Closing the mail connection after a failure: %s", error)
 
 
 def retry_delay(attempts: int) -> int:

@@ -247,6 +247,9 @@ REMINDER_RETRY_SECONDS = int(os.environ.get("REMINDER_RETRY_SECONDS", "60"))
 # A digest claimed for sending this long ago by a worker that never
 # finished is taken over by the next run (see reminders.services).
 REMINDER_STALE_CLAIM_MINUTES = int(os.environ.get("REMINDER_STALE_CLAIM_MINUTES", "15"))
+# Digests per task: claimed in one statement, their case lists read in one
+# query, sent over one mail-server connection.
+REMINDER_BATCH_SIZE = int(os.environ.get("REMINDER_BATCH_SIZE", "50"))
 
 # --- imports (issue 6) ---
 # Limits on one spreadsheet import, stated in the error when exceeded.

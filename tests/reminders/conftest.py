@@ -26,10 +26,10 @@ def run_day(celery_in_process):
     as ``enqueue_digests`` does outside a transaction; a test's transaction
     is never committed, so its on_commit would never fire."""
     from reminders.services import run_reminders
-    from reminders.tasks import send_digest
+    from reminders.tasks import batches, send_digests
 
     def run(today, **kwargs):
-        return run_reminders(today=today, dispatch=lambda ids: [send_digest.delay(i) for i in ids], **kwargs)
+        return run_reminders(today=today, dispatch=lambda ids: [send_digests.delay(b) for b in batches(ids)], **kwargs)
 
     return run
 

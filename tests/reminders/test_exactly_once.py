@@ -11,7 +11,7 @@ from django.db import connection
 from django.utils import timezone
 
 from reminders.models import DigestState, ReminderLog
-from reminders.services import ClaimHeld, deliver_digest, run_reminders
+from reminders.services import deliver_digests, run_reminders
 from reminders.tasks import enqueue_digests
 from tests.conftest import shanghai
 from tests.factories import CaseFactory, UserFactory
@@ -71,9 +71,10 @@ def test_a_digest_handed_to_two_workers_is_sent_by_one(run_day, nanchang_officer
         run_reminders(today=TODAY)  # claims the row, sends nothing yet
         log = ReminderLog.objects.get()
 
-        outcomes = [deliver_digest(log_id=log.pk), deliver_digest(log_id=log.pk)]
+        first, second = deliver_digests(log_ids=[log.pk]), deliver_digests(log_ids=[log.pk])
 
-    assert outcomes == [DigestState.SENT, None]
+    assert first.states == {log.pk: DigestState.SENT}
+    assert (second.states, second.retry, second.held) == ({}, {}, {})  # finished: nothing to do, nothing to wait for
     assert len(mail.outbox) == 1
 
 
@@ -87,40 +88,45 @@ def test_a_digest_whose_worker_died_is_taken_over_once_the_claim_is_stale(nancha
         ReminderLog.objects.filter(pk=log.pk).update(state=DigestState.SENDING, claimed_at=timezone.now(), attempts=1)
 
     with time_machine.travel(shanghai(2024, 3, 15, 9, 5), tick=False):
-        with pytest.raises(ClaimHeld) as held:
-            deliver_digest(log_id=log.pk)  # the redelivered message, too early
-    assert held.value.seconds_left == 10 * 60
+        early = deliver_digests(log_ids=[log.pk])  # the redelivered message, too early
+    assert early.held == {log.pk: 10 * 60} and early.states == {}
     assert mail.outbox == []
 
     with time_machine.travel(shanghai(2024, 3, 15, 9, 16), tick=False):
-        assert deliver_digest(log_id=log.pk) == DigestState.SENT
+        assert deliver_digests(log_ids=[log.pk]).states == {log.pk: DigestState.SENT}
     assert len(mail.outbox) == 1
 
 
 @pytest.mark.django_db
-def test_a_run_killed_midway_is_completed_by_the_rerun_without_repeats(run_day, every_city_overdue, settings):
+def test_a_run_killed_midway_is_completed_by_the_reruns_without_repeats(run_day, every_city_overdue, settings):
+    settings.REMINDER_BATCH_SIZE = 5  # 13 digests: batches of 5, 5 and 3
     settings.EMAIL_BACKEND = "tests.reminders.mailservers.DyingBackend"
-    settings.REMINDER_TEST_DIE_AFTER = 4
+    settings.REMINDER_TEST_DIE_AFTER = 2
     with time_machine.travel(shanghai(2024, 3, 15, 9, 0), tick=False):
         with pytest.raises(WorkerKilled):
             run_day(TODAY)
-    assert len(mail.outbox) == 4
+    assert len(mail.outbox) == 2
     states = list(ReminderLog.objects.values_list("state", flat=True))
-    assert states.count(DigestState.SENT) == 4
-    assert states.count(DigestState.SENDING) == 1  # the one being sent when the worker died
+    assert states.count(DigestState.SENT) == 2
+    # The dead worker's batch: the one being sent when it died and the two
+    # it had not reached yet. The other batches were never claimed.
+    assert states.count(DigestState.SENDING) == 3
+    assert states.count(DigestState.QUEUED) == 8
 
     settings.REMINDER_TEST_DIE_AFTER = 1000
     with time_machine.travel(shanghai(2024, 3, 15, 9, 5), tick=False):
         run_day(TODAY)
-    # The rest went out; the dead worker's claim is still too fresh to take over.
-    assert len(mail.outbox) == len(every_city_overdue) - 1
-    stuck = ReminderLog.objects.get(state=DigestState.SENDING)
+    # The other batches went out; the dead worker's claim is still too fresh to take over.
+    assert len(mail.outbox) == len(every_city_overdue) - 3
+    stuck = list(ReminderLog.objects.filter(state=DigestState.SENDING))
+    assert len(stuck) == 3
 
     with time_machine.travel(shanghai(2024, 3, 15, 9, 30), tick=False):
         run_day(TODAY)
     assert messages_per_address() == {person.email: 1 for person in every_city_overdue}
-    stuck.refresh_from_db()
-    assert stuck.state == DigestState.SENT and stuck.attempts == 2
+    for log in stuck:
+        log.refresh_from_db()
+        assert log.state == DigestState.SENT and log.attempts == 2
 
 
 @pytest.mark.postgres
