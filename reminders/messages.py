@@ -13,9 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from cases.models import Case, City
+from cases.constants import status_label
+from cases.models import City
 
-from .selectors import CaseList, CityDigest, ProvinceDigest
+from .selectors import CaseList, CaseRow, CityDigest, ProvinceDigest
 
 
 def case_url(case_id: int) -> str:
@@ -55,16 +56,17 @@ ACCEPTANCE_QUEUE = ("city", "reference", "title", "days_waiting", "status")
 
 class _Section:
     """The rows of one section as plain text and as HTML table rows, each
-    label translated once."""
+    label translated (and escaped) once."""
 
-    def __init__(self, today: datetime.date, columns: tuple[str, ...]):
+    def __init__(self, today: datetime.date, columns: tuple[str, ...], cities: dict[str, City], labels: dict):
         self.today = today
+        self.cities = cities
         self.with_city = "city" in columns
         self.html_row = "<tr>" + "".join(CELLS[column] for column in columns) + "</tr>\n"
         self.text_row = "\n- {city} · {reference} {title}\n  {summary}\n  {url}\n" if self.with_city else (
             "\n- {reference} {title}\n  {summary}\n  {url}\n"
         )
-        self.labels = {}
+        self.labels = labels
 
     def label(self, key, make) -> str:
         if key not in self.labels:
@@ -73,50 +75,54 @@ class _Section:
 
     def render(self, case_list: CaseList) -> dict:
         text, html = [], []
+        site = escape(settings.SITE_URL)
         for case in case_list.cases:
-            values = self.values(case)
-            text.append(self.text_row.format_map(values))
-            html.append(self.html_row.format_map({key: escape(value) for key, value in values.items()}))
+            deadline = case.deadline.isoformat() if case.deadline else ""
+            days, summary = self.days(case, deadline)
+            status = self.label(("status", case.status, case.kind), lambda: status_label(case.status, case.kind))
+            city = self.label(("city", case.city_id), lambda: city_name(self.cities.get(case.city_id))) if self.with_city else ""
+            text.append(
+                self.text_row.format(
+                    city=city, reference=case.reference, title=case.title, url=case_url(case.id),
+                    summary=f"{summary} · {status}",
+                )
+            )  # fmt: skip
+            # Only the reference and the title come from users; the labels
+            # are escaped once, the dates, numbers and URL need no escaping.
+            html.append(
+                self.html_row.format(
+                    city=self.label(("html", city), lambda: escape(city)), reference=escape(case.reference),
+                    title=escape(case.title), deadline=deadline, days=days,
+                    status=self.label(("html", status), lambda: escape(status)), url=f"{site}/cases/{case.id}/",
+                )
+            )  # fmt: skip
         return {"text": "".join(text), "html": mark_safe("".join(html)), "total": case_list.total, "more": case_list.more}
 
-    def values(self, case: Case) -> dict[str, str]:
-        deadline = case.deadline.isoformat() if case.deadline else ""
-        awaiting_since = getattr(case, "awaiting_since", None)
-        if awaiting_since is not None:
-            days = (self.today - timezone.localdate(awaiting_since)).days
-            summary = self.label(
+    def days(self, case: CaseRow, deadline: str) -> tuple[int, str]:
+        """Days overdue (or waiting for acceptance) and the line saying so.
+        Every case listed is open, so a past deadline means overdue."""
+        if case.awaiting_since is not None:
+            days = (self.today - timezone.localdate(case.awaiting_since)).days
+            return days, self.label(
                 ("waiting", days), lambda: ngettext("Waiting %(days)s day", "Waiting %(days)s days", days) % {"days": days}
             )
-        elif case.is_overdue_on(self.today):
-            days = case.days_overdue_on(self.today)
+        if case.deadline is not None and case.deadline < self.today:
+            days = (self.today - case.deadline).days
             overdue = self.label(
                 ("overdue", days), lambda: ngettext("%(days)s day overdue", "%(days)s days overdue", days) % {"days": days}
             )
-            summary = self.label(("format", "overdue"), lambda: _("Deadline %(deadline)s, %(overdue)s")) % {
+            return days, self.label(("format", "overdue"), lambda: _("Deadline %(deadline)s, %(overdue)s")) % {
                 "deadline": deadline,
                 "overdue": overdue,
             }
-        else:
-            days = 0
-            summary = self.label(("format", "due"), lambda: _("Deadline %(deadline)s")) % {"deadline": deadline}
-        status = self.label(("status", case.status, case.kind), lambda: case.status_display)
-        return {
-            "reference": case.reference,
-            "title": case.title,
-            "city": self.label(("city", case.city_id), lambda: city_name(case.city)) if self.with_city else "",
-            "deadline": deadline,
-            "days": str(days),
-            "status": status,
-            "url": case_url(case.pk),
-            "summary": f"{summary} · {status}",
-        }
+        return 0, self.label(("format", "due"), lambda: _("Deadline %(deadline)s")) % {"deadline": deadline}
 
 
-def _section(case_list: CaseList, today: datetime.date, columns: tuple[str, ...]) -> dict:
-    return _Section(today, columns).render(case_list)
+def _section(case_list: CaseList, today: datetime.date, columns: tuple[str, ...], labels: dict, cities=None) -> dict:
+    return _Section(today, columns, cities or {}, labels).render(case_list)
 
 
-def _city_context(digest: CityDigest) -> tuple[str, dict]:
+def _city_context(digest: CityDigest, labels: dict) -> tuple[str, dict]:
     city = city_name(digest.city)
     subject = _(
         "%(date)s %(city)s rectification reminder: %(overdue)d overdue, %(due_soon)d due within %(days)d days"
@@ -129,13 +135,14 @@ def _city_context(digest: CityDigest) -> tuple[str, dict]:
     }
     return subject, {
         "city": city,
-        "overdue": _section(digest.overdue, digest.today, CITY_OVERDUE),
-        "due_soon": _section(digest.due_soon, digest.today, CITY_DUE_SOON),
+        "overdue": _section(digest.overdue, digest.today, CITY_OVERDUE, labels),
+        "due_soon": _section(digest.due_soon, digest.today, CITY_DUE_SOON, labels),
         "overdue_url": list_url(overdue="true", ordering="deadline"),
     }
 
 
-def _province_context(digest: ProvinceDigest) -> tuple[str, dict]:
+def _province_context(digest: ProvinceDigest, labels: dict) -> tuple[str, dict]:
+    cities = {row.city.pk: row.city for row in digest.cities if row.city is not None}
     subject = _(
         "%(date)s province rectification digest: %(overdue)d overdue, %(escalated)d overdue over %(days)d days, "
         "%(queue)d awaiting acceptance"
@@ -153,8 +160,8 @@ def _province_context(digest: ProvinceDigest) -> tuple[str, dict]:
         ],
         "overdue_total": digest.overdue_total,
         "due_soon_total": digest.due_soon_total,
-        "escalations": _section(digest.escalations, digest.today, ESCALATIONS),
-        "acceptance_queue": _section(digest.acceptance_queue, digest.today, ACCEPTANCE_QUEUE),
+        "escalations": _section(digest.escalations, digest.today, ESCALATIONS, labels, cities),
+        "acceptance_queue": _section(digest.acceptance_queue, digest.today, ACCEPTANCE_QUEUE, labels, cities),
         "escalation_days": digest.escalation_days,
         "queue_days": digest.queue_days,
         "overdue_url": list_url(overdue="true", ordering="deadline"),
@@ -170,6 +177,7 @@ class Composer:
 
     def __init__(self):
         self._contexts = {}
+        self._labels = {}  # per language and day: "3 days overdue", a status, a city
 
     def compose(self, *, digest: CityDigest | ProvinceDigest, recipient: User) -> EmailMultiAlternatives:
         """The digest as an e-mail to ``recipient``, in their language."""
@@ -177,7 +185,9 @@ class Composer:
             language = translation.get_language()
             key = (digest.key, language)
             if key not in self._contexts:
-                self._contexts[key] = _city_context(digest) if isinstance(digest, CityDigest) else _province_context(digest)
+                labels = self._labels.setdefault((language, digest.today), {})
+                make = _city_context if isinstance(digest, CityDigest) else _province_context
+                self._contexts[key] = make(digest, labels)
             subject, context = self._contexts[key]
             context = context | {
                 "subject": subject,

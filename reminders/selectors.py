@@ -24,7 +24,7 @@ from cases.models import Case, CaseEvent, City
 
 from .models import DigestKind
 
-CASE_LINE_FIELDS = ("id", "reference", "title", "kind", "status", "deadline", "city")
+CASE_LINE_FIELDS = ("id", "reference", "title", "kind", "status", "deadline", "city_id")
 
 
 @dataclass(frozen=True)
@@ -39,12 +39,28 @@ class PlannedDigest:
     due_soon: int
 
 
+@dataclass(frozen=True, slots=True)
+class CaseRow:
+    """A case as a digest lists it: plain values, not a model instance (a
+    national run lists tens of thousands, and building instances would
+    cost more than the query)."""
+
+    id: int
+    reference: str
+    title: str
+    kind: str
+    status: str
+    deadline: datetime.date | None
+    city_id: str | None
+    awaiting_since: datetime.datetime | None = None  # in the acceptance queue
+
+
 @dataclass(frozen=True)
 class CaseList:
     """The first ``settings.REMINDER_LIST_LIMIT`` cases of a section and
     how many there are in all."""
 
-    cases: list
+    cases: list[CaseRow]
     total: int
 
     @property
@@ -129,13 +145,9 @@ def counts_by_city(*, today: datetime.date) -> dict[str | None, CityRow]:
     return {row.pop("city_id"): row for row in rows}
 
 
-def _with_city(queryset):
-    return queryset.select_related("city").only(*CASE_LINE_FIELDS, "updated_at", "city__name", "city__name_en")
-
-
-def _first(queryset) -> CaseList:
+def _first(queryset, *extra_fields: str) -> CaseList:
     limit = settings.REMINDER_LIST_LIMIT
-    cases = list(queryset[:limit])
+    cases = [CaseRow(*row) for row in queryset.values_list(*CASE_LINE_FIELDS, *extra_fields)[:limit]]
     total = len(cases) if len(cases) < limit else queryset.count()
     return CaseList(cases=cases, total=total)
 
@@ -222,20 +234,21 @@ def city_digests(*, cities: Iterable[City], today: datetime.date) -> dict[str, C
         _cases()
         .overdue(horizon)
         .filter(city_id__in=cities)
-        .only(*CASE_LINE_FIELDS)
         .annotate(
             position=Window(RowNumber(), partition_by=section, order_by=[F("deadline").asc(), F("id").asc()]),
             section_total=Window(Count("id"), partition_by=section),
         )
         .filter(position__lte=settings.REMINDER_LIST_LIMIT)
         .order_by("city_id", "deadline", "id")
+        .values_list(*CASE_LINE_FIELDS, "section_total")
     )
     lists = {code: ([], [], {}) for code in cities}  # overdue, due soon, totals
-    for case in rows:
+    for *fields, section_total in rows:
+        case = CaseRow(*fields)
         overdue, due_soon, totals = lists[case.city_id]
         late = case.deadline < today
         (overdue if late else due_soon).append(case)
-        totals[late] = case.section_total
+        totals[late] = section_total
     return {
         code: CityDigest(
             today=today,
@@ -258,6 +271,6 @@ def province_digest(*, today: datetime.date) -> ProvinceDigest:
         cities=rows,
         overdue_total=sum(row.overdue for row in rows),
         due_soon_total=sum(row.due_soon for row in rows),
-        escalations=_first(_with_city(escalations(today=today).by_days_overdue())),
-        acceptance_queue=_first(_with_city(acceptance_queue(today=today))),
+        escalations=_first(escalations(today=today).by_days_overdue()),
+        acceptance_queue=_first(acceptance_queue(today=today), "awaiting_since"),
     )
