@@ -144,10 +144,10 @@ def _settled(queryset):
     return queryset.filter(feed_xid__isnull=False)
 
 
-def read_feed(*, user, cursor: str | None, limit: int, fields: tuple[str, ...]) -> FeedPage:
+def read_feed(*, user, cursor: str | None, limit: int, fields: tuple[str, ...], expressions: dict | None = None) -> FeedPage:
     """The next ``limit`` changes visible to ``user`` after ``cursor``
-    (from the beginning when None). ``fields`` are the case columns (as for
-    ``.values()``) each item carries."""
+    (from the beginning when None). ``fields`` and ``expressions`` are the
+    columns each item's row carries, as for ``.values()``."""
     after = decode_cursor(cursor) if cursor else START
     cases = Case.objects.all()
     exits = None
@@ -158,7 +158,7 @@ def read_feed(*, user, cursor: str | None, limit: int, fields: tuple[str, ...]) 
         exits = CaseScopeExit.objects.filter(from_city_id=user.city_id)
 
     columns = tuple(dict.fromkeys(("id", "version", "withdrawn_at", "feed_xid", *fields)))
-    rows = _settled(_after(cases, after, "id")).order_by("feed_xid", "id").values(*columns)[: limit + 1]
+    rows = _settled(_after(cases, after, "id")).order_by("feed_xid", "id").values(*columns, **(expressions or {}))[: limit + 1]
     items = [FeedItem(Position(r["feed_xid"], r["id"]), r["id"], r["version"], r) for r in rows]
     if exits is not None:
         departures = (

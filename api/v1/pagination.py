@@ -16,6 +16,8 @@ from rest_framework.utils.urls import replace_query_param
 
 from cases.filters import ORDERINGS
 
+from .representation import TEXT_SUFFIX, select
+
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 SALT = "api.v1.list.cursor"
@@ -92,17 +94,18 @@ class KeysetPage:
         if self.after is not None:
             queryset = queryset.filter(self._after_filter())
         columns = tuple(dict.fromkeys((*columns, "id", self.field)))
-        rows = list(queryset.values(*columns)[: self.size + 1])
+        rows = list(select(queryset, columns)[: self.size + 1])
         self.has_more = len(rows) > self.size
         rows = rows[: self.size]
-        self.last = rows[-1] if rows else None
+        if rows:
+            last = rows[-1]
+            value = last[self.field] if self.field in last else last[self.field + TEXT_SUFFIX]
+            self.last_key = (_encode_value(value), last["id"])
         return rows
 
     def next_url(self) -> str | None:
         if not self.has_more:
             return None
-        cursor = signing.dumps(
-            [self.ordering, _encode_value(self.last[self.field]), self.last["id"]], salt=SALT, compress=False
-        )
+        cursor = signing.dumps([self.ordering, *self.last_key], salt=SALT, compress=False)
         url = self.request.build_absolute_uri()
         return replace_query_param(url, "cursor", cursor)

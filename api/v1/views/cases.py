@@ -19,7 +19,7 @@ from cases.workflow import transition
 from .. import serializers as s
 from ..idempotency import idempotent
 from ..pagination import KeysetPage, page_size
-from ..representation import DETAIL_COLUMNS, LIST_COLUMNS, CaseRenderer
+from ..representation import DETAIL_COLUMNS, LIST_COLUMNS, CaseRenderer, select
 from .base import ApiView, etag, expected_version, stale, visible_case
 
 ERRORS = {code: OpenApiResponse(s.ErrorOut) for code in (400, 401, 403, 404)}
@@ -50,7 +50,7 @@ def filtered_cases(request):
 
 
 def case_detail(case_id: int, renderer: CaseRenderer | None = None) -> dict:
-    row = Case.objects.filter(pk=case_id).values(*DETAIL_COLUMNS).get()
+    row = select(Case.objects.filter(pk=case_id), DETAIL_COLUMNS).get()
     return (renderer or CaseRenderer())(row)
 
 

@@ -5,7 +5,7 @@ from cases.feed import read_feed
 
 from .. import serializers as s
 from ..pagination import page_size
-from ..representation import DETAIL_COLUMNS, CaseRenderer
+from ..representation import DETAIL_COLUMNS, TEXT_SUFFIX, TIMESTAMPS, CaseRenderer, IsoText
 from .base import ApiView
 from .cases import ERRORS
 
@@ -24,8 +24,14 @@ class Changes(ApiView):
     )
     def get(self, request):
         size = page_size(request, default=FEED_PAGE_SIZE, maximum=FEED_MAX_PAGE_SIZE)
+        plain = tuple(c for c in DETAIL_COLUMNS if c not in TIMESTAMPS)
+        timestamps = {c + TEXT_SUFFIX: IsoText(c) for c in DETAIL_COLUMNS if c in TIMESTAMPS}
         page = read_feed(
-            user=request.user, cursor=request.query_params.get("cursor") or None, limit=size, fields=DETAIL_COLUMNS
+            user=request.user,
+            cursor=request.query_params.get("cursor") or None,
+            limit=size,
+            fields=plain,
+            expressions=timestamps,
         )
         render = CaseRenderer()
         results = [
