@@ -11,6 +11,11 @@ a real run sending every digest to the in-memory mail backend in this
 process. For each it prints seconds, queries and messages. A second real
 run the same day shows the exactly-once path (nothing sent).
 
+With --broker redis://... it then times the Celery path as well: the daily
+task queued on that Redis, run by a worker (solo pool, in a thread of this
+process so that it shares the in-memory outbox) together with the batch
+tasks it queues, until every digest of the day is done.
+
 The officers are one per city: the 11 Jiangxi cities plus synthetic ones
 up to --cities (333, about China's prefecture-level divisions).
 """
@@ -34,6 +39,7 @@ def parse_args(argv):
     parser.add_argument("--supervisors", type=int, default=3)
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_DATABASE))
     parser.add_argument("--rebuild", action="store_true", help="rebuild the data even if the sizes match")
+    parser.add_argument("--broker", help="a Redis URL: also time the run through a Celery worker on it")
     args = parser.parse_args(argv)
     if not args.database_url.startswith("postgres"):
         parser.error("--database-url: the benchmark needs PostgreSQL")
@@ -52,9 +58,12 @@ def ensure_database(url: str) -> None:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
-def setup_django(url: str) -> None:
+def setup_django(url: str, broker: str | None) -> None:
     os.environ["DATABASE_URL"] = url
-    os.environ.pop("REDIS_URL", None)  # the run happens in this process
+    if broker:
+        os.environ["REDIS_URL"] = broker
+    else:
+        os.environ.pop("REDIS_URL", None)  # the run happens in this process
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
     import django
 
@@ -65,7 +74,7 @@ def setup_django(url: str) -> None:
     # One "task succeeded" line per digest would drown the figures.
     import logging
 
-    logging.getLogger("celery.app.trace").setLevel(logging.WARNING)
+    logging.getLogger("celery").setLevel(logging.WARNING)
 
 
 def build(args, today: datetime.date) -> datetime.date:
@@ -177,7 +186,7 @@ def insert_pending_events(cursor, today) -> None:
     )
 
 
-def measure(label: str, run) -> None:
+def measure(label: str, run):
     from django.core import mail
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -191,12 +200,53 @@ def measure(label: str, run) -> None:
         f"{label:<28} {seconds:6.2f} s  {len(queries.captured_queries):5d} queries  "
         f"{len(mail.outbox):5d} messages  {len(report.lines):5d} digests planned"
     )
+    return report
+
+
+def measure_worker(app, today, digests: int) -> None:
+    """The daily task through the broker and a real worker, timed from
+    queuing it until the last of ``digests`` digests is done."""
+    import threading
+
+    from celery.contrib.testing.worker import start_worker
+    from django.core import mail
+    from django.db.backends.signals import connection_created
+
+    from reminders.models import FINAL_STATES, ReminderLog
+    from reminders.tasks import send_reminders
+
+    queries = []
+
+    def count_queries(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    def watch(sender, connection, **kwargs):  # the worker thread's connection, not this one's polling
+        # The worker closes and reopens its connection between tasks.
+        if threading.current_thread() is not threading.main_thread() and count_queries not in connection.execute_wrappers:
+            connection.execute_wrappers.append(count_queries)
+
+    app.conf.CELERY_TASK_ALWAYS_EAGER = False
+    ReminderLog.objects.filter(digest_on=today).delete()
+    mail.outbox = []
+    app.control.purge()
+    connection_created.connect(watch)
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        started = time.perf_counter()
+        send_reminders.delay(today.isoformat())
+        done = ReminderLog.objects.filter(digest_on=today, state__in=FINAL_STATES)
+        while done.count() < digests:
+            if time.perf_counter() - started > 600:
+                raise SystemExit("the worker did not finish within 10 minutes")
+            time.sleep(0.05)
+        seconds = time.perf_counter() - started
+    print(f"{'run through a worker':<28} {seconds:6.2f} s  {len(queries):5d} queries  {len(mail.outbox):5d} messages")
 
 
 def main(argv=None) -> None:
     args = parse_args(argv if argv is not None else sys.argv[1:])
     ensure_database(args.database_url)
-    setup_django(args.database_url)
+    setup_django(args.database_url, args.broker)
 
     from cases.querysets import local_today
     from reminders.models import ReminderLog
@@ -214,9 +264,11 @@ def main(argv=None) -> None:
         f"{Case.objects.count():,} cases, {Case.objects.visible().overdue(today).count():,} overdue, "
         f"{Case.objects.visible().due_soon(today).count():,} due soon, on {today}"
     )
-    measure("dry run", lambda: run_reminders(today=today, dry_run=True))
+    digests = len(measure("dry run", lambda: run_reminders(today=today, dry_run=True)).lines)
     measure("run, sending", lambda: run_reminders(today=today, dispatch=enqueue_digests))
     measure("second run the same day", lambda: run_reminders(today=today, dispatch=enqueue_digests))
+    if args.broker:
+        measure_worker(app, today, digests)
 
 
 if __name__ == "__main__":
