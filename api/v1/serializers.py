@@ -2,6 +2,7 @@
 documents for the responses (the responses themselves are built from
 ``.values()`` rows in ``representation``, for speed)."""
 
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
@@ -11,7 +12,8 @@ from cases.constants import DeadlineType, Kind, Status, Veracity
 
 
 class TransitionInput(serializers.Serializer):
-    to = serializers.ChoiceField(choices=Status.choices, help_text=_("The status to move the case to."))
+    # Plain text, so the schema has one status enum; the workflow says which moves exist.
+    to = serializers.CharField(help_text=format_lazy(_("The status to move the case to: {}."), ", ".join(Status.values)))
     note = serializers.CharField(required=False, allow_blank=True, max_length=10_000, default="")
     veracity = serializers.ChoiceField(choices=Veracity.choices, required=False, help_text=_("Petitions, on submit."))
     handling = serializers.CharField(required=False, allow_blank=True, max_length=50_000, help_text=_("Petitions, on submit."))

@@ -13,8 +13,3 @@ def api():
         return client
 
     return client_for
-
-
-@pytest.fixture(autouse=True)
-def _api_urls(settings):
-    settings.ROOT_URLCONF = "tests.api.urls"
