@@ -77,3 +77,12 @@ def test_an_officer_may_not_rescope_a_case(api, nanchang_officer, nanchang_case)
 def test_a_read_only_client_gets_403(api, readonly_client, nanchang_case):
     response = api(readonly_client).patch(URL.format(nanchang_case.pk), {"progress": "x"}, format="json", HTTP_IF_MATCH='"1"')
     assert response.status_code == 403
+
+
+def test_errors_speak_the_callers_language(api, nanchang_officer, nanchang_case):
+    client = api(nanchang_officer)
+    url = URL.format(nanchang_case.pk)
+    chinese = client.patch(url, {"progress": "x"}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans").json()["detail"]
+    english = client.patch(url, {"progress": "x"}, format="json", HTTP_ACCEPT_LANGUAGE="en").json()["detail"]
+    assert "ETag" in chinese and "请" in chinese
+    assert english.startswith("Send If-Match")
