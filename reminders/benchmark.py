@@ -71,7 +71,7 @@ def setup_django(url: str, broker: str | None) -> None:
     from django.conf import settings
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-    # One "task succeeded" line per digest would drown the figures.
+    # The worker's line per task would drown the figures.
     import logging
 
     logging.getLogger("celery").setLevel(logging.WARNING)
