@@ -43,3 +43,33 @@ class DyingBackend(EmailBackend):
         from django.core import mail
 
         return mail.outbox
+
+
+class ConnectionCountingBackend(RefusingBackend):
+    """Records every connection it opens in ``settings.REMINDER_TEST_CONNECTIONS``
+    (a list of message counts, one per connection) and, like the SMTP
+    backend, sends only over an open connection."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.connection = None
+
+    def open(self):
+        if self.connection is not None:
+            return False
+        settings.REMINDER_TEST_CONNECTIONS.append(0)
+        self.connection = len(settings.REMINDER_TEST_CONNECTIONS) - 1
+        return True
+
+    def close(self):
+        self.connection = None
+
+    def send_messages(self, messages):
+        opened_here = self.open()
+        try:
+            sent = super().send_messages(messages)
+            settings.REMINDER_TEST_CONNECTIONS[self.connection] += sent
+            return sent
+        finally:
+            if opened_here:
+                self.close()
