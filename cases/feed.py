@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 from django.core import signing
 from django.db import connection
-from django.db.models import Q
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
@@ -129,13 +128,28 @@ def _next_position() -> int:
         return cursor.fetchone()[0]
 
 
-def _after(queryset, position: Position, id_field: str):
-    # Written so that the (feed_xid, id) index serves it as a range scan.
-    if position == START:
-        return queryset
-    return queryset.filter(feed_xid__gte=position.xid).filter(
-        Q(feed_xid__gt=position.xid) | Q(**{f"{id_field}__gt": position.id})
-    )
+def _after(queryset, position: Position, id_column: str, scope: tuple[str, str] | None = None):
+    """Rows past ``position`` (within ``scope``, a (column, value) pair).
+
+    A row-value comparison, so that the (feed_xid, id) index, or the
+    (city, feed_xid, id) one, starts its scan right there: one transaction
+    can stamp 50,000 rows with the same feed_xid, and "feed_xid >= x AND
+    (feed_xid > x OR id > i)" would re-read the part of them already
+    delivered on every page."""
+    quote = connection.ops.quote_name
+    table = quote(queryset.model._meta.db_table)
+    where, params = [], []
+    if scope is not None:
+        where.append(f"{table}.{quote(scope[0])} = %s")
+        params.append(scope[1])
+    if position != START:
+        key, values = [f"{table}.feed_xid", f"{table}.{quote(id_column)}"], [position.xid, position.id]
+        if scope is not None:
+            key, values = [f"{table}.{quote(scope[0])}", *key], [scope[1], *values]
+        where.append(f"({', '.join(key)}) > ({', '.join(['%s'] * len(key))})")
+        params += values
+    # Django has no public row-value lookup; this is the one raw fragment.
+    return queryset.extra(where=where, params=params) if where else queryset
 
 
 def _settled(queryset):
@@ -149,20 +163,19 @@ def read_feed(*, user, cursor: str | None, limit: int, fields: tuple[str, ...], 
     (from the beginning when None). ``fields`` and ``expressions`` are the
     columns each item's row carries, as for ``.values()``."""
     after = decode_cursor(cursor) if cursor else START
-    cases = Case.objects.all()
-    exits = None
+    cases, scope, exits = Case.objects.all(), None, None
     if user is None or not user.is_authenticated or not user.is_active:
         cases = cases.none()
     elif not user.sees_whole_province:
-        cases = cases.filter(city_id=user.city_id)
-        exits = CaseScopeExit.objects.filter(from_city_id=user.city_id)
+        scope = user.city_id
+        exits = CaseScopeExit.objects.all()
 
     columns = tuple(dict.fromkeys(("id", "version", "withdrawn_at", "feed_xid", *fields)))
-    rows = _settled(_after(cases, after, "id")).order_by("feed_xid", "id").values(*columns, **(expressions or {}))[: limit + 1]
+    rows = _settled(_after(cases, after, "id", ("city_id", scope) if scope else None)).order_by("feed_xid", "id").values(*columns, **(expressions or {}))[: limit + 1]
     items = [FeedItem(Position(r["feed_xid"], r["id"]), r["id"], r["version"], r) for r in rows]
     if exits is not None:
         departures = (
-            _settled(_after(exits, after, "case_id"))
+            _settled(_after(exits, after, "case_id", ("from_city_id", scope)))
             .order_by("feed_xid", "case_id")
             .values_list("feed_xid", "case_id", "version")[: limit + 1]
         )

@@ -5,6 +5,7 @@ import time
 
 import pytest
 from django.core import signing
+from django.db import transaction
 
 from cases.feed import CURSOR_SALT
 from cases.models import Case
@@ -100,3 +101,11 @@ def test_the_query_count_does_not_grow_with_the_page(api, write_client, nanchang
     with django_assert_max_num_queries(4):
         response = client.get(URL, {"cursor": cursor, "page_size": size})
     assert len(response.json()["results"]) == min(size, 4)
+
+
+def test_cases_written_by_one_transaction_page_through_without_gap_or_repeat(api, write_client, nanchang, jiujiang):
+    with transaction.atomic():  # on PostgreSQL they all share one feed position
+        ids = [CaseFactory(city=nanchang if n % 3 else jiujiang).pk for n in range(9)]
+    nanchang_ids = [pk for n, pk in enumerate(ids) if n % 3]
+    items, _cursor = follow(api(write_client), page_size=2, expect=len(nanchang_ids))
+    assert [item["id"] for item in items] == nanchang_ids
