@@ -53,3 +53,10 @@ def test_the_overdue_list_has_the_most_days_overdue_first(api, demo, pinned):
     stats = client.get("/api/v1/stats/").json()
     assert days == sorted(days, reverse=True)
     assert len(days) == sum(row["overdue"] for row in stats["by_kind"]) > 0
+
+
+@pytest.mark.django_db
+def test_stats_take_one_aggregate_query(api, demo, pinned, django_assert_max_num_queries):
+    client = api(User.objects.get(username="supervisor"))
+    with django_assert_max_num_queries(2):  # the aggregate and the city names
+        assert client.get("/api/v1/stats/").status_code == 200
