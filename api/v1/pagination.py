@@ -8,6 +8,7 @@ changes while a client pages can move but never duplicate its neighbours.
 import datetime
 
 from django.core import signing
+from django.db import connection
 from django.db.models import Q
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
@@ -56,8 +57,11 @@ def _decode_value(field: str, value):
 class KeysetPage:
     """One page of ``queryset`` (already filtered) in ``ordering``."""
 
-    def __init__(self, request, *, ordering: str, size: int):
+    def __init__(self, request, *, ordering: str, size: int, nulls: bool = True):
+        """``nulls`` False promises the ordering field is never empty in
+        this list (the overdue list's deadlines), for a faster condition."""
         self.request = request
+        self.nulls = nulls
         self.field, self.descending = ORDERINGS[ordering]
         self.ordering = ordering
         self.size = size
@@ -76,23 +80,31 @@ class KeysetPage:
             raise ValidationError({"cursor": [_("This cursor belongs to another ordering.")]})
         return value, last_id
 
-    def _after_filter(self) -> Q:
+    def _past(self, queryset):
+        """The rows after the cursor's (value, id)."""
         value, last_id = self.after
         past_id = Q(id__lt=last_id) if self.descending else Q(id__gt=last_id)
         if self.field == "id":
-            return past_id
+            return queryset.filter(past_id)
         if value is None:  # inside the trailing block of empty deadlines
-            return Q(**{f"{self.field}__isnull": True}) & past_id
-        beyond = Q(**{f"{self.field}__{'lt' if self.descending else 'gt'}": value})
-        condition = beyond | (Q(**{self.field: value}) & past_id)
-        if self.field in NULLABLE:
-            condition |= Q(**{f"{self.field}__isnull": True})
-        return condition
+            return queryset.filter(Q(**{f"{self.field}__isnull": True}) & past_id)
+        if self.field in NULLABLE and self.nulls:
+            beyond = Q(**{f"{self.field}__{'lt' if self.descending else 'gt'}": value})
+            return queryset.filter(beyond | (Q(**{self.field: value}) & past_id) | Q(**{f"{self.field}__isnull": True}))
+        # A row-value comparison lets the (field, id) index start its scan at
+        # the cursor, however deep the page; Django has no lookup for it.
+        field = queryset.model._meta.get_field(self.field)
+        table, column = (connection.ops.quote_name(n) for n in (queryset.model._meta.db_table, field.column))
+        operator = "<" if self.descending else ">"
+        return queryset.extra(
+            where=[f"({table}.{column}, {table}.id) {operator} (%s, %s)"],
+            params=[field.get_db_prep_value(value, connection), last_id],
+        )
 
     def rows(self, queryset, columns: tuple[str, ...]) -> list[dict]:
         """The page's rows as dicts (ordering applied by the caller)."""
         if self.after is not None:
-            queryset = queryset.filter(self._after_filter())
+            queryset = self._past(queryset)
         columns = tuple(dict.fromkeys((*columns, "id", self.field)))
         rows = list(select(queryset, columns)[: self.size + 1])
         self.has_more = len(rows) > self.size

@@ -84,7 +84,7 @@ class OverdueList(ApiView):
     def get(self, request):
         filterset = filtered_cases(request)
         queryset = filterset.qs.overdue(local_today()).by_days_overdue()
-        page = KeysetPage(request, ordering="deadline", size=page_size(request))
+        page = KeysetPage(request, ordering="deadline", size=page_size(request), nulls=False)
         render = CaseRenderer()
         rows = page.rows(queryset, LIST_COLUMNS)
         return Response({"results": [render(row) for row in rows], "next": page.next_url()})
