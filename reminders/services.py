@@ -22,9 +22,13 @@ is the time between the server's final SMTP reply and the commit
 transaction. We prefer that rare duplicate to a reminder silently lost,
 which is what a worker dying *before* sending would otherwise cause.
 
-Claiming a batch at once has one cost: the rows of a dead worker's batch
-that it had not sent yet also wait in "sending" until the claim is stale,
-and go out then (late by that much, never lost, never twice).
+Claiming a batch at once has two consequences. A live worker renews its
+claim on the rows it has yet to send every minute, so a slow batch is never
+taken over and sent twice (the duplicate window stays a single message that
+alone hangs for most of REMINDER_STALE_CLAIM_MINUTES). And the rows of a
+dead worker's batch that it had not sent yet also wait in "sending" until
+the claim is stale, and go out then: late by that much, never lost, never
+twice.
 """
 
 import datetime
@@ -132,28 +136,24 @@ def deliver_digests(*, log_ids: list[int]) -> Delivery:
     Digests finished already are left alone; those another worker holds are
     reported in ``held``, and those whose sending failed while attempts
     remain in ``retry``: the caller tries both again later."""
-    now = timezone.now()
-    claimed = _claim(log_ids=log_ids, now=now)
+    claim = _Claim(log_ids=log_ids)
     delivery = Delivery()
-    unclaimed = set(log_ids) - set(claimed)
+    unclaimed = set(log_ids) - claim.ids
     if unclaimed:
         held = ReminderLog.objects.filter(pk__in=unclaimed, state=DigestState.SENDING)
         for log_id, claimed_at in held.values_list("pk", "claimed_at"):
-            delivery.held[log_id] = max((claimed_at - stale_before(now)).total_seconds(), 0)
-    if not claimed:
+            delivery.held[log_id] = max((claimed_at - stale_before(claim.since)).total_seconds(), 0)
+    if not claim.ids:
         return delivery
 
-    logs = list(ReminderLog.objects.filter(pk__in=claimed).select_related("recipient__city").order_by("pk"))
-    # Every later write is conditional on still holding the claim, so a
-    # worker that lost it (it was too slow and was taken over) changes nothing.
-    mine = ReminderLog.objects.filter(state=DigestState.SENDING, claimed_at=now)
+    logs = list(ReminderLog.objects.filter(pk__in=claim.ids).select_related("recipient__city").order_by("pk"))
     to_send = []
     for log in logs:
         if log.recipient.email:
             to_send.append(log)
         else:
             logger.warning("No e-mail address for %s: reminder %s skipped.", log.recipient.username, log.pk)
-            mine.filter(pk=log.pk).update(state=DigestState.SKIPPED, last_error=NO_EMAIL)
+            claim.rows().filter(pk=log.pk).update(state=DigestState.SKIPPED, last_error=NO_EMAIL)
             delivery.states[log.pk] = DigestState.SKIPPED
     if not to_send:
         return delivery
@@ -162,13 +162,16 @@ def deliver_digests(*, log_ids: list[int]) -> Delivery:
         digests = _build_digests(to_send)
     except Exception as error:  # nothing could be built: every digest's attempt failed
         for log in to_send:
-            _attempt_failed(log=log, mine=mine, error=error, delivery=delivery)
+            _attempt_failed(log=log, mine=claim.rows(), error=error, delivery=delivery)
         return delivery
 
     composer = Composer()
     mail_server = get_connection()
     try:
-        for log in to_send:
+        for index, log in enumerate(to_send):
+            if log.pk not in claim.kept(remaining=to_send[index:]):
+                continue  # another worker took it over: it is theirs to send now
+            mine = claim.rows()
             digest = digests[log.pk]
             if digest.is_empty:
                 mine.filter(pk=log.pk).update(state=DigestState.SKIPPED, last_error=NOTHING_LEFT)
@@ -192,29 +195,68 @@ def deliver_digests(*, log_ids: list[int]) -> Delivery:
     return delivery
 
 
-def _claim(*, log_ids: list[int], now: datetime.datetime) -> list[int]:
-    """Flip the claimable ones of these reminders to "sending" in one
-    committed statement; returns the ids this call claimed. Of two workers
-    handed the same reminder exactly one gets it: the second's UPDATE waits
-    for the first and then finds the row no longer claimable."""
+class _Claim:
+    """This worker's hold on a batch: the rows it flipped to "sending" and
+    when. Every later write is conditional on still holding them, so a
+    worker that lost a row (taken over as stale) changes nothing."""
+
+    # A batch takes seconds; one whose mail server is slow keeps its claim
+    # fresh, so that no other worker takes over the rows it has yet to send
+    # (and sends them a second time) while it is still going.
+    RENEW_AFTER = datetime.timedelta(minutes=1)
+
+    def __init__(self, *, log_ids: list[int]):
+        """Claim the claimable ones of these reminders in one committed
+        statement. Of two workers handed the same reminder exactly one gets
+        it: the second's UPDATE waits for the first and then finds the row
+        no longer claimable."""
+        self.since = timezone.now()
+        self.ids = _update_returning(
+            log_ids=log_ids,
+            assignments="state = %s, claimed_at = %s, attempts = attempts + 1",
+            condition="state IN (%s, %s) OR (state = %s AND claimed_at < %s)",
+            params=[DigestState.SENDING, self.since, *CLAIMABLE_STATES, DigestState.SENDING, stale_before(self.since)],
+        )
+
+    def rows(self):
+        return ReminderLog.objects.filter(state=DigestState.SENDING, claimed_at=self.since)
+
+    def kept(self, *, remaining: list[ReminderLog]) -> set[int]:
+        """The ids still held, after renewing the claim on the ``remaining``
+        rows when it is older than RENEW_AFTER (one committed UPDATE)."""
+        now = timezone.now()
+        if now - self.since >= self.RENEW_AFTER:
+            self.ids = _update_returning(
+                log_ids=[log.pk for log in remaining],
+                assignments="claimed_at = %s",
+                condition="state = %s AND claimed_at = %s",
+                params=[now, DigestState.SENDING, self.since],
+            )
+            self.since = now
+        return self.ids
+
+
+def _update_returning(*, log_ids: list[int], assignments: str, condition: str, params: list) -> set[int]:
+    """UPDATE those of ``log_ids`` that meet ``condition``; returns their ids.
+    ``params`` fill the placeholders of ``assignments`` then ``condition``."""
     if not log_ids:
-        return []
+        return set()
     table = connection.ops.quote_name(ReminderLog._meta.db_table)
     ids = ", ".join(["%s"] * len(log_ids))
     # The rows are locked in id order first, so that two workers handed
     # overlapping batches wait for each other instead of deadlocking.
     lock = f" ORDER BY id {connection.ops.for_update_sql()}" if connection.features.has_select_for_update else ""
     sql = f"""
-        UPDATE {table} SET state = %s, claimed_at = %s, attempts = attempts + 1
-        WHERE id IN (SELECT id FROM {table} WHERE id IN ({ids}){lock})
-          AND (state IN (%s, %s) OR (state = %s AND claimed_at < %s))
+        UPDATE {table} SET {assignments}
+        WHERE id IN (SELECT id FROM {table} WHERE id IN ({ids}){lock}) AND ({condition})
         RETURNING id
     """
     adapt = connection.ops.adapt_datetimefield_value
-    params = [DigestState.SENDING, adapt(now), *log_ids, *CLAIMABLE_STATES, DigestState.SENDING, adapt(stale_before(now))]
+    values = [adapt(p) if isinstance(p, datetime.datetime) else p for p in params]
+    n_assigned = assignments.count("%s")
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(sql, [*values[:n_assigned], *log_ids, *values[n_assigned:]])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def _build_digests(logs: list[ReminderLog]) -> dict[int, CityDigest | ProvinceDigest]:

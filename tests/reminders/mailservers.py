@@ -4,6 +4,7 @@ the transport is replaced; everything up to the SMTP call is the real code.
 Configure with the ``refuse`` fixture below or by setting
 ``settings.REMINDER_TEST_REFUSE`` to {address: number of refusals}."""
 
+import datetime
 import smtplib
 
 from django.conf import settings
@@ -73,3 +74,21 @@ class ConnectionCountingBackend(RefusingBackend):
         finally:
             if opened_here:
                 self.close()
+
+
+class SlowBackend(EmailBackend):
+    """A mail server that takes ``minutes`` per message on the pinned clock
+    and, before the n-th message, runs ``before[n]`` (another worker
+    stepping in, say). Configured by ``settings.REMINDER_TEST_SLOW``:
+    {"clock": time_machine traveller, "minutes": int, "before": {n: callable}}."""
+
+    def send_messages(self, messages):
+        from django.core import mail
+
+        slow = settings.REMINDER_TEST_SLOW
+        step_in = slow["before"].pop(len(getattr(mail, "outbox", [])), None)
+        if step_in is not None:
+            step_in()
+        sent = super().send_messages(messages)
+        slow["clock"].shift(datetime.timedelta(minutes=slow["minutes"]))
+        return sent

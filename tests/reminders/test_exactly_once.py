@@ -129,6 +129,29 @@ def test_a_run_killed_midway_is_completed_by_the_reruns_without_repeats(run_day,
         assert log.state == DigestState.SENT and log.attempts == 2
 
 
+@pytest.mark.django_db
+def test_a_slow_batch_keeps_its_claim_so_no_other_worker_sends_its_digests_again(every_city_overdue, settings):
+    settings.EMAIL_BACKEND = "tests.reminders.mailservers.SlowBackend"
+    with time_machine.travel(shanghai(2024, 3, 15, 9, 0), tick=False) as clock:
+        run_reminders(today=TODAY)  # queues the 13 digests, sends nothing yet
+        ids = list(ReminderLog.objects.order_by("pk").values_list("pk", flat=True))
+        rival = []
+        # Four minutes a message: before the seventh, at 9:24, the batch's
+        # first claim (9:00) would be stale and another worker steps in.
+        settings.REMINDER_TEST_SLOW = {
+            "clock": clock,
+            "minutes": 4,
+            "before": {6: lambda: rival.append(deliver_digests(log_ids=ids))},
+        }
+
+        first = deliver_digests(log_ids=ids)
+
+    assert messages_per_address() == {person.email: 1 for person in every_city_overdue}
+    assert set(first.states.values()) == {DigestState.SENT} and len(first.states) == 13
+    # The other worker found the six sent and the rest freshly held.
+    assert rival[0].states == {} and set(rival[0].held) == set(ids[6:])
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_runs_at_the_same_moment_send_each_digest_once(celery_in_process, every_city_overdue):
