@@ -7,7 +7,6 @@ import hashlib
 
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
-from rest_framework import status
 from rest_framework.response import Response
 
 from api.models import IdempotencyKey
