@@ -2,10 +2,12 @@
 body gets the first response replayed; the same key with another body is
 a client bug and gets 422. Keys belong to the user who sent them."""
 
+import datetime
 import functools
 import hashlib
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from rest_framework.response import Response
 
@@ -13,6 +15,11 @@ from api.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADERS = ("ETag", "Location")
+# A key is remembered this long; a client retries within minutes, not days.
+KEY_LIFETIME = datetime.timedelta(hours=24)
+# A claim still without a response after this long belongs to a request
+# whose worker died; the next retry takes it over.
+ABANDONED_AFTER = datetime.timedelta(minutes=10)
 
 
 def _fingerprint(request) -> str:
@@ -49,6 +56,11 @@ def idempotent(handler):
         if not 1 <= len(key) <= 255 or not key.isprintable():
             return _problem(400, _("The Idempotency-Key must be 1 to 255 printable characters."), "invalid")
         fingerprint = _fingerprint(request)
+        now = timezone.now()
+        IdempotencyKey.objects.filter(user=request.user, created_at__lt=now - KEY_LIFETIME).delete()
+        IdempotencyKey.objects.filter(
+            user=request.user, key=key, status_code__isnull=True, created_at__lt=now - ABANDONED_AFTER
+        ).delete()
         try:
             with transaction.atomic():
                 claim = IdempotencyKey.objects.create(user=request.user, key=key, request_hash=fingerprint)

@@ -1,8 +1,10 @@
 """POST /api/v1/cases/bulk/ and the Idempotency-Key header."""
 
 import pytest
+import time_machine
 
 from cases.models import Case, CaseEvent
+from tests.conftest import shanghai
 from tests.factories import CampaignFactory
 
 URL = "/api/v1/cases/bulk/"
@@ -111,3 +113,25 @@ def test_a_transition_retried_with_its_key_happens_once(api, supervisor, nanchan
     assert first.status_code == again.status_code == 200
     assert again["ETag"] == first["ETag"] == '"2"'
     assert nanchang_case.events.count() == 1
+
+
+def test_a_key_is_forgotten_after_a_day(api, supervisor):
+    client = api(supervisor)
+    with time_machine.travel(shanghai(2024, 3, 1, 9, 0), tick=False):
+        client.post(URL, {"cases": [item("A")]}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    with time_machine.travel(shanghai(2024, 3, 2, 10, 0), tick=False):
+        response = client.post(URL, {"cases": [item("B")]}, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert response.status_code == 200 and response.json()["summary"]["created"] == 1
+
+
+def test_a_claim_abandoned_by_a_dead_worker_is_taken_over(api, supervisor):
+    from api.models import IdempotencyKey
+
+    body = {"cases": [item("A")]}
+    client = api(supervisor)
+    with time_machine.travel(shanghai(2024, 3, 1, 9, 0), tick=False):
+        IdempotencyKey.objects.create(user=supervisor, key="k-1", request_hash="whatever")
+        assert client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1").status_code == 422
+    with time_machine.travel(shanghai(2024, 3, 1, 9, 30), tick=False):
+        response = client.post(URL, body, format="json", HTTP_IDEMPOTENCY_KEY="k-1")
+    assert response.status_code == 200 and response.json()["summary"]["created"] == 1
