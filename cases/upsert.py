@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from django.db import IntegrityError, connection, transaction
-from psycopg.types.json import Jsonb
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from psycopg.types.json import Jsonb
 
 from accounts.models import Role
 
@@ -350,6 +350,8 @@ def _path(status: str, target: str | None) -> list[str]:
 def _check_path(*, actor, plan: _Plan) -> None:
     """Refuse the item now, before anything is written, if a step of its
     walk would be refused: the checks ``transition`` makes before writing."""
+    if not plan.path:
+        return
     case = SimpleNamespace(**plan.row)
     for to in plan.path:
         rule = rule_for(case.status, to)
@@ -374,7 +376,7 @@ def _apply(*, actor, plans: list[_Plan]) -> None:
             plan.row["id"] = case_id
         _insert(Case, COLUMNS, [plan.row for plan in new])
     _update(changed, now=now)
-    action_fields = [f for f in CaseEvent._meta.concrete_fields if f.attname != "id"]
+    event_fields = [f for f in CaseEvent._meta.concrete_fields if f.attname != "id"]
     events = [
         {
             "case_id": plan.row["id"],
@@ -389,7 +391,7 @@ def _apply(*, actor, plans: list[_Plan]) -> None:
         }
         for plan in new + changed
     ]
-    _insert(CaseEvent, action_fields, events)
+    _insert(CaseEvent, event_fields, events)
     walkers = [plan for plan in plans if plan.path]
     cases = Case.objects.in_bulk([plan.row["id"] for plan in walkers]) if walkers else {}
     for plan in walkers:
@@ -458,7 +460,9 @@ def _insert(model, fields: list, rows: list[dict]) -> None:
     table = connection.ops.quote_name(model._meta.db_table)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            # The driver's own cursor, so its errors need Django's wrapping
+            # (a racing writer's duplicate key must be an IntegrityError).
+            with connection.wrap_database_errors, cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for value in values:
                     copy.write_row(value)
         else:

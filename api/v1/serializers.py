@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from cases.constants import DeadlineType, Kind, Status, Veracity
+from cases.upsert import MAX_ITEMS
 
 # --- input ---
 
@@ -27,7 +28,7 @@ class AttachmentInput(serializers.Serializer):
 class BulkInput(serializers.Serializer):
     cases = serializers.ListField(
         child=serializers.JSONField(),
-        max_length=500,
+        max_length=MAX_ITEMS,
         help_text=_("At most 500 cases, each keyed by campaign code and reference."),
     )
     note = serializers.CharField(required=False, allow_blank=True, max_length=10_000, default="")
