@@ -67,6 +67,15 @@ def cities(db):
     ensure_cities()
 
 
+@pytest.fixture(autouse=True)
+def _reference_data(request):
+    """Every test with database access starts with the 11 cities, even right
+    after a transactional test flushed them."""
+    if request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(request.fixturenames):
+        request.getfixturevalue("_django_db_helper")
+        ensure_cities()
+
+
 @pytest.fixture
 def nanchang(cities):
     from cases.models import City

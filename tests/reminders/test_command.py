@@ -31,7 +31,7 @@ def nanchang_behind(nanchang, overdue_case):
 
 # The command runs outside any transaction, as in production: these tests
 # commit, so that the tasks queued "after commit" do run.
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_it_prints_one_line_per_recipient_and_a_total(celery_in_process, supervisor, nanchang_officer, jiujiang_officer, nanchang_behind):
     output = send_reminders("--date", "2024-03-15")
 
@@ -43,7 +43,7 @@ def test_it_prints_one_line_per_recipient_and_a_total(celery_in_process, supervi
     assert len(mail.outbox) == 2
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_second_run_says_the_digests_went_out_already(celery_in_process, nanchang_officer, nanchang_behind):
     send_reminders()
 

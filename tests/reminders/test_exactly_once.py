@@ -22,7 +22,7 @@ TODAY = datetime.date(2024, 3, 15)
 
 
 @pytest.fixture
-def every_city_overdue(db):
+def every_city_overdue(cities):
     """One officer per city and two supervisors; every city has an overdue case."""
     from cases.models import City
 
@@ -153,7 +153,7 @@ def test_a_slow_batch_keeps_its_claim_so_no_other_worker_sends_its_digests_again
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_runs_at_the_same_moment_send_each_digest_once(celery_in_process, every_city_overdue):
     start = threading.Barrier(2)
     errors = []
