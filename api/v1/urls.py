@@ -1,5 +1,7 @@
 from django.urls import path
 
+from imports import api_views as imports
+
 from .views import bulk, cases, feed, reference
 
 urlpatterns = [
@@ -14,4 +16,8 @@ urlpatterns = [
     path("cities/", reference.Cities.as_view(), name="cities"),
     path("campaigns/", reference.Campaigns.as_view(), name="campaigns"),
     path("changes/", feed.Changes.as_view(), name="changes"),
+    # Spreadsheet imports: the views live with the rest of the import code.
+    path("imports/", imports.ImportJobListView.as_view(), name="import-list"),
+    path("imports/<int:pk>/", imports.ImportJobDetailView.as_view(), name="import-detail"),
+    path("imports/<int:pk>/apply/", imports.ImportJobApplyView.as_view(), name="import-apply"),
 ]

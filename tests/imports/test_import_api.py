@@ -24,7 +24,7 @@ def test_a_dry_run_answers_with_the_per_row_report_and_changes_nothing(superviso
     api = client_for(supervisor)
 
     response = api.post(
-        "/imports/api/jobs/",
+        "/api/v1/imports/",
         {"file": upload([LEDGER_HEADER, ledger_row(1), ledger_row(2, deadline="明年")]), "campaign": central.code},
     )
 
@@ -41,27 +41,27 @@ def test_a_dry_run_answers_with_the_per_row_report_and_changes_nothing(superviso
 
 def test_a_checked_dry_run_is_applied_and_then_shows_in_the_list(supervisor, central):
     api = client_for(supervisor)
-    dry = api.post("/imports/api/jobs/", {"file": upload([LEDGER_HEADER, ledger_row(1)]), "campaign": central.code})
+    dry = api.post("/api/v1/imports/", {"file": upload([LEDGER_HEADER, ledger_row(1)]), "campaign": central.code})
 
-    applied = api.post(f"/imports/api/jobs/{dry.json()['id']}/apply/")
+    applied = api.post(f"/api/v1/imports/{dry.json()['id']}/apply/")
 
     assert applied.status_code == 201
     assert applied.json()["dry_run"] is False
     assert applied.json()["counts"]["created"] == 1
     assert Case.objects.filter(reference="1").exists()
-    listed = api.get("/imports/api/jobs/").json()
+    listed = api.get("/api/v1/imports/").json()
     assert [job["id"] for job in listed] == [applied.json()["id"], dry.json()["id"]]
-    assert api.get(f"/imports/api/jobs/{dry.json()['id']}/").json()["rows"][0]["outcome"] == "created"
+    assert api.get(f"/api/v1/imports/{dry.json()['id']}/").json()["rows"][0]["outcome"] == "created"
 
 
 def test_an_applied_import_cannot_be_applied_again(supervisor, central):
     api = client_for(supervisor)
     job = api.post(
-        "/imports/api/jobs/",
+        "/api/v1/imports/",
         {"file": upload([LEDGER_HEADER, ledger_row(1)]), "campaign": central.code, "dry_run": "false"},
     ).json()
 
-    response = api.post(f"/imports/api/jobs/{job['id']}/apply/")
+    response = api.post(f"/api/v1/imports/{job['id']}/apply/")
 
     assert response.status_code == 400
     assert response.json()["code"] == "not_a_dry_run"
@@ -69,7 +69,7 @@ def test_an_applied_import_cannot_be_applied_again(supervisor, central):
 
 def test_a_refused_file_is_a_400_with_the_reason(supervisor, central):
     response = client_for(supervisor).post(
-        "/imports/api/jobs/", {"file": upload([["a", "b"], ["1", "2"]]), "campaign": central.code}
+        "/api/v1/imports/", {"file": upload([["a", "b"], ["1", "2"]]), "campaign": central.code}
     )
 
     assert response.status_code == 400
@@ -78,32 +78,32 @@ def test_a_refused_file_is_a_400_with_the_reason(supervisor, central):
 
 
 def test_missing_fields_are_a_400_naming_them(supervisor, central):
-    response = client_for(supervisor).post("/imports/api/jobs/", {"campaign": central.code})
+    response = client_for(supervisor).post("/api/v1/imports/", {"campaign": central.code})
 
     assert response.status_code == 400
     assert response.json()["field"] == "file"
 
 
 def test_an_unknown_campaign_is_a_400_naming_it(supervisor, central):
-    response = client_for(supervisor).post("/imports/api/jobs/", {"file": upload([LEDGER_HEADER]), "campaign": "nope"})
+    response = client_for(supervisor).post("/api/v1/imports/", {"file": upload([LEDGER_HEADER]), "campaign": "nope"})
 
     assert response.status_code == 400
     assert response.json()["field"] == "campaign"
 
 
 def test_an_unknown_job_is_a_404(supervisor):
-    assert client_for(supervisor).get("/imports/api/jobs/999/").status_code == 404
+    assert client_for(supervisor).get("/api/v1/imports/999/").status_code == 404
 
 
 def test_the_report_can_be_limited_to_one_outcome(supervisor, central):
     api = client_for(supervisor)
     job = api.post(
-        "/imports/api/jobs/",
+        "/api/v1/imports/",
         {"file": upload([LEDGER_HEADER, ledger_row(1), ledger_row(2, deadline="明年")]), "campaign": central.code},
     ).json()
 
-    invalid = api.get(f"/imports/api/jobs/{job['id']}/?outcome=invalid").json()["rows"]
-    unknown = api.get(f"/imports/api/jobs/{job['id']}/?outcome=broken")
+    invalid = api.get(f"/api/v1/imports/{job['id']}/?outcome=invalid").json()["rows"]
+    unknown = api.get(f"/api/v1/imports/{job['id']}/?outcome=broken")
 
     assert [row["reference"] for row in invalid] == ["2"]
     assert unknown.status_code == 400

@@ -42,7 +42,7 @@ def test_a_large_import_runs_in_the_worker_with_progress_on_the_api(worker, supe
     api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=supervisor).key}")
 
     started = api.post(
-        "/imports/api/jobs/",
+        "/api/v1/imports/",
         {"file": SimpleUploadedFile("batch.csv", csv_bytes(rows)), "campaign": central.code, "dry_run": "false"},
     )
 
@@ -51,7 +51,7 @@ def test_a_large_import_runs_in_the_worker_with_progress_on_the_api(worker, supe
     seen = []
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
-        body = api.get(f"/imports/api/jobs/{started.json()['id']}/").json()
+        body = api.get(f"/api/v1/imports/{started.json()['id']}/").json()
         seen.append(body["progress"]["processed"])
         if body["state"] in ("done", "failed"):
             break

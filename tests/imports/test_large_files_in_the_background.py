@@ -77,7 +77,7 @@ def test_a_queued_import_shows_its_progress_on_the_page_and_the_api(
     page = client.get(f"/imports/jobs/{job.pk}/")
     api = APIClient()
     api.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=supervisor).key}")
-    body = api.get(f"/imports/api/jobs/{job.pk}/").json()
+    body = api.get(f"/api/v1/imports/{job.pk}/").json()
 
     assert page.status_code == 200
     assert b"<progress" in page.content

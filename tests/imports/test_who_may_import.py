@@ -72,7 +72,7 @@ def test_the_service_refuses_an_officer(nanchang_officer, central):
 def test_the_api_refuses_everyone_but_province_wide_writers(who, request, central):
     user = request.getfixturevalue(who)
 
-    response = api_as(user).post("/imports/api/jobs/", {"file": ledger_upload(), "campaign": central.code})
+    response = api_as(user).post("/api/v1/imports/", {"file": ledger_upload(), "campaign": central.code})
 
     assert response.status_code == 403
     assert response.json()["code"] == "import_not_allowed"
@@ -84,7 +84,7 @@ def test_the_api_lets_supervisors_and_the_provincial_platform_import(who, reques
     user = request.getfixturevalue(who)
 
     response = api_as(user).post(
-        "/imports/api/jobs/", {"file": ledger_upload(), "campaign": central.code, "dry_run": "false"}
+        "/api/v1/imports/", {"file": ledger_upload(), "campaign": central.code, "dry_run": "false"}
     )
 
     assert response.status_code == 201, response.json()
