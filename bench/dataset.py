@@ -81,6 +81,7 @@ def prepare(*, url: str, cases: int, reuse: bool, log) -> Dataset:
         ).fetchone()
         if reuse and row is not None and row[0] == _marker(cases):
             log(f"reusing database {name} ({cases:,} cases)")
+            migrate(url)  # migrations added since it was built
             with connect(url, autocommit=True) as conn:
                 reset_run_state(conn)
                 return _dataset(conn, url=url, cases=cases)
