@@ -59,6 +59,18 @@ class PollutionType(models.TextChoices):
     OTHER = "other", _("Other")
 
 
+# A petition's accountability figures (问责情况), in the published order.
+ACCOUNTABILITY_FIELDS = (
+    "ordered_to_rectify",
+    "penalty_cases",
+    "fines_yuan",
+    "criminal_cases",
+    "detentions",
+    "summons",
+    "people_held_accountable",
+)
+
+
 class EventAction(models.TextChoices):
     CREATED = "created", _("Created")
     TRANSITION = "transition", _("Status changed")

@@ -17,7 +17,16 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 
-from .constants import OPEN_STATUSES, DeadlineType, EventAction, Kind, PollutionType, Status, Veracity
+from .constants import (
+    ACCOUNTABILITY_FIELDS,
+    OPEN_STATUSES,
+    DeadlineType,
+    EventAction,
+    Kind,
+    PollutionType,
+    Status,
+    Veracity,
+)
 from .errors import ConcurrentChange, InvalidInput, RoleNotAllowed
 from .models import Attachment, Campaign, Case, CaseEvent, City
 from .workflow import ensure_can_see, ensure_can_write
@@ -35,13 +44,7 @@ CITY_EDITABLE = (
     "responsible_unit",
     "lead_unit",
     "cooperating_units",
-    "ordered_to_rectify",
-    "penalty_cases",
-    "fines_yuan",
-    "criminal_cases",
-    "detentions",
-    "summons",
-    "people_held_accountable",
+    *ACCOUNTABILITY_FIELDS,
 )
 # Supervisors (and province-wide write clients) may also re-scope a case.
 SUPERVISOR_EDITABLE = CITY_EDITABLE + (

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import services, workflow
-from cases.constants import EventAction, Kind, PollutionType, Status
+from cases.constants import ACCOUNTABILITY_FIELDS, EventAction, Kind, PollutionType, Status
 from cases.errors import CaseError, ConcurrentChange, InvalidInput
 from cases.models import Attachment, Case
 from cases.querysets import local_today
@@ -35,15 +35,6 @@ KIND_FACTS = {
     ),
     Kind.WARNING_ITEM: ("film_year", "found_on"),
 }
-ACCOUNTABILITY = (
-    "ordered_to_rectify",
-    "penalty_cases",
-    "fines_yuan",
-    "criminal_cases",
-    "detentions",
-    "summons",
-    "people_held_accountable",
-)
 
 
 def _visible_case(request, pk: int) -> Case:
@@ -65,7 +56,7 @@ def _facts(case: Case) -> list[tuple[str, object]]:
 def _accountability(case: Case) -> list[tuple[str, object]]:
     if case.kind != Kind.PETITION:
         return []
-    return [(Case._meta.get_field(name).verbose_name, getattr(case, name)) for name in ACCOUNTABILITY]
+    return [(Case._meta.get_field(name).verbose_name, getattr(case, name)) for name in ACCOUNTABILITY_FIELDS]
 
 
 def _timeline(case: Case) -> list:
