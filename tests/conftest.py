@@ -149,3 +149,20 @@ def demo_loaded(django_db_blocker, today: datetime.date):
         call_command("seed_demo", "--password", "pw-for-tests", "--today", today.isoformat(), stdout=io.StringIO())
         yield
         transaction.set_rollback(True)
+
+
+@pytest.fixture
+def redis_worker():
+    """A real Celery worker on the Redis of REDIS_URL (not eager mode), in a
+    thread of this process: it shares the in-memory mail outbox and, with
+    transaction=True tests, sees their committed data."""
+    from celery.contrib.testing.worker import start_worker
+
+    from tracker.celery import app
+
+    assert not app.conf.task_always_eager, "this test is about the broker; run it with REDIS_URL set"
+    # Messages other tests queued for a worker that never came must not run
+    # against this test's database.
+    app.control.purge()
+    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
+        yield app

@@ -23,19 +23,7 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def worker():
-    from celery.contrib.testing.worker import start_worker
-
-    from tracker.celery import app
-
-    assert not app.conf.task_always_eager, "this test is about the broker; run it with REDIS_URL set"
-    app.control.purge()
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
-        yield app
-
-
-def test_a_large_import_runs_in_the_worker_with_progress_on_the_api(worker, supervisor, central, settings):
+def test_a_large_import_runs_in_the_worker_with_progress_on_the_api(redis_worker, supervisor, central, settings):
     settings.IMPORT_INLINE_MAX_BYTES = 4096
     rows = [PETITION_HEADER] + [petition_row(n, f"X2JX20210415{n:04d}") for n in range(1, 1201)]
     api = APIClient()

@@ -19,20 +19,6 @@ pytestmark = [
 
 
 @pytest.fixture
-def worker():
-    from celery.contrib.testing.worker import start_worker
-
-    from tracker.celery import app
-
-    assert not app.conf.task_always_eager, "this test is about the broker; run it with REDIS_URL set"
-    # Messages other tests queued for a worker that never came must not
-    # run against this test's database.
-    app.control.purge()
-    with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):
-        yield app
-
-
-@pytest.fixture
 def today():
     # No time travel here: the worker's timers and the broker's ETAs need
     # the real clock. Every date in the test is relative to today.
@@ -56,7 +42,7 @@ def wait_until_done(expected: int, timeout: float = 30) -> list[ReminderLog]:
     raise AssertionError(f"the worker did not finish: {list(ReminderLog.objects.values_list('state', flat=True))}")
 
 
-def test_the_daily_task_sends_each_digest_once_through_the_worker(worker, behind, today):
+def test_the_daily_task_sends_each_digest_once_through_the_worker(redis_worker, behind, today):
     send_reminders.delay(today.isoformat())
     logs = wait_until_done(expected=3)
 
@@ -68,7 +54,7 @@ def test_the_daily_task_sends_each_digest_once_through_the_worker(worker, behind
     assert len(mail.outbox) == 3
 
 
-def test_a_refused_digest_is_retried_later_by_the_worker(worker, behind, today, nanchang_officer, settings):
+def test_a_refused_digest_is_retried_later_by_the_worker(redis_worker, behind, today, nanchang_officer, settings):
     settings.EMAIL_BACKEND = "tests.reminders.mailservers.RefusingBackend"
     settings.REMINDER_TEST_REFUSE = {nanchang_officer.email: 1}
     settings.REMINDER_RETRY_SECONDS = 1
