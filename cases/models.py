@@ -306,6 +306,23 @@ class CaseScopeExit(models.Model):
         return f"{self.case_id} left {self.from_city_id} at v{self.version}"
 
 
+class CaseTally(models.Model):
+    """A signed count of visible (not withdrawn) cases for one (kind, city,
+    status): appended by triggers in the same transaction as every insert,
+    update and delete of a case (migration 0005); the sum of a key's rows
+    is its number of cases. Read and folded by cases.statistics only."""
+
+    kind = models.CharField(max_length=24)
+    # No foreign key: a delta row must never wait on, or lock, the city.
+    city = models.ForeignKey(City, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    status = models.CharField(max_length=24)
+    cases = models.IntegerField()
+    reopened = models.IntegerField()
+
+    def __str__(self):
+        return f"{self.kind} {self.city_id} {self.status} {self.cases:+d}"
+
+
 def attachment_path(instance, filename):
     return f"evidence/{instance.case_id}/{instance.sha256[:2]}/{instance.sha256}/{filename}"
 
