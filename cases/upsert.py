@@ -7,6 +7,12 @@ bad row does not block the others, but every valid item of a call is
 applied in one transaction. The reads are batched (one query for the
 existing rows of a call) and the writes bulk, because a city's system
 pushes thousands of rows at a time.
+
+Status walks too: each step of an item's walk through the workflow table
+is checked in memory with ``workflow.check_step`` (the checks
+``transition`` makes), and then the final state of every case and one event
+per step are written for the whole batch at once, exactly the rows a
+step-by-step walk through ``transition`` would leave.
 """
 
 import datetime
@@ -23,10 +29,10 @@ from psycopg.types.json import Jsonb
 from accounts.models import Role
 
 from .constants import DeadlineType, EventAction, Kind, Status
-from .errors import ConcurrentChange, InvalidInput, RoleNotAllowed
+from .errors import CaseError, ConcurrentChange, InvalidInput, RoleNotAllowed
 from .models import Campaign, Case, CaseEvent, City
 from .services import CREATE_FIELDS, _serialize, clean_case_data, editable_fields
-from .workflow import TRANSITIONS, refusal, rule_for, transition
+from .workflow import TRANSITIONS, Step, check_step
 
 KEY_FIELDS = ("campaign", "reference")
 REQUIRED_FOR_CREATE = ("kind", "title", "deadline_type")
@@ -66,15 +72,25 @@ class ItemResult:
 
 
 @dataclass
+class _Move:
+    """One checked step of a walk."""
+
+    from_status: str
+    to_status: str
+    step: Step
+
+
+@dataclass
 class _Plan:
     """What one valid item will do."""
 
     result: ItemResult
-    row: dict  # the case's columns by attname, as they will be (before any walk)
+    row: dict  # the case's columns by attname, as they will be (before the walk, until applied)
     changes: dict  # field -> [old, new] (serialized) for an update, field -> value for a creation
-    path: list[str]  # statuses to walk through, in order
+    walk: list[_Move]
     note: str
     is_new: bool
+    read_version: int  # the version the row had when read; 1 for a new case
 
 
 class _Invalid(Exception):
@@ -308,9 +324,8 @@ def _plan_update(*, actor, row: dict, data: dict, control: dict, note: str, resu
         if not actor.sees_whole_province and "city" in changes:
             raise _Invalid({"city": [_("This account may only handle cases of its own city.")]})
         _check_deadline(updated["deadline_type"], updated["deadline"])
-    plan = _Plan(result, updated, changes, _path(row["status"], control.get("status")), item_note, is_new=False)
-    _check_path(actor=actor, plan=plan)
-    return plan
+    walk = _checked_walk(actor=actor, row=updated, path=_path(row["status"], control.get("status")), note=item_note)
+    return _Plan(result, updated, changes, walk, item_note, is_new=False, read_version=row["version"])
 
 
 def _plan_create(*, actor, data: dict, control: dict, note: str, result: ItemResult, defaults: dict) -> _Plan:
@@ -330,9 +345,8 @@ def _plan_create(*, actor, data: dict, control: dict, note: str, result: ItemRes
         row["pollution_types"] = list(row["pollution_types"])
     changes = {name: _serialize(value) for name, value in data.items()}
     item_note = (control.get("note") or note or "").strip()
-    plan = _Plan(result, row, changes, _path(Status.ASSIGNED, control.get("status")), item_note, is_new=True)
-    _check_path(actor=actor, plan=plan)
-    return plan
+    walk = _checked_walk(actor=actor, row=row, path=_path(Status.ASSIGNED, control.get("status")), note=item_note)
+    return _Plan(result, row, changes, walk, item_note, is_new=True, read_version=1)
 
 
 def _path(status: str, target: str | None) -> list[str]:
@@ -347,71 +361,93 @@ def _path(status: str, target: str | None) -> list[str]:
     return path
 
 
-def _check_path(*, actor, plan: _Plan) -> None:
-    """Refuse the item now, before anything is written, if a step of its
-    walk would be refused: the checks ``transition`` makes before writing."""
-    if not plan.path:
-        return
-    case = SimpleNamespace(**plan.row)
-    for to in plan.path:
-        rule = rule_for(case.status, to)
-        error = refusal(case, actor, to)
-        if error is None and rule.needs_note and not plan.note:
-            error = InvalidInput("note", _("A note is required to %(action)s.") % {"action": str(rule.label).lower()})
-        if error is None and case.kind == Kind.PETITION:
-            missing = [name for name in rule.petition_needs if not getattr(case, name)]
-            if missing:
-                error = InvalidInput(missing[0], _("Needed to submit a petition."), code="required")
-        if error is not None:
-            raise _Invalid({getattr(error, "field", None) or "status": [str(error.message)]})
+def _checked_walk(*, actor, row: dict, path: list[str], note: str) -> list[_Move]:
+    """Check every step of the walk as ``transition`` would, in memory,
+    before anything is written: a refused step refuses the whole item."""
+    case = SimpleNamespace(**row)  # what the rules read: status, kind, city, veracity, handling
+    walk = []
+    for to in path:
+        try:
+            step = check_step(case=case, to=to, actor=actor, note=note)
+        except CaseError as error:
+            raise _Invalid({error.field or "status": [error.message]}) from None
+        walk.append(_Move(case.status, to, step))
         case.status = to
+    return walk
 
 
 def _apply(*, actor, plans: list[_Plan]) -> None:
     now = timezone.now()
     new = [plan for plan in plans if plan.is_new]
-    changed = [plan for plan in plans if not plan.is_new and plan.changes]
-    if new:
-        for plan, case_id in zip(new, _allocate_ids(len(new))):
-            plan.row["id"] = case_id
-        _insert(Case, COLUMNS, [plan.row for plan in new])
+    changed = [plan for plan in plans if not plan.is_new and (plan.changes or plan.walk)]
+    for plan, case_id in zip(new, _allocate_ids(len(new)) if new else []):
+        plan.row["id"] = case_id
+    events = [event for plan in new + changed for event in _events(actor=actor, plan=plan, now=now)]
+    for plan in new + changed:
+        _walk_row(plan, now=now)
+    _insert(Case, COLUMNS, [plan.row for plan in new])
     _update(changed, now=now)
-    event_fields = [f for f in CaseEvent._meta.concrete_fields if f.attname != "id"]
-    events = [
-        {
-            "case_id": plan.row["id"],
-            "actor_id": actor.pk,
-            "created_at": now,
-            "action": EventAction.CREATED if plan.is_new else EventAction.UPDATED,
-            "from_status": "",
-            "to_status": Status.ASSIGNED if plan.is_new else "",
-            "note": plan.note,
-            "changes": plan.changes,
-            "version": plan.row["version"],
-        }
-        for plan in new + changed
-    ]
-    _insert(CaseEvent, event_fields, events)
-    walkers = [plan for plan in plans if plan.path]
-    cases = Case.objects.in_bulk([plan.row["id"] for plan in walkers]) if walkers else {}
-    for plan in walkers:
-        case = cases[plan.row["id"]]
-        for to in plan.path:
-            # A status change goes through the workflow like any other. The
-            # walk was checked above and the rows are locked, so a refusal
-            # here is unexpected: it aborts the whole call, writing nothing.
-            case = transition(case=case, to=to, actor=actor, note=plan.note, expected_version=case.version)
-        plan.row["version"] = case.version
+    _insert(CaseEvent, [f for f in CaseEvent._meta.concrete_fields if f.attname != "id"], events)
     for plan in plans:
         result = plan.result
         result.id, result.version = plan.row["id"], plan.row["version"]
         if plan.is_new:
             result.outcome = "created"
-        elif plan.changes or plan.path:
+        elif plan.changes or plan.walk:
             result.outcome = "updated"
         else:
             result.outcome = "unchanged"
-        result.changed_fields = sorted(plan.changes) + (["status"] if plan.path else [])
+        result.changed_fields = sorted(plan.changes) + (["status"] if plan.walk else [])
+
+
+def _events(*, actor, plan: _Plan, now) -> list[dict]:
+    """The events of one item, versions consecutive from the version read:
+    the creation or the field update, then one transition per step, as
+    ``transition`` writes them."""
+    common = {"case_id": plan.row["id"], "actor_id": actor.pk, "created_at": now}
+    events, version = [], plan.read_version
+    if plan.is_new or plan.changes:
+        if not plan.is_new:
+            version += 1
+        events.append({
+            **common,
+            "action": EventAction.CREATED if plan.is_new else EventAction.UPDATED,
+            "from_status": "",
+            "to_status": Status.ASSIGNED if plan.is_new else "",
+            "note": plan.note,
+            "changes": plan.changes,
+            "version": version,
+        })
+    for move in plan.walk:
+        version += 1
+        events.append({
+            **common,
+            "action": EventAction.TRANSITION,
+            "from_status": move.from_status,
+            "to_status": move.to_status,
+            "note": move.step.note,
+            "changes": move.step.changes,
+            "version": version,
+        })
+    return events
+
+
+def _walk_row(plan: _Plan, *, now) -> None:
+    """Bring the planned row to the state the item's writes leave it in:
+    the version after the last event and, per step, what ``transition``
+    sets (the closing time set on closing and cleared on leaving closed,
+    reopenings counted)."""
+    row = plan.row
+    row["version"] = plan.read_version + (0 if plan.is_new or not plan.changes else 1) + len(plan.walk)
+    row["updated_at"] = now
+    for move in plan.walk:
+        row["status"] = move.to_status
+        if move.to_status == Status.CLOSED:
+            row["closed_at"] = now
+        elif move.from_status == Status.CLOSED:
+            row["closed_at"] = None
+        if move.step.rule.counts_reopening:
+            row["reopened_count"] += 1
 
 
 def _allocate_ids(count: int) -> list[int]:
@@ -470,26 +506,32 @@ def _insert(model, fields: list, rows: list[dict]) -> None:
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)
 
 
+# What a walk writes besides the version; see _walk_row. (A step's petition
+# changes are always empty here: the walk checks the row's own veracity and
+# handling, which the item's field changes already set.)
+WALKED = ("status", "closed_at", "reopened_count")
+
+
 def _update(plans: list[_Plan], *, now) -> None:
-    """One statement per set of changed fields, run for all its rows; each
-    row's version is compared and bumped, like every other write."""
+    """One compare-and-swap statement per set of changed columns, run for
+    all its rows: each row is written only if it is still at the version
+    read, and gets its final version, like every other write."""
     groups: dict[tuple, list[_Plan]] = {}
     for plan in plans:
-        groups.setdefault(tuple(sorted(_attname(name) for name in plan.changes)), []).append(plan)
+        attnames = {_attname(name) for name in plan.changes} | (set(WALKED) if plan.walk else set())
+        groups.setdefault(tuple(sorted(attnames)), []).append(plan)
     fields = {f.attname: f for f in COLUMNS}
     table = connection.ops.quote_name(Case._meta.db_table)
     stamp = fields["updated_at"].get_db_prep_save(now, connection)
     for attnames, group in groups.items():
         assignments = ", ".join(f"{connection.ops.quote_name(fields[a].column)} = %s" for a in attnames)
-        sql = f"UPDATE {table} SET {assignments}, version = version + 1, updated_at = %s WHERE id = %s AND version = %s"
+        sql = f"UPDATE {table} SET {assignments}, version = %s, updated_at = %s WHERE id = %s AND version = %s"
         params = _db_rows(
             [fields[a] for a in attnames],
             [plan.row for plan in group],
-            extra=[(stamp, plan.row["id"], plan.row["version"]) for plan in group],
+            extra=[(plan.row["version"], stamp, plan.row["id"], plan.read_version) for plan in group],
         )
         with connection.cursor() as cursor:
             cursor.executemany(sql, params)
             if cursor.rowcount != len(group):
                 raise ConcurrentChange()
-        for plan in group:
-            plan.row["version"] += 1

@@ -1,6 +1,8 @@
 """The rectification workflow: the one table of allowed moves and the one
-function that applies it. The API, the pages, the admin, imports and tasks
-all change a case's status through ``transition``."""
+function that applies it. The API, the pages, the admin and tasks change a
+case's status through ``transition``; the bulk upsert (``cases.upsert``)
+checks every step of a walk with ``check_step``, the same checks, and
+writes the walks of a whole batch at once."""
 
 from dataclasses import dataclass
 
@@ -98,25 +100,21 @@ def available_transitions(case: Case, actor) -> list[tuple[str, Rule]]:
     return [(to, rule) for (frm, to), rule in TRANSITIONS.items() if frm == case.status and refusal(case, actor, to) is None]
 
 
-def transition(
-    *,
-    case: Case,
-    to: str,
-    actor,
-    note: str = "",
-    expected_version: int | None = None,
-    veracity: str | None = None,
-    handling: str | None = None,
-) -> Case:
-    """Move ``case`` to status ``to`` on behalf of ``actor``.
+@dataclass(frozen=True)
+class Step:
+    """One checked move: its rule, the note as it will be recorded, and the
+    petition fields (veracity, handling) the move sets, as [old, new]."""
 
-    Checks, in order: the actor may see the case (else CaseNotVisible), the
-    status exists and the table allows the move (TransitionNotAllowed), the
-    role may make it (RoleNotAllowed), the required input is there
-    (InvalidInput). Then a compare-and-swap on (status, version) changes the
-    row and the event is written in the same transaction: of two racing
-    writers exactly one wins; the other gets ConcurrentChange.
-    """
+    rule: Rule
+    note: str
+    changes: dict
+
+
+def check_step(*, case, to: str, actor, note: str = "", veracity: str | None = None, handling: str | None = None) -> Step:
+    """Every check ``transition`` makes before writing, without writing:
+    raises the error ``transition`` would raise. ``case`` need only carry
+    the attributes the rules read (status, kind, city_id, veracity,
+    handling), so bulk writers can check a walk step by step in memory."""
     error = refusal(case, actor, to)
     if error is not None:
         raise error
@@ -140,6 +138,30 @@ def transition(
         for field, value in (("veracity", veracity), ("handling", handling)):
             if getattr(case, field) != value:
                 changes[field] = [getattr(case, field), value]
+    return Step(rule, note, changes)
+
+
+def transition(
+    *,
+    case: Case,
+    to: str,
+    actor,
+    note: str = "",
+    expected_version: int | None = None,
+    veracity: str | None = None,
+    handling: str | None = None,
+) -> Case:
+    """Move ``case`` to status ``to`` on behalf of ``actor``.
+
+    Checks, in order: the actor may see the case (else CaseNotVisible), the
+    status exists and the table allows the move (TransitionNotAllowed), the
+    role may make it (RoleNotAllowed), the required input is there
+    (InvalidInput). Then a compare-and-swap on (status, version) changes the
+    row and the event is written in the same transaction: of two racing
+    writers exactly one wins; the other gets ConcurrentChange.
+    """
+    step = check_step(case=case, to=to, actor=actor, note=note, veracity=veracity, handling=handling)
+    rule, note, changes = step.rule, step.note, step.changes
 
     if expected_version is not None and expected_version != case.version:
         raise ConcurrentChange(case.version)
