@@ -55,7 +55,7 @@ def case_statistics(*, user, today: datetime.date | None = None) -> dict[tuple[s
         key = (row.pop("kind"), row.pop("city_id"))
         if row["total"] or row["reopened"]:
             result[key] = row | {"overdue": 0}
-    overdue = cases.overdue(today).order_by().values_list("kind", "city_id").annotate(n=Count("id"))
+    overdue = cases.overdue(today).order_by().values_list("kind", "city_id").annotate(n=Count("*"))
     for kind, city, n in overdue:
         result.setdefault((kind, city), empty_statistics())["overdue"] = n
     if stored > COMPACT_AFTER_ROWS + 4 * len(result):
