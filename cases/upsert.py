@@ -382,9 +382,11 @@ def _apply(*, actor, plans: list[_Plan]) -> None:
     changed = [plan for plan in plans if not plan.is_new and (plan.changes or plan.walk)]
     for plan, case_id in zip(new, _allocate_ids(len(new)) if new else []):
         plan.row["id"] = case_id
-    events = [event for plan in new + changed for event in _events(actor=actor, plan=plan, now=now)]
+    events = []
     for plan in new + changed:
-        _walk_row(plan, now=now)
+        plan_events = _events(actor=actor, plan=plan, now=now)
+        events += plan_events
+        _walk_row(plan, version=plan_events[-1]["version"], now=now)
     _insert(Case, COLUMNS, [plan.row for plan in new])
     _update(changed, now=now)
     _insert(CaseEvent, [f for f in CaseEvent._meta.concrete_fields if f.attname != "id"], events)
@@ -432,14 +434,13 @@ def _events(*, actor, plan: _Plan, now) -> list[dict]:
     return events
 
 
-def _walk_row(plan: _Plan, *, now) -> None:
+def _walk_row(plan: _Plan, *, version: int, now) -> None:
     """Bring the planned row to the state the item's writes leave it in:
-    the version after the last event and, per step, what ``transition``
-    sets (the closing time set on closing and cleared on leaving closed,
+    the version of its last event and, per step, what ``transition`` sets
+    (the closing time set on closing and cleared on leaving closed,
     reopenings counted)."""
     row = plan.row
-    row["version"] = plan.read_version + (0 if plan.is_new or not plan.changes else 1) + len(plan.walk)
-    row["updated_at"] = now
+    row["version"], row["updated_at"] = version, now
     for move in plan.walk:
         row["status"] = move.to_status
         if move.to_status == Status.CLOSED:
