@@ -188,7 +188,7 @@ def closed_batch_queries(actor, numbers: range) -> int:
 
 def test_a_closed_batch_takes_a_fixed_number_of_queries(supervisor, django_assert_max_num_queries):
     small = closed_batch_queries(supervisor, range(0, 20))
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(10):
         large = closed_batch_queries(supervisor, range(1000, 1200))
     assert large == small
     assert Case.objects.filter(status=S.CLOSED).count() == 220
@@ -205,7 +205,7 @@ def test_walking_existing_cases_takes_a_fixed_number_of_queries(supervisor, djan
         return len(queries)
 
     small = walk(range(0, 20))
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(10):
         large = walk(range(20, 220))
     assert large == small
     assert CaseEvent.objects.count() == 220 * 4
