@@ -139,3 +139,27 @@ def test_a_browser_session_still_reads_the_lists(client, nanchang_officer, cases
     response = client.get(url)
     assert response.status_code == 200
     assert response.json()["results"]
+
+
+def test_the_light_user_is_the_user_with_the_rest_loaded_on_use(nanchang_officer):
+    from api.authentication import LeanTokenAuthentication
+
+    key = Token.objects.create(user=nanchang_officer).key
+    user, token = LeanTokenAuthentication().authenticate_credentials(key)
+    assert (user.pk, user.role, user.city_id, user.is_active, user.can_write) == (
+        nanchang_officer.pk,
+        nanchang_officer.role,
+        nanchang_officer.city_id,
+        True,
+        nanchang_officer.can_write,
+    )
+    assert user.username == nanchang_officer.username
+    assert (token.key, token.user) == (key, user)
+
+
+@pytest.mark.parametrize("url", LISTS)
+@pytest.mark.parametrize("actor", ["supervisor", "province_client"])
+def test_a_province_wide_token_sees_every_city(request, cases, url, actor):
+    with time_machine.travel(shanghai(2024, 3, 10, 9, 0), tick=False):
+        seen = token_client(request.getfixturevalue(actor)).get(f"{url}?overdue=true").json()["results"]
+    assert {case["city"] for case in seen} == {"360100", "360400", None}
