@@ -1,4 +1,4 @@
-"""Token authentication for the hottest reads, in one light query.
+"""Token authentication for the API, in one light query.
 
 DRF's ``TokenAuthentication`` already joins the user, but compiles the ORM
 query and builds the whole user row (password hash, names, dates) for a
