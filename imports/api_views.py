@@ -1,17 +1,19 @@
-"""The import endpoints for integrating systems and scripts:
+"""The import endpoints for integrating systems and scripts, routed under
+/api/v1/imports/ by api/v1/urls.py:
 
-- ``POST jobs/`` (multipart: file, campaign, dry_run) starts an import;
+- ``POST imports/`` (multipart: file, campaign, dry_run) starts an import;
   201 with the finished job for a small file, 202 with the queued job for
   a large one (poll its URL), 400 when the file is refused.
-- ``GET jobs/`` lists recent imports; ``GET jobs/<id>/`` shows one with
+- ``GET imports/`` lists recent imports; ``GET imports/<id>/`` shows one with
   its progress and, once done, the per-row report (``?outcome=invalid``
   for only the rows with that outcome).
-- ``POST jobs/<id>/apply/`` applies the file a finished dry run checked.
+- ``POST imports/<id>/apply/`` applies the file a finished dry run checked.
 
 Errors have the API's one shape (``code``, ``detail``, ``field``).
 """
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
@@ -64,7 +66,7 @@ ERRORS = {400: None, 403: None, 404: None}
 def job_data(request, job: ImportJob, *, rows: bool) -> dict:
     data = {
         "id": job.pk,
-        "url": request.build_absolute_uri(f"/imports/api/jobs/{job.pk}/"),
+        "url": request.build_absolute_uri(reverse("api:import-detail", args=[job.pk])),
         "file": job.original_name,
         "campaign": job.campaign.code,
         "importer": job.importer.username,

@@ -39,6 +39,14 @@ def test_a_dry_run_answers_with_the_per_row_report_and_changes_nothing(superviso
     assert not Case.objects.exists()
 
 
+def test_a_job_s_url_is_where_a_client_polls_it(supervisor, central):
+    api = client_for(supervisor)
+    job = api.post("/api/v1/imports/", {"file": upload([LEDGER_HEADER, ledger_row(1)]), "campaign": central.code}).json()
+
+    assert job["url"] == f"http://testserver/api/v1/imports/{job['id']}/"
+    assert api.get(job["url"]).json()["id"] == job["id"]
+
+
 def test_a_checked_dry_run_is_applied_and_then_shows_in_the_list(supervisor, central):
     api = client_for(supervisor)
     dry = api.post("/api/v1/imports/", {"file": upload([LEDGER_HEADER, ledger_row(1)]), "campaign": central.code})
