@@ -146,9 +146,9 @@ def _by_city(queryset, value):
     return queryset.filter(city_id=value)
 
 
-def _by_overdue(queryset, value):
+def _by_overdue(queryset, value, today=None):
     # The rule lives in the queryset; only the choice is made here.
-    today = local_today()
+    today = today or local_today()
     return queryset.overdue(today) if value == "true" else queryset.not_overdue(today)
 
 
@@ -218,25 +218,38 @@ class CaseFilter(django_filters.FilterSet):
 # CaseFilter would apply them: each test accepts only a value its form field
 # takes unchanged, and each filter builds the same condition.
 _SIMPLE = {
-    "kind": (lambda value: value in Kind.values, lambda queryset, value: queryset.filter(kind__exact=value)),
-    "city": (lambda value: value == "province" or value in city_codes(), _by_city),
+    "kind": (lambda value: value in Kind.values, lambda queryset, value, today: queryset.filter(kind__exact=value)),
+    "city": (lambda value: value == "province" or value in city_codes(), lambda q, value, today: _by_city(q, value)),
     "overdue": (lambda value: value in ("true", "false"), _by_overdue),
 }
 
 
-def simple_case_filter(data, queryset):
-    """What ``CaseFilter(data, queryset=queryset).qs`` is, without building
-    the FilterSet and its form (a third of a list request's Python), when
-    ``data`` (a QueryDict) asks only for valid simple filters and no
-    ordering; None otherwise, and then the caller uses CaseFilter, which
-    also words any error."""
+def simple_filters(data) -> dict | None:
+    """The filters ``data`` (a QueryDict) asks for, by name in the order the
+    FilterSet applies them, when it asks only for valid simple ones (kind,
+    city, overdue; no ordering); None otherwise, and then the caller uses
+    CaseFilter, which also words any error."""
     asked = [name for name in CaseFilter.base_filters if name in data]  # declared order, as the form applies them
     if any(name not in _SIMPLE or len(data.getlist(name)) != 1 for name in asked):
         return None
     values = {name: data[name] for name in asked}
     if not all(_SIMPLE[name][0](value) for name, value in values.items()):
         return None
+    return values
+
+
+def apply_simple_filters(queryset, filters: dict, today=None):
+    """``queryset`` filtered as CaseFilter would by ``filters`` (from
+    simple_filters); ``today`` for the overdue rule, Shanghai's by default."""
     queryset = queryset.all()
-    for name, value in values.items():
-        queryset = _SIMPLE[name][1](queryset, value)
+    for name, value in filters.items():
+        queryset = _SIMPLE[name][1](queryset, value, today)
     return queryset
+
+
+def simple_case_filter(data, queryset):
+    """What ``CaseFilter(data, queryset=queryset).qs`` is, without building
+    the FilterSet and its form (a third of a list request's Python), for a
+    query string of simple filters; None for any other."""
+    filters = simple_filters(data)
+    return None if filters is None else apply_simple_filters(queryset, filters)

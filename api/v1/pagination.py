@@ -23,6 +23,7 @@ DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 SALT = "api.v1.list.cursor"
 NULLABLE = {"deadline"}
+UNSET = object()
 
 
 def page_size(request, default: int = DEFAULT_PAGE_SIZE, maximum: int = MAX_PAGE_SIZE) -> int:
@@ -80,9 +81,9 @@ class KeysetPage:
             raise ValidationError({"cursor": [_("This cursor belongs to another ordering.")]})
         return value, last_id
 
-    def _past(self, queryset):
+    def _past(self, queryset, after):
         """The rows after the cursor's (value, id)."""
-        value, last_id = self.after
+        value, last_id = after
         past_id = Q(id__lt=last_id) if self.descending else Q(id__gt=last_id)
         if self.field == "id":
             return queryset.filter(past_id)
@@ -101,12 +102,19 @@ class KeysetPage:
             params=[field.get_db_prep_value(value, connection), last_id],
         )
 
-    def rows(self, queryset, columns: tuple[str, ...]) -> list[dict]:
-        """The page's rows as dicts (ordering applied by the caller)."""
-        if self.after is not None:
-            queryset = self._past(queryset)
+    def query(self, queryset, columns: tuple[str, ...], after=UNSET):
+        """The ``.values()`` query of the page (ordering applied by the
+        caller): the rows after ``after`` (the cursor's (value, id), by
+        default the request's), one more than the page holds."""
+        after = self.after if after is UNSET else after
+        if after is not None:
+            queryset = self._past(queryset, after)
         columns = tuple(dict.fromkeys((*columns, "id", self.field)))
-        rows = list(select(queryset, columns)[: self.size + 1])
+        return select(queryset, columns)[: self.size + 1]
+
+    def take(self, rows: list[dict]) -> list[dict]:
+        """The page of ``rows`` (what ``query`` read), noting where the
+        next page starts."""
         self.has_more = len(rows) > self.size
         rows = rows[: self.size]
         if rows:
@@ -114,6 +122,10 @@ class KeysetPage:
             value = last[self.field] if self.field in last else last[self.field + TEXT_SUFFIX]
             self.last_key = (_encode_value(value), last["id"])
         return rows
+
+    def rows(self, queryset, columns: tuple[str, ...]) -> list[dict]:
+        """The page's rows as dicts (ordering applied by the caller)."""
+        return self.take(list(self.query(queryset, columns)))
 
     def next_url(self) -> str | None:
         if not self.has_more:
