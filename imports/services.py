@@ -147,9 +147,9 @@ def run_import_job(*, job_id: int) -> ImportJob:
     except Exception:
         # Nothing was written: the rows are applied in one transaction.
         logger.exception("Import %s failed", job.pk)
-        return _finish_failed(job, _("The import failed unexpectedly; nothing was changed."), "internal")
-    finally:
+        job = _finish_failed(job, _("The import failed unexpectedly; nothing was changed."), "internal")
         cache.delete(job.progress_key)
+        return job
     report_rows = [_row_report(row) for row in parsed.rows]
     for outcome in OUTCOMES:
         setattr(job, outcome, sum(1 for row in report_rows if row["outcome"] == outcome))
@@ -158,6 +158,9 @@ def run_import_job(*, job_id: int) -> ImportJob:
     job.state = JobState.DONE
     job.finished_at = timezone.now()
     job.save()
+    # Only now: until the job's row says done, pollers read the count from
+    # the cache, and without it they would see 0 while the report is built.
+    cache.delete(job.progress_key)
     return job
 
 

@@ -30,6 +30,10 @@ def pytest_configure(config):
         raise pytest.UsageError("CI must run on PostgreSQL: set DATABASE_URL=postgres://...")
     if IN_CI and not os.environ.get("REDIS_URL"):
         raise pytest.UsageError("CI must run with Redis: set REDIS_URL=redis://...")
+    # Factories and the demo give every account a password; Django's real
+    # hasher (a million PBKDF2 rounds each) would be a large share of the
+    # suite's time for nothing it tests.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def pytest_collection_modifyitems(config, items):

@@ -66,6 +66,27 @@ def test_progress_counts_rows_while_they_are_applied(supervisor, central, monkey
     assert (job.progress, job.percent) == (25, 100)
 
 
+def test_progress_never_goes_back_while_the_report_is_written(supervisor, central, monkeypatch):
+    """Between the rows' commit and the job's final save the report is
+    built; a poller then must still see every row processed, not 0 (seen
+    in CI through a real worker: 500, 0, 1200)."""
+    monkeypatch.setattr(services, "MAX_ITEMS", 10)
+    real = services._row_report
+    seen = []
+
+    def observed(row):
+        job = ImportJob.objects.get()
+        seen.append((job.state, job.progress))
+        return real(row)
+
+    monkeypatch.setattr(services, "_row_report", observed)
+
+    job = run_import(supervisor, petitions(25), "batch.csv", central)
+
+    assert seen and set(seen) == {("running", 25)}
+    assert (job.state, job.progress, job.percent) == ("done", 25, 100)
+
+
 def test_a_queued_import_shows_its_progress_on_the_page_and_the_api(
     client, supervisor, central, settings, django_capture_on_commit_callbacks
 ):

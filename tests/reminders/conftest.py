@@ -48,10 +48,3 @@ def overdue_case():
 @pytest.fixture
 def english_officer(jiujiang):
     return UserFactory(username="jj_english", role="officer", city=jiujiang, language="en")
-
-
-@pytest.fixture(autouse=True)
-def _fast_passwords(settings):
-    # The factories set a password on every user; the real hasher makes
-    # the many-recipient tests slow for nothing.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
