@@ -1,0 +1,58 @@
+"""The lists' search (``q``) is served by the trigram indexes on
+PostgreSQL: the SQL Django writes for it must match the indexed
+expressions, or every search reads every case."""
+
+import pytest
+from django.db import connection, transaction
+from django.http import QueryDict
+
+from cases.filters import CaseFilter
+from cases.models import Case
+from tests.factories import CaseFactory
+
+
+def plan(queryset) -> str:
+    sql, params = queryset.query.sql_with_params()
+    with transaction.atomic(), connection.cursor() as cursor:
+        # A table this small would otherwise be read whole, index or not.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(f"EXPLAIN {sql}", params)
+        return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("term", ["BN-5432", "超标排污", "x2jx2021"])
+def test_a_search_uses_both_trigram_indexes(supervisor, term):
+    searched = CaseFilter(QueryDict(f"q={term}"), queryset=Case.objects.for_user(supervisor)).qs
+    shown = plan(searched.order_by())  # as the page's count reads it
+    assert "case_search_reference_trgm" in shown, shown
+    assert "case_search_title_trgm" in shown, shown
+    assert "Seq Scan" not in shown, shown
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("term", ["排污", "fk", "7"])
+def test_a_term_too_short_for_a_trigram_does_not_read_the_indexes_whole(supervisor, term):
+    searched = CaseFilter(QueryDict(f"q={term}"), queryset=Case.objects.for_user(supervisor)).qs
+    shown = plan(searched.order_by())
+    assert "trgm" not in shown, shown
+
+
+def test_the_indexed_search_finds_what_contains_the_term_in_any_case(nanchang, supervisor):
+    wanted = [
+        CaseFactory(city=nanchang, reference="X2JX202104150007", title="某化工厂废水直排"),
+        CaseFactory(city=nanchang, reference="FK-07", title="园区污水处理厂超标排污"),
+        CaseFactory(city=nanchang, reference="fk-77", title="另一件"),
+    ]
+    CaseFactory(city=nanchang, reference="YJ-01", title="非法采砂")
+
+    def found(term):
+        return set(CaseFilter(QueryDict(f"q={term}"), queryset=Case.objects.for_user(supervisor)).qs)
+
+    assert found("x2jx2021") == {wanted[0]}
+    assert found("超标排污") == {wanted[1]}
+    assert found("FK-") == {wanted[1], wanted[2]}
+    assert found("废水直") == {wanted[0]}
+    assert found("排污") == {wanted[1]}  # two characters: no trigram, no index, the same answer
+    assert found("fk") == {wanted[1], wanted[2]}
+    assert found("另") == {wanted[2]}
