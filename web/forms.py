@@ -5,8 +5,9 @@ cases.services, whose errors are put back next to the field they name."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from cases.constants import Kind, Veracity
+from cases.constants import ACCOUNTABILITY_FIELDS, Kind, Veracity
 from cases.errors import InvalidInput
+from cases.models import Case
 
 
 class CaseForm(forms.Form):
@@ -57,7 +58,7 @@ class TransitionForm(CaseForm):
 PROGRESS_FIELDS = {
     Kind.FEEDBACK_PROBLEM: ("progress", "measures"),
     Kind.PROVINCIAL_PROBLEM: ("progress", "measures"),
-    Kind.PETITION: ("progress", "investigation", "veracity", "handling"),
+    Kind.PETITION: ("progress", "investigation", "veracity", "handling", *ACCOUNTABILITY_FIELDS),
     Kind.WARNING_ITEM: ("progress",),
 }
 
@@ -81,6 +82,9 @@ class ProgressForm(CaseForm):
             if name != "expected_version" and name not in shown:
                 del self.fields[name]
         for name in shown:
+            if name in ACCOUNTABILITY_FIELDS:
+                # The model's own label, bounds and decimal places (问责情况).
+                self.fields[name] = Case._meta.get_field(name).formfield()
             self.fields[name].initial = getattr(case, name)
         self.fields["expected_version"].initial = case.version
 

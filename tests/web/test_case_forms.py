@@ -190,6 +190,75 @@ def test_bad_progress_values_are_shown_next_to_the_field(client, nanchang_office
     assert petition.version == 1
 
 
+ACCOUNTABILITY = {
+    "ordered_to_rectify": "2",
+    "penalty_cases": "1",
+    "fines_yuan": "150000.50",
+    "criminal_cases": "0",
+    "detentions": "1",
+    "summons": "3",
+    "people_held_accountable": "2",
+}
+
+
+def petition_progress(petition, **overrides) -> dict:
+    data = {"progress-expected_version": petition.version, "progress-progress": "已立案查处"}
+    data.update({f"progress-{name}": value for name, value in {**ACCOUNTABILITY, **overrides}.items()})
+    return data
+
+
+def test_an_officer_records_a_petitions_accountability_figures_on_the_page(client, nanchang_officer, nanchang):
+    petition = PetitionFactory(city=nanchang, status="in_progress")
+    client.force_login(nanchang_officer)
+    page = client.get(f"/cases/{petition.pk}/").content.decode()
+    assert "责令整改（家）" in page and 'name="progress-fines_yuan"' in page
+
+    response = client.post(f"/cases/{petition.pk}/progress/", petition_progress(petition))
+
+    assert response.status_code == 302
+    petition.refresh_from_db()
+    assert (petition.ordered_to_rectify, petition.penalty_cases, str(petition.fines_yuan), petition.detentions) == (
+        2, 1, "150000.50", 1,
+    )
+    assert (petition.summons, petition.people_held_accountable, petition.version) == (3, 2, 2)
+    event = CaseEvent.objects.filter(case=petition).latest("version")
+    assert event.changes["fines_yuan"] == ["0.00", "150000.50"]
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [("detentions", "-1"), ("fines_yuan", "12.345"), ("fines_yuan", "很多"), ("summons", ""), ("penalty_cases", "1.5")],
+)
+def test_a_bad_accountability_figure_is_shown_next_to_it_and_nothing_changes(client, nanchang_officer, nanchang, field, value):
+    petition = PetitionFactory(city=nanchang, status="in_progress")
+    client.force_login(nanchang_officer)
+
+    response = client.post(f"/cases/{petition.pk}/progress/", petition_progress(petition, **{field: value}))
+
+    assert response.status_code == 400
+    assert list(response.context["progress_form"].errors) == [field]
+    assert f'id="id_progress-{field}-error"' in response.content.decode()
+    petition.refresh_from_db()
+    assert (petition.version, petition.progress) == (1, "")
+
+
+def test_problems_have_no_accountability_figures_to_fill_in(client, nanchang_officer, nanchang_case):
+    client.force_login(nanchang_officer)
+    page = client.get(f"/cases/{nanchang_case.pk}/").content.decode()
+    assert 'name="progress-progress"' in page
+    assert "progress-fines_yuan" not in page
+
+
+def test_a_submitted_petitions_figures_are_frozen_for_the_city(client, nanchang_officer, nanchang):
+    petition = PetitionFactory(city=nanchang, status="pending_acceptance")
+    client.force_login(nanchang_officer)
+    assert "progress-fines_yuan" not in client.get(f"/cases/{petition.pk}/").content.decode()
+    response = client.post(f"/cases/{petition.pk}/progress/", petition_progress(petition))
+    assert response.status_code in (400, 403, 409)
+    petition.refresh_from_db()
+    assert (petition.version, petition.fines_yuan) == (1, 0)
+
+
 def test_an_officer_attaches_evidence(client, nanchang_officer, nanchang_case):
     client.force_login(nanchang_officer)
     upload = SimpleUploadedFile("整改照片.png", b"\x89PNG synthetic", content_type="image/png")
