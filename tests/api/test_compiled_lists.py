@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from api.v1.compiled import Placeholders, QueryCache, list_queries
 from cases.models import Case
 from tests.conftest import shanghai
-from tests.factories import CaseFactory, PetitionFactory
+from tests.factories import CaseFactory, PetitionFactory, UserFactory
 
 URL = "/api/v1/cases/"
 NOW = shanghai(2024, 3, 10, 9, 0)
@@ -107,6 +107,29 @@ def test_an_officer_asking_for_another_city_gets_nothing_from_the_cache_either(c
         other = token_client(nanchang_officer).get(f"{URL}?city=360400").json()["results"]
     assert len(own) == 4
     assert other == []
+
+
+def test_a_boundary_reading_more_of_the_caller_than_the_shape_is_never_shared(
+    cases, nanchang, nanchang_officer, monkeypatch, caplog
+):
+    """Should for_user one day read a column the shape does not name (here
+    the username), a query compiled for one caller must not serve another:
+    the shape stays on the ORM and each sees their own cases."""
+    from cases.querysets import CaseQuerySet
+
+    second = UserFactory(username="nc_officer_2", role="officer", city=nanchang)
+    for user in (nanchang_officer, second):
+        CaseFactory(city=nanchang, title=f"{user.username} 的案件")
+    monkeypatch.setattr(
+        CaseQuerySet, "for_user", lambda self, user: self.filter(city_id=user.city_id, title=f"{user.username} 的案件")
+    )
+
+    with caplog.at_level(logging.WARNING, logger="api.v1.compiled"):
+        first = token_client(nanchang_officer).get(URL).json()["results"]
+        other = token_client(second).get(URL).json()["results"]
+    assert [case["title"] for case in first] == ["nc_officer 的案件"]
+    assert [case["title"] for case in other] == ["nc_officer_2 的案件"]
+    assert "not compiled" in caplog.text
 
 
 def test_the_overdue_list_moves_with_the_date(cases, nanchang_officer):

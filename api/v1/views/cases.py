@@ -1,8 +1,6 @@
 """Case endpoints: list, overdue list, detail, edit, transition, timeline,
 evidence. Each parses, calls one selector or service, and renders."""
 
-import copy
-
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
@@ -68,6 +66,7 @@ def simple_list_rows(user, filters: dict, page: KeysetPage) -> list[dict]:
     # change the SQL itself and are part of the shape.
     varying = {name: value for name, value in filters.items() if name == "kind" or (name == "city" and value != "province")}
     values = {
+        "caller": user,
         "user_city": user.city_id,
         "today": local_today(),
         "after_id": page.after[1] if page.after else None,
@@ -87,9 +86,7 @@ def simple_list_rows(user, filters: dict, page: KeysetPage) -> list[dict]:
     )
 
     def build(values: dict):
-        caller = copy.copy(user)
-        caller.city_id = values["user_city"]
-        visible = Case.objects.for_user(caller)
+        visible = Case.objects.for_user(values["caller"])
         chosen = {name: values.get(name, value) for name, value in filters.items()}
         queryset = order_cases(apply_simple_filters(visible, chosen, today=values["today"]), DEFAULT_ORDERING)
         # Ordered by id, the cursor's value is the id itself.
@@ -97,8 +94,14 @@ def simple_list_rows(user, filters: dict, page: KeysetPage) -> list[dict]:
         return page.query(queryset, LIST_COLUMNS, after=after)
 
     def placeholder_values(placeholders) -> dict:
+        user_city = placeholders.text("user_city") if city_bound else None
+        # A new user with only the shape's columns: if for_user ever read
+        # anything else (the id, the name), the SQL compiled from it would
+        # differ from the real caller's and the shape would stay on the ORM.
+        probe = type(user)(role=user.role, is_active=user.is_active, can_write=user.can_write, city_id=user_city)
         return {
-            "user_city": placeholders.text("user_city") if city_bound else None,
+            "caller": probe,
+            "user_city": user_city,
             "today": placeholders.date("today"),
             "after_id": placeholders.integer("after_id") if page.after else None,
             **{name: placeholders.text(name) for name in varying},
