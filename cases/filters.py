@@ -32,6 +32,7 @@ ORDERINGS = {
     "-reference": ("reference", True),
 }
 DEFAULT_ORDERING = "id"
+NULLABLE_KEYS = frozenset({"deadline"})  # ordering keys a case may leave empty
 TRIGRAM = 3  # characters: a search term any shorter has no trigram to look up
 
 
@@ -41,6 +42,10 @@ def order_cases(queryset, ordering: str = DEFAULT_ORDERING):
     field, descending = ORDERINGS[ordering]
     if field == "id":
         return queryset.order_by("-id" if descending else "id")
+    if field not in NULLABLE_KEYS:
+        # Plain ASC/DESC, so that an index on (field, id) serves either
+        # direction; NULLS LAST on a column without nulls would defeat it.
+        return queryset.order_by(f"-{field}" if descending else field, "-id" if descending else "id")
     key = F(field).desc(nulls_last=True) if descending else F(field).asc(nulls_last=True)
     return queryset.order_by(key, "-id" if descending else "id")
 

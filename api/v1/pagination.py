@@ -15,14 +15,13 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 from rest_framework.utils.urls import replace_query_param
 
-from cases.filters import ORDERINGS
+from cases.filters import NULLABLE_KEYS, ORDERINGS
 
 from .representation import TEXT_SUFFIX, select
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
 SALT = "api.v1.list.cursor"
-NULLABLE = {"deadline"}
 UNSET = object()
 
 
@@ -89,7 +88,7 @@ class KeysetPage:
             return queryset.filter(past_id)
         if value is None:  # inside the trailing block of empty deadlines
             return queryset.filter(Q(**{f"{self.field}__isnull": True}) & past_id)
-        if self.field in NULLABLE and self.nulls:
+        if self.field in NULLABLE_KEYS and self.nulls:
             beyond = Q(**{f"{self.field}__{'lt' if self.descending else 'gt'}": value})
             return queryset.filter(beyond | (Q(**{self.field: value}) & past_id) | Q(**{f"{self.field}__isnull": True}))
         # A row-value comparison lets the (field, id) index start its scan at

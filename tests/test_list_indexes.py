@@ -1,12 +1,12 @@
-"""The lists' search (``q``) is served by the trigram indexes on
-PostgreSQL: the SQL Django writes for it must match the indexed
-expressions, or every search reads every case."""
+"""The lists' SQL must match the indexes meant for it on PostgreSQL, or
+every search or sorted page reads every case: the search (``q``) the
+trigram indexes, the orderings their (key, id) indexes."""
 
 import pytest
 from django.db import connection, transaction
 from django.http import QueryDict
 
-from cases.filters import CaseFilter
+from cases.filters import CaseFilter, order_cases
 from cases.models import Case
 from tests.factories import CaseFactory
 
@@ -56,3 +56,12 @@ def test_the_indexed_search_finds_what_contains_the_term_in_any_case(nanchang, s
     assert found("排污") == {wanted[1]}  # two characters: no trigram, no index, the same answer
     assert found("fk") == {wanted[1], wanted[2]}
     assert found("另") == {wanted[2]}
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("ordering", ["updated_at", "-updated_at", "id", "-id"])
+def test_a_page_in_either_direction_is_read_from_the_index_without_sorting(supervisor, ordering):
+    page = order_cases(Case.objects.for_user(supervisor), ordering)[:51]
+    shown = plan(page)
+    assert "Sort" not in shown, shown
+    assert ("case_updated_idx" if "updated_at" in ordering else "cases_case_pkey") in shown, shown
