@@ -260,11 +260,3 @@ def apply_simple_filters(queryset, filters: dict, today=None):
     for name, value in filters.items():
         queryset = _SIMPLE[name][1](queryset, value, today)
     return queryset
-
-
-def simple_case_filter(data, queryset):
-    """What ``CaseFilter(data, queryset=queryset).qs`` is, without building
-    the FilterSet and its form (a third of a list request's Python), for a
-    query string of simple filters; None for any other."""
-    filters = simple_filters(data)
-    return None if filters is None else apply_simple_filters(queryset, filters)

@@ -155,6 +155,16 @@ def demo_loaded(django_db_blocker, today: datetime.date):
         transaction.set_rollback(True)
 
 
+def token_client(user):
+    """An API client that sends ``user``'s token, as integrations do."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
 @pytest.fixture
 def redis_worker():
     """A real Celery worker on the Redis of REDIS_URL (not eager mode), in a

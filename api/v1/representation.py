@@ -10,7 +10,7 @@ from django.db.models import DateTimeField, Func
 from django.db.models.signals import post_save
 from django.utils import translation
 
-from cases.constants import OPEN_STATUSES, DeadlineType, Kind, Status, status_label
+from cases.constants import ACCOUNTABILITY_FIELDS, OPEN_STATUSES, DeadlineType, Kind, Status, status_label
 from cases.models import Campaign, City
 from cases.querysets import local_today
 
@@ -53,13 +53,7 @@ DETAIL_COLUMNS = LIST_COLUMNS + (
     "investigation",
     "veracity",
     "handling",
-    "ordered_to_rectify",
-    "penalty_cases",
-    "fines_yuan",
-    "criminal_cases",
-    "detentions",
-    "summons",
-    "people_held_accountable",
+    *ACCOUNTABILITY_FIELDS,
     "film_year",
     "found_on",
 )

@@ -9,12 +9,10 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from api.v1.compiled import Placeholders, QueryCache, list_queries
 from cases.models import Case
-from tests.conftest import shanghai
+from tests.conftest import shanghai, token_client
 from tests.factories import CaseFactory, PetitionFactory, UserFactory
 
 URL = "/api/v1/cases/"
@@ -40,12 +38,6 @@ def cases(nanchang, jiujiang):
         CaseFactory(city=None, status="assigned", deadline=datetime.date(2024, 1, 1))
         CaseFactory(city=None, status="closed", deadline=datetime.date(2024, 1, 1))
         yield
-
-
-def token_client(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
-    return client
 
 
 def every_page(client, query: str) -> list[dict]:

@@ -2,10 +2,9 @@
 one shape."""
 
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from cases.models import Case
+from tests.conftest import token_client
 
 from .conftest import LEDGER_HEADER, csv_bytes, ledger_row
 
@@ -14,14 +13,8 @@ def upload(rows, name="ledger.csv"):
     return SimpleUploadedFile(name, csv_bytes(rows), content_type="text/csv")
 
 
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
-
-
 def test_a_dry_run_answers_with_the_per_row_report_and_changes_nothing(supervisor, central):
-    api = client_for(supervisor)
+    api = token_client(supervisor)
 
     response = api.post(
         "/api/v1/imports/",
@@ -40,7 +33,7 @@ def test_a_dry_run_answers_with_the_per_row_report_and_changes_nothing(superviso
 
 
 def test_a_job_s_url_is_where_a_client_polls_it(supervisor, central):
-    api = client_for(supervisor)
+    api = token_client(supervisor)
     job = api.post("/api/v1/imports/", {"file": upload([LEDGER_HEADER, ledger_row(1)]), "campaign": central.code}).json()
 
     assert job["url"] == f"http://testserver/api/v1/imports/{job['id']}/"
@@ -48,7 +41,7 @@ def test_a_job_s_url_is_where_a_client_polls_it(supervisor, central):
 
 
 def test_a_checked_dry_run_is_applied_and_then_shows_in_the_list(supervisor, central):
-    api = client_for(supervisor)
+    api = token_client(supervisor)
     dry = api.post("/api/v1/imports/", {"file": upload([LEDGER_HEADER, ledger_row(1)]), "campaign": central.code})
 
     applied = api.post(f"/api/v1/imports/{dry.json()['id']}/apply/")
@@ -63,7 +56,7 @@ def test_a_checked_dry_run_is_applied_and_then_shows_in_the_list(supervisor, cen
 
 
 def test_an_applied_import_cannot_be_applied_again(supervisor, central):
-    api = client_for(supervisor)
+    api = token_client(supervisor)
     job = api.post(
         "/api/v1/imports/",
         {"file": upload([LEDGER_HEADER, ledger_row(1)]), "campaign": central.code, "dry_run": "false"},
@@ -76,7 +69,7 @@ def test_an_applied_import_cannot_be_applied_again(supervisor, central):
 
 
 def test_a_refused_file_is_a_400_with_the_reason(supervisor, central):
-    response = client_for(supervisor).post(
+    response = token_client(supervisor).post(
         "/api/v1/imports/", {"file": upload([["a", "b"], ["1", "2"]]), "campaign": central.code}
     )
 
@@ -86,25 +79,25 @@ def test_a_refused_file_is_a_400_with_the_reason(supervisor, central):
 
 
 def test_missing_fields_are_a_400_naming_them(supervisor, central):
-    response = client_for(supervisor).post("/api/v1/imports/", {"campaign": central.code})
+    response = token_client(supervisor).post("/api/v1/imports/", {"campaign": central.code})
 
     assert response.status_code == 400
     assert response.json()["field"] == "file"
 
 
 def test_an_unknown_campaign_is_a_400_naming_it(supervisor, central):
-    response = client_for(supervisor).post("/api/v1/imports/", {"file": upload([LEDGER_HEADER]), "campaign": "nope"})
+    response = token_client(supervisor).post("/api/v1/imports/", {"file": upload([LEDGER_HEADER]), "campaign": "nope"})
 
     assert response.status_code == 400
     assert response.json()["field"] == "campaign"
 
 
 def test_an_unknown_job_is_a_404(supervisor):
-    assert client_for(supervisor).get("/api/v1/imports/999/").status_code == 404
+    assert token_client(supervisor).get("/api/v1/imports/999/").status_code == 404
 
 
 def test_the_report_can_be_limited_to_one_outcome(supervisor, central):
-    api = client_for(supervisor)
+    api = token_client(supervisor)
     job = api.post(
         "/api/v1/imports/",
         {"file": upload([LEDGER_HEADER, ledger_row(1), ledger_row(2, deadline="明年")]), "campaign": central.code},

@@ -4,25 +4,18 @@ the API or the service."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.authtoken.models import Token
-from rest_framework.test import APIClient
 
 from cases.errors import RoleNotAllowed
 from cases.models import Case
 from imports import services
 from imports.models import ImportJob
+from tests.conftest import token_client
 
 from .conftest import LEDGER_HEADER, csv_bytes, ledger_row, run_import
 
 
 def ledger_upload():
     return SimpleUploadedFile("ledger.csv", csv_bytes([LEDGER_HEADER, ledger_row(1)]), content_type="text/csv")
-
-
-def api_as(user) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.create(user=user).key}")
-    return client
 
 
 def test_a_supervisor_imports_on_the_page(client, supervisor, central):
@@ -72,7 +65,7 @@ def test_the_service_refuses_an_officer(nanchang_officer, central):
 def test_the_api_refuses_everyone_but_province_wide_writers(who, request, central):
     user = request.getfixturevalue(who)
 
-    response = api_as(user).post("/api/v1/imports/", {"file": ledger_upload(), "campaign": central.code})
+    response = token_client(user).post("/api/v1/imports/", {"file": ledger_upload(), "campaign": central.code})
 
     assert response.status_code == 403
     assert response.json()["code"] == "import_not_allowed"
@@ -83,7 +76,7 @@ def test_the_api_refuses_everyone_but_province_wide_writers(who, request, centra
 def test_the_api_lets_supervisors_and_the_provincial_platform_import(who, request, central):
     user = request.getfixturevalue(who)
 
-    response = api_as(user).post(
+    response = token_client(user).post(
         "/api/v1/imports/", {"file": ledger_upload(), "campaign": central.code, "dry_run": "false"}
     )
 

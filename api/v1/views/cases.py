@@ -46,11 +46,15 @@ PAGE_PARAMS = [
 def filtered_cases(request) -> tuple[QuerySet, str]:
     """The caller's cases, filtered by the query string (400 on a bad
     value), and the ordering asked for."""
-    visible = Case.objects.for_user(request.user)
     filters = simple_filters(request.query_params)
     if filters is not None:
-        return apply_simple_filters(visible, filters), DEFAULT_ORDERING
-    filterset = CaseFilter(request.query_params, queryset=visible, request=request)
+        return apply_simple_filters(Case.objects.for_user(request.user), filters), DEFAULT_ORDERING
+    return filterset_cases(request)
+
+
+def filterset_cases(request) -> tuple[QuerySet, str]:
+    """``filtered_cases`` through the FilterSet, which words every error."""
+    filterset = CaseFilter(request.query_params, queryset=Case.objects.for_user(request.user), request=request)
     if not filterset.is_valid():
         raise exceptions.ValidationError(filterset.errors)
     return filterset.qs, filterset.ordering_key
@@ -133,7 +137,7 @@ class CaseList(ApiView):
             page = KeysetPage(request, ordering=DEFAULT_ORDERING, size=size)
             rows = page.take(simple_list_rows(request.user, filters, page))
         else:
-            queryset, ordering = filtered_cases(request)
+            queryset, ordering = filterset_cases(request)
             page = KeysetPage(request, ordering=ordering, size=size)
             rows = page.rows(order_cases(queryset, ordering), LIST_COLUMNS)
         render = CaseRenderer()
