@@ -26,7 +26,7 @@ class Status(models.TextChoices):
 
 # A case can be overdue only while the city still holds it; once submitted,
 # a passed deadline is the supervisor's backlog, not the city's delay.
-OPEN_STATUSES = (Status.ASSIGNED, Status.IN_PROGRESS)
+WITH_CITY_STATUSES = (Status.ASSIGNED, Status.IN_PROGRESS)
 
 
 class DeadlineType(models.TextChoices):

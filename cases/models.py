@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .constants import (
-    OPEN_STATUSES,
+    WITH_CITY_STATUSES,
     CampaignKind,
     DeadlineType,
     EventAction,
@@ -22,7 +22,7 @@ from .constants import (
     Veracity,
     status_label,
 )
-from .querysets import CaseQuerySet, local_today
+from .querysets import CaseQuerySet
 
 
 class City(models.Model):
@@ -175,12 +175,12 @@ class Case(models.Model):
             # keeps them small however many closed cases pile up.
             models.Index(
                 fields=["deadline", "id"],
-                condition=Q(status__in=[s.value for s in OPEN_STATUSES], withdrawn_at__isnull=True),
+                condition=Q(status__in=[s.value for s in WITH_CITY_STATUSES], withdrawn_at__isnull=True),
                 name="case_open_deadline_idx",
             ),
             models.Index(
                 fields=["city", "deadline", "id"],
-                condition=Q(status__in=[s.value for s in OPEN_STATUSES], withdrawn_at__isnull=True),
+                condition=Q(status__in=[s.value for s in WITH_CITY_STATUSES], withdrawn_at__isnull=True),
                 name="case_open_city_deadline_idx",
             ),
             models.Index(fields=["city", "id"], name="case_city_id_idx"),
@@ -196,11 +196,11 @@ class Case(models.Model):
     # Deadline arithmetic. The queryset methods of the same names are the
     # source of truth for lists; these read one loaded case the same way.
     @property
-    def is_open(self) -> bool:
-        return self.status in OPEN_STATUSES
+    def is_with_city(self) -> bool:
+        return self.status in WITH_CITY_STATUSES
 
     def days_overdue_on(self, today: datetime.date) -> int:
-        if not self.is_open or self.deadline is None or self.deadline >= today:
+        if not self.is_with_city or self.deadline is None or self.deadline >= today:
             return 0
         return (today - self.deadline).days
 
@@ -208,21 +208,9 @@ class Case(models.Model):
         return self.days_overdue_on(today) > 0
 
     def is_due_soon_on(self, today: datetime.date) -> bool:
-        if not self.is_open or self.deadline is None:
+        if not self.is_with_city or self.deadline is None:
             return False
         return today <= self.deadline <= today + datetime.timedelta(days=settings.DUE_SOON_DAYS)
-
-    @property
-    def days_overdue(self) -> int:
-        return self.days_overdue_on(local_today())
-
-    @property
-    def is_overdue(self) -> bool:
-        return self.is_overdue_on(local_today())
-
-    @property
-    def is_due_soon(self) -> bool:
-        return self.is_due_soon_on(local_today())
 
     @property
     def status_display(self) -> str:

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
 
-from .constants import OPEN_STATUSES, Kind, Status
+from .constants import WITH_CITY_STATUSES, Kind, Status
 
 
 def local_today() -> datetime.date:
@@ -20,7 +20,7 @@ def local_today() -> datetime.date:
 
 
 class CaseQuerySet(models.QuerySet):
-    def visible(self):
+    def not_withdrawn(self):
         """Cases that have not been withdrawn."""
         return self.filter(withdrawn_at__isnull=True)
 
@@ -30,25 +30,26 @@ class CaseQuerySet(models.QuerySet):
         whole province for the rest."""
         if user is None or not user.is_authenticated or not user.is_active:
             return self.none()
-        qs = self.visible()
+        qs = self.not_withdrawn()
         if user.sees_whole_province:
             return qs
         if user.city_id is None:
             return self.none()
         return qs.filter(city_id=user.city_id)
 
-    def open(self):
-        return self.filter(status__in=OPEN_STATUSES)
+    def with_city(self):
+        """Still with the city: assigned or in progress, not yet submitted."""
+        return self.filter(status__in=WITH_CITY_STATUSES)
 
     def overdue(self, today: datetime.date | None = None):
         """Still with the city and past the deadline. A deadline of today is
         not overdue yet; it is from 00:00 Shanghai time the next day."""
         today = today or local_today()
-        return self.filter(status__in=OPEN_STATUSES, deadline__lt=today)
+        return self.filter(status__in=WITH_CITY_STATUSES, deadline__lt=today)
 
     def not_overdue(self, today: datetime.date | None = None):
         today = today or local_today()
-        return self.exclude(status__in=OPEN_STATUSES, deadline__lt=today)
+        return self.exclude(status__in=WITH_CITY_STATUSES, deadline__lt=today)
 
     def due_soon(self, today: datetime.date | None = None, days: int | None = None):
         """Still with the city and due within the next ``days`` days
@@ -56,7 +57,7 @@ class CaseQuerySet(models.QuerySet):
         today = today or local_today()
         days = settings.DUE_SOON_DAYS if days is None else days
         return self.filter(
-            status__in=OPEN_STATUSES,
+            status__in=WITH_CITY_STATUSES,
             deadline__gte=today,
             deadline__lte=today + datetime.timedelta(days=days),
         )
@@ -77,7 +78,7 @@ class CaseQuerySet(models.QuerySet):
             .annotate(
                 total=Count("id"),
                 closed=Count("id", filter=Q(status=Status.CLOSED)),
-                overdue=Count("id", filter=Q(status__in=OPEN_STATUSES, deadline__lt=today)),
+                overdue=Count("id", filter=Q(status__in=WITH_CITY_STATUSES, deadline__lt=today)),
                 awaiting_acceptance=Count("id", filter=Q(status=Status.PENDING_ACCEPTANCE)),
                 reopened=models.Sum("reopened_count"),
             )

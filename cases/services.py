@@ -1,6 +1,7 @@
 """Writes other than status changes: create, edit, withdraw, attach
-evidence. Each bumps ``version`` with a compare-and-swap and writes its
-event in the same transaction. Status changes live in ``cases.workflow``."""
+evidence. Each writes through ``cases.writes.write_case`` (a
+compare-and-swap on ``version`` and its event, in one transaction).
+Status changes live in ``cases.workflow``."""
 
 import datetime
 import decimal
@@ -10,7 +11,6 @@ import mimetypes
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +19,7 @@ from accounts.models import Role
 
 from .constants import (
     ACCOUNTABILITY_FIELDS,
-    OPEN_STATUSES,
+    WITH_CITY_STATUSES,
     DeadlineType,
     EventAction,
     Kind,
@@ -27,9 +27,10 @@ from .constants import (
     Status,
     Veracity,
 )
-from .errors import ConcurrentChange, InvalidInput, RoleNotAllowed
+from .errors import InvalidInput, RoleNotAllowed
 from .models import Attachment, Campaign, Case, CaseEvent, City
 from .workflow import ensure_can_see, ensure_can_write
+from .writes import ensure_version, event_row, write_case
 
 # Fields a city (officer or city-bound client) may edit while it holds the case.
 CITY_EDITABLE = (
@@ -261,14 +262,16 @@ def create_case(*, actor, data: dict, note: str = "") -> Case:
             raise InvalidInput("acceptance_number", _("Another petition has this acceptance number."), code="unique")
         case.save(force_insert=True)
         CaseEvent.objects.create(
-            case=case,
-            actor=actor,
-            created_at=now,
-            action=EventAction.CREATED,
-            to_status=case.status,
-            note=note,
-            changes={f: _serialize(v) for f, v in values.items()},
-            version=1,
+            **event_row(
+                case_id=case.pk,
+                actor_id=actor.pk if actor is not None else None,
+                at=now,
+                action=EventAction.CREATED,
+                version=1,
+                to_status=case.status,
+                note=note,
+                changes={f: _serialize(v) for f, v in values.items()},
+            )
         )
     return case
 
@@ -281,7 +284,7 @@ def editable_fields(case: Case, actor) -> tuple:
         return SUPERVISOR_EDITABLE
     # A city holds a case only until it submits it; after that the
     # supervisor reviews a frozen record.
-    if case.status in OPEN_STATUSES:
+    if case.status in WITH_CITY_STATUSES:
         return CITY_EDITABLE
     return ()
 
@@ -310,31 +313,21 @@ def update_case(*, case: Case, actor, data: dict, expected_version: int | None =
         "deadline": values.get("deadline", case.deadline),
     }
     _check_deadline(merged)
-    if expected_version is not None and expected_version != case.version:
-        raise ConcurrentChange(case.version)
+    ensure_version(case, expected_version)
     if not changes:
         return case
     if "acceptance_number" in changes and values["acceptance_number"]:
         if Case.objects.filter(acceptance_number=values["acceptance_number"]).exclude(pk=case.pk).exists():
             raise InvalidInput("acceptance_number", _("Another petition has this acceptance number."), code="unique")
-    now = timezone.now()
-    update = {f: values[f] for f in changes}
-    with transaction.atomic():
-        swapped = Case.objects.filter(pk=case.pk, version=case.version).update(
-            **update, version=F("version") + 1, updated_at=now
-        )
-        if swapped != 1:
-            raise ConcurrentChange(Case.objects.filter(pk=case.pk).values_list("version", flat=True).first())
-        CaseEvent.objects.create(
-            case=case,
-            actor=actor,
-            created_at=now,
-            action=EventAction.UPDATED,
-            note=note,
-            changes=changes,
-            version=case.version + 1,
-        )
-    case.refresh_from_db()
+    write_case(
+        case,
+        actor=actor,
+        at=timezone.now(),
+        action=EventAction.UPDATED,
+        values={f: values[f] for f in changes},
+        note=note,
+        changes=changes,
+    )
     return case
 
 
@@ -350,19 +343,9 @@ def withdraw_case(*, case: Case, actor, reason: str, expected_version: int | Non
         raise InvalidInput("note", _("Give the reason for withdrawing the case."), code="required")
     if case.withdrawn_at is not None:
         raise InvalidInput("case", _("The case is already withdrawn."), code="already_withdrawn")
-    if expected_version is not None and expected_version != case.version:
-        raise ConcurrentChange(case.version)
+    ensure_version(case, expected_version)
     now = timezone.now()
-    with transaction.atomic():
-        swapped = Case.objects.filter(pk=case.pk, version=case.version, withdrawn_at__isnull=True).update(
-            withdrawn_at=now, version=F("version") + 1, updated_at=now
-        )
-        if swapped != 1:
-            raise ConcurrentChange()
-        CaseEvent.objects.create(
-            case=case, actor=actor, created_at=now, action=EventAction.WITHDRAWN, note=reason, version=case.version + 1
-        )
-    case.refresh_from_db()
+    write_case(case, actor=actor, at=now, action=EventAction.WITHDRAWN, values={"withdrawn_at": now}, note=reason)
     return case
 
 
@@ -409,24 +392,17 @@ def attach_evidence(*, case: Case, actor, upload, note: str = "", expected_versi
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    if expected_version is not None and expected_version != case.version:
-        raise ConcurrentChange(case.version)
+    ensure_version(case, expected_version)
     now = timezone.now()
     name = upload.name.replace("\\", "/").rsplit("/", 1)[-1][:255]
     with transaction.atomic():
-        swapped = Case.objects.filter(pk=case.pk, version=case.version).update(
-            version=F("version") + 1, updated_at=now
-        )
-        if swapped != 1:
-            raise ConcurrentChange()
-        event = CaseEvent.objects.create(
-            case=case,
+        event = write_case(
+            case,
             actor=actor,
-            created_at=now,
+            at=now,
             action=EventAction.EVIDENCE,
             note=(note or "").strip(),
             changes={"file": name, "sha256": digest.hexdigest(), "size": upload.size},
-            version=case.version + 1,
         )
         attachment = Attachment(
             case=case,
@@ -440,5 +416,4 @@ def attach_evidence(*, case: Case, actor, upload, note: str = "", expected_versi
         )
         attachment.file.save(name, upload, save=False)
         attachment.save()
-    case.refresh_from_db()
     return attachment

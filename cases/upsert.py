@@ -32,7 +32,8 @@ from .constants import DeadlineType, EventAction, Kind, Status
 from .errors import CaseError, ConcurrentChange, InvalidInput, RoleNotAllowed
 from .models import Campaign, Case, CaseEvent, City
 from .services import CREATE_FIELDS, _serialize, clean_case_data, editable_fields
-from .workflow import TRANSITIONS, Step, check_step
+from .workflow import MOVED_COLUMNS, TRANSITIONS, Step, check_step, moved
+from .writes import event_row
 
 KEY_FIELDS = ("campaign", "reference")
 REQUIRED_FOR_CREATE = ("kind", "title", "deadline_type")
@@ -406,49 +407,49 @@ def _events(*, actor, plan: _Plan, now) -> list[dict]:
     """The events of one item, versions consecutive from the version read:
     the creation or the field update, then one transition per step, as
     ``transition`` writes them."""
-    common = {"case_id": plan.row["id"], "actor_id": actor.pk, "created_at": now}
-    events, version = [], plan.read_version
+    case_id, version = plan.row["id"], plan.read_version
+    events = []
     if plan.is_new or plan.changes:
         if not plan.is_new:
             version += 1
-        events.append({
-            **common,
-            "action": EventAction.CREATED if plan.is_new else EventAction.UPDATED,
-            "from_status": "",
-            "to_status": Status.ASSIGNED if plan.is_new else "",
-            "note": plan.note,
-            "changes": plan.changes,
-            "version": version,
-        })
+        events.append(
+            event_row(
+                case_id=case_id,
+                actor_id=actor.pk,
+                at=now,
+                action=EventAction.CREATED if plan.is_new else EventAction.UPDATED,
+                version=version,
+                to_status=Status.ASSIGNED if plan.is_new else "",
+                note=plan.note,
+                changes=plan.changes,
+            )
+        )
     for move in plan.walk:
         version += 1
-        events.append({
-            **common,
-            "action": EventAction.TRANSITION,
-            "from_status": move.from_status,
-            "to_status": move.to_status,
-            "note": move.step.note,
-            "changes": move.step.changes,
-            "version": version,
-        })
+        events.append(
+            event_row(
+                case_id=case_id,
+                actor_id=actor.pk,
+                at=now,
+                action=EventAction.TRANSITION,
+                version=version,
+                from_status=move.from_status,
+                to_status=move.to_status,
+                note=move.step.note,
+                changes=move.step.changes,
+            )
+        )
     return events
 
 
 def _walk_row(plan: _Plan, *, version: int, now) -> None:
     """Bring the planned row to the state the item's writes leave it in:
-    the version of its last event and, per step, what ``transition`` sets
-    (the closing time set on closing and cleared on leaving closed,
-    reopenings counted)."""
+    the version of its last event and each step's effects
+    (``workflow.moved``)."""
     row = plan.row
     row["version"], row["updated_at"] = version, now
     for move in plan.walk:
-        row["status"] = move.to_status
-        if move.to_status == Status.CLOSED:
-            row["closed_at"] = now
-        elif move.from_status == Status.CLOSED:
-            row["closed_at"] = None
-        if move.step.rule.counts_reopening:
-            row["reopened_count"] += 1
+        row.update(moved(status=row["status"], to=move.to_status, reopened_count=row["reopened_count"], at=now))
 
 
 def _allocate_ids(count: int) -> list[int]:
@@ -507,19 +508,16 @@ def _insert(model, fields: list, rows: list[dict]) -> None:
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", values)
 
 
-# What a walk writes besides the version; see _walk_row. (A step's petition
-# changes are always empty here: the walk checks the row's own veracity and
-# handling, which the item's field changes already set.)
-WALKED = ("status", "closed_at", "reopened_count")
-
-
 def _update(plans: list[_Plan], *, now) -> None:
     """One compare-and-swap statement per set of changed columns, run for
     all its rows: each row is written only if it is still at the version
     read, and gets its final version, like every other write."""
     groups: dict[tuple, list[_Plan]] = {}
     for plan in plans:
-        attnames = {_attname(name) for name in plan.changes} | (set(WALKED) if plan.walk else set())
+        # A walk writes the moved columns (a step's petition changes are
+        # always empty here: the walk checks the row's own veracity and
+        # handling, which the item's field changes already set).
+        attnames = {_attname(name) for name in plan.changes} | (set(MOVED_COLUMNS) if plan.walk else set())
         groups.setdefault(tuple(sorted(attnames)), []).append(plan)
     fields = {f.attname: f for f in COLUMNS}
     table = connection.ops.quote_name(Case._meta.db_table)

@@ -1,21 +1,21 @@
 """The rectification workflow: the one table of allowed moves and the one
 function that applies it. The API, the pages, the admin and tasks change a
 case's status through ``transition``; the bulk upsert (``cases.upsert``)
-checks every step of a walk with ``check_step``, the same checks, and
-writes the walks of a whole batch at once."""
+checks every step of a walk with ``check_step``, the same checks, takes
+each step's effects from ``moved`` and writes the walks of a whole batch
+at once."""
 
 from dataclasses import dataclass
 
-from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 
 from .constants import EventAction, Kind, Status, Veracity
-from .errors import CaseNotVisible, ConcurrentChange, InvalidInput, RoleNotAllowed, TransitionNotAllowed
-from .models import Case, CaseEvent
+from .errors import CaseNotVisible, InvalidInput, RoleNotAllowed, TransitionNotAllowed
+from .models import Case
+from .writes import ensure_version, write_case
 
 CITY_ROLES = frozenset({Role.OFFICER, Role.API_CLIENT, Role.SUPERVISOR})
 SUPERVISOR_ONLY = frozenset({Role.SUPERVISOR})
@@ -51,6 +51,26 @@ TRANSITIONS: dict[tuple[str, str], Rule] = {
 
 def rule_for(from_status: str, to_status: str) -> Rule | None:
     return TRANSITIONS.get((from_status, to_status))
+
+
+# The columns a move writes besides the version and the time of the change.
+MOVED_COLUMNS = ("status", "closed_at", "reopened_count")
+
+
+def moved(*, status: str, to: str, reopened_count: int, at) -> dict:
+    """What an allowed move from ``status`` to ``to`` at ``at`` writes on
+    the case's row (some of MOVED_COLUMNS): the new status, the closing
+    time set on closing and cleared on leaving closed, a reopening
+    counted. ``transition``, the bulk upsert and the demo all take a
+    move's effects from here."""
+    values = {"status": to}
+    if to == Status.CLOSED:
+        values["closed_at"] = at
+    elif status == Status.CLOSED:
+        values["closed_at"] = None
+    if TRANSITIONS[(status, to)].counts_reopening:
+        values["reopened_count"] = reopened_count + 1
+    return values
 
 
 def ensure_can_see(case: Case, actor) -> None:
@@ -156,41 +176,26 @@ def transition(
     Checks, in order: the actor may see the case (else CaseNotVisible), the
     status exists and the table allows the move (TransitionNotAllowed), the
     role may make it (RoleNotAllowed), the required input is there
-    (InvalidInput). Then a compare-and-swap on (status, version) changes the
-    row and the event is written in the same transaction: of two racing
-    writers exactly one wins; the other gets ConcurrentChange.
+    (InvalidInput). Then ``cases.writes.write_case`` changes the row with a
+    compare-and-swap on its version and writes the event in the same
+    transaction: of two racing writers exactly one wins; the other gets
+    ConcurrentChange.
     """
     step = check_step(case=case, to=to, actor=actor, note=note, veracity=veracity, handling=handling)
-    rule, note, changes = step.rule, step.note, step.changes
-
-    if expected_version is not None and expected_version != case.version:
-        raise ConcurrentChange(case.version)
-
+    note, changes = step.note, step.changes
+    ensure_version(case, expected_version)
     now = timezone.now()
-    values = {"status": to, "version": F("version") + 1, "updated_at": now}
-    values.update({field: new for field, (old, new) in changes.items()})
-    if to == Status.CLOSED:
-        values["closed_at"] = now
-    elif case.status == Status.CLOSED:
-        values["closed_at"] = None
-    if rule.counts_reopening:
-        values["reopened_count"] = F("reopened_count") + 1
-
-    with transaction.atomic():
-        swapped = Case.objects.filter(pk=case.pk, status=case.status, version=case.version).update(**values)
-        if swapped != 1:
-            current = Case.objects.filter(pk=case.pk).values_list("version", flat=True).first()
-            raise ConcurrentChange(current)
-        CaseEvent.objects.create(
-            case=case,
-            actor=actor,
-            created_at=now,
-            action=EventAction.TRANSITION,
-            from_status=case.status,
-            to_status=to,
-            note=note,
-            changes=changes,
-            version=case.version + 1,
-        )
-    case.refresh_from_db()
+    values = {field: new for field, (old, new) in changes.items()}
+    values.update(moved(status=case.status, to=to, reopened_count=case.reopened_count, at=now))
+    write_case(
+        case,
+        actor=actor,
+        at=now,
+        action=EventAction.TRANSITION,
+        values=values,
+        from_status=case.status,
+        to_status=to,
+        note=note,
+        changes=changes,
+    )
     return case

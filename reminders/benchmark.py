@@ -261,8 +261,8 @@ def main(argv=None) -> None:
     from cases.models import Case
 
     print(
-        f"{Case.objects.count():,} cases, {Case.objects.visible().overdue(today).count():,} overdue, "
-        f"{Case.objects.visible().due_soon(today).count():,} due soon, on {today}"
+        f"{Case.objects.count():,} cases, {Case.objects.not_withdrawn().overdue(today).count():,} overdue, "
+        f"{Case.objects.not_withdrawn().due_soon(today).count():,} due soon, on {today}"
     )
     digests = len(measure("dry run", lambda: run_reminders(today=today, dry_run=True)).lines)
     measure("run, sending", lambda: run_reminders(today=today, dispatch=enqueue_digests))

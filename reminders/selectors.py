@@ -117,7 +117,7 @@ class ProvinceDigest:
 
 
 def _cases():
-    return Case.objects.visible()
+    return Case.objects.not_withdrawn()
 
 
 def counts_by_city(*, today: datetime.date) -> dict[str | None, CityRow]:

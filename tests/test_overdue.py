@@ -7,6 +7,7 @@ import time_machine
 
 from cases.constants import Status
 from cases.models import Case
+from cases.querysets import local_today
 from tests.conftest import shanghai
 from tests.factories import CaseFactory
 
@@ -25,7 +26,7 @@ def overdue_ids():
 def test_a_deadline_of_today_is_not_overdue_even_late_in_the_evening(due_june_30):
     with time_machine.travel(shanghai(2024, 6, 30, 23, 59), tick=False):
         assert overdue_ids() == set()
-        assert not due_june_30.is_overdue and due_june_30.days_overdue == 0
+        assert due_june_30.days_overdue_on(local_today()) == 0
 
 
 def test_half_past_midnight_in_shanghai_it_is_overdue_although_utc_is_still_on_the_deadline(due_june_30):
@@ -33,22 +34,22 @@ def test_half_past_midnight_in_shanghai_it_is_overdue_although_utc_is_still_on_t
     assert moment.astimezone(datetime.timezone.utc).date() == DEADLINE  # UTC: still June 30th
     with time_machine.travel(moment, tick=False):
         assert overdue_ids() == {due_june_30.id}
-        assert due_june_30.is_overdue and due_june_30.days_overdue == 1
+        assert due_june_30.days_overdue_on(local_today()) == 1
 
 
 def test_a_case_awaiting_acceptance_is_never_the_citys_delay(nanchang):
     waiting = CaseFactory(city=nanchang, status=Status.PENDING_ACCEPTANCE, deadline=DEADLINE)
     with time_machine.travel(shanghai(2024, 9, 1, 12), tick=False):
         assert overdue_ids() == set()
-        assert not waiting.is_overdue
+        assert waiting.days_overdue_on(local_today()) == 0
 
 
 @pytest.mark.parametrize("status", [Status.ASSIGNED, Status.IN_PROGRESS])
-def test_both_open_statuses_go_overdue(nanchang, status):
+def test_both_statuses_still_with_the_city_go_overdue(nanchang, status):
     case = CaseFactory(city=nanchang, status=status, deadline=DEADLINE)
     with time_machine.travel(shanghai(2024, 7, 11, 8), tick=False):
         assert overdue_ids() == {case.id}
-        assert case.days_overdue == 11
+        assert case.days_overdue_on(local_today()) == 11
 
 
 def test_long_term_cases_are_never_overdue(nanchang):
@@ -63,7 +64,7 @@ def test_due_soon_is_today_through_the_next_seven_days(nanchang):
         by_offset = {d: CaseFactory(city=nanchang, status=Status.IN_PROGRESS, deadline=today + datetime.timedelta(days=d)) for d in (-1, 0, 7, 8)}
         due = set(Case.objects.due_soon().values_list("id", flat=True))
         assert due == {by_offset[0].id, by_offset[7].id}
-        assert [d for d, c in by_offset.items() if c.is_due_soon] == [0, 7]
+        assert [d for d, c in by_offset.items() if c.is_due_soon_on(local_today())] == [0, 7]
 
 
 def test_most_days_overdue_come_first(nanchang):

@@ -42,7 +42,7 @@ def test_case_stats_prints_the_seed_figures(demo, capsys):
 
 @pytest.mark.django_db
 def test_the_demo_shows_overdue_due_soon_and_on_track_work(demo):
-    open_cases = Case.objects.open()
+    open_cases = Case.objects.with_city()
     assert Case.objects.overdue(TODAY).exists()
     assert Case.objects.due_soon(TODAY).exists()
     assert open_cases.filter(deadline__gt=TODAY + datetime.timedelta(days=7)).exists()

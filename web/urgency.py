@@ -12,7 +12,7 @@ from itertools import chain
 
 from django.db.models import Count, F, Q
 
-from cases.constants import OPEN_STATUSES
+from cases.constants import WITH_CITY_STATUSES
 
 
 class SegmentedCases:
@@ -57,7 +57,7 @@ class SegmentedCases:
 
 
 def by_urgency(queryset, today) -> SegmentedCases:
-    is_open = Q(status__in=OPEN_STATUSES)
+    is_open = Q(status__in=WITH_CITY_STATUSES)
     overdue = is_open & Q(deadline__lt=today)
 
     def count_segments() -> list[int]:

@@ -15,7 +15,7 @@ import datetime
 import orjson
 from django.db.models.expressions import RawSQL
 
-from cases.constants import OPEN_STATUSES
+from cases.constants import WITH_CITY_STATUSES
 
 from .representation import DETAIL_COLUMNS, CaseRenderer
 
@@ -49,12 +49,12 @@ def case_json(today: datetime.date | None = None) -> RawSQL:
     select.append(f'{_lookup(renderer.kind_labels, f"{TABLE}.kind", params)} AS "kind_label"')
     select.append(f"""{_lookup(statuses, f"{TABLE}.status || ' ' || {TABLE}.kind", params)} AS "status_label\"""")
     select.append(f'{_lookup(renderer.deadline_type_labels, f"{TABLE}.deadline_type", params)} AS "deadline_type_label"')
-    open_statuses = ", ".join(["%s"] * len(OPEN_STATUSES))
+    open_statuses = ", ".join(["%s"] * len(WITH_CITY_STATUSES))
     late = (
         f"CASE WHEN {TABLE}.status IN ({open_statuses}) AND {TABLE}.deadline < %s::date"
         f" THEN %s::date - {TABLE}.deadline ELSE 0 END"
     )
     for alias, template in (("days_overdue", late), ("is_overdue", f"({late}) > 0")):
         select.append(f'{template} AS "{alias}"')
-        params.extend([*OPEN_STATUSES, renderer.today, renderer.today])
+        params.extend([*WITH_CITY_STATUSES, renderer.today, renderer.today])
     return RawSQL(f"(SELECT row_to_json(r)::text FROM (SELECT {', '.join(select)}) AS r)", params)

@@ -10,7 +10,7 @@ from django.db.models import DateTimeField, Func
 from django.db.models.signals import post_save
 from django.utils import translation
 
-from cases.constants import ACCOUNTABILITY_FIELDS, OPEN_STATUSES, DeadlineType, Kind, Status, status_label
+from cases.constants import ACCOUNTABILITY_FIELDS, WITH_CITY_STATUSES, DeadlineType, Kind, Status, status_label
 from cases.models import Campaign, City
 from cases.querysets import local_today
 
@@ -164,7 +164,7 @@ class CaseRenderer:
         if "duplicate_of_id" in case:
             case["duplicate_of"] = case.pop("duplicate_of_id")
         status, kind, deadline = case["status"], case["kind"], case["deadline"]
-        days = (self.today - deadline).days if deadline and status in OPEN_STATUSES else 0
+        days = (self.today - deadline).days if deadline and status in WITH_CITY_STATUSES else 0
         case["kind_label"] = self.kind_labels[kind]
         case["status_label"] = self.status_labels[(status, kind)]
         case["deadline_type_label"] = self.deadline_type_labels[case["deadline_type"]]

@@ -56,7 +56,7 @@ def test_every_officer_with_something_due_gets_one_digest_of_their_own_city(sent
         expected = list(overdue.by_days_overdue().values_list("reference", flat=True))
         expected += list(due_soon.order_by("deadline", "id").values_list("reference", flat=True))
         assert references == expected, officer.username
-        others = Case.objects.visible().exclude(city=officer.city).values_list("reference", flat=True)
+        others = Case.objects.not_withdrawn().exclude(city=officer.city).values_list("reference", flat=True)
         assert not set(references) & set(others)
     assert with_news >= 3  # the demo spreads its open cases over several cities
 
@@ -64,7 +64,7 @@ def test_every_officer_with_something_due_gets_one_digest_of_their_own_city(sent
 def test_the_supervisor_digest_agrees_with_the_overdue_lists(sent):
     supervisor = User.objects.get(username="supervisor")
     message = sent[supervisor.email]
-    overdue = Case.objects.visible().overdue(TODAY)
+    overdue = Case.objects.not_withdrawn().overdue(TODAY)
     assert f"逾期 {overdue.count()} 件" in message.subject
     assert f"逾期超 30 天 {escalations(today=TODAY).count()} 件" in message.subject
     assert f"待验收 {acceptance_queue(today=TODAY).count()} 件" in message.subject

@@ -18,7 +18,7 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print one JSON object keyed by kind")
 
     def handle(self, *args, **options):
-        stats = kind_statistics(Case.objects.visible())
+        stats = kind_statistics(Case.objects.not_withdrawn())
         figures = {kind: {col: row[col] for col in COLUMNS} for kind, row in stats.items()}
         if options["json"]:
             self.stdout.write(json.dumps(figures, ensure_ascii=False))

@@ -8,10 +8,12 @@ from django.db import transaction
 from django.db.models import Count
 
 from accounts.models import User
-from cases.constants import Status
+from cases.constants import EventAction, Status
 from cases.models import Campaign, Case, CaseEvent, City
 from cases.querysets import local_today
 from cases.reference import ensure_cities
+from cases.workflow import moved
+from cases.writes import event_row
 from fixtures import demo
 from fixtures.campaigns import ALL_CITIES, CAMPAIGNS, DEFAULT_PASSWORD, DEMO_ACCOUNTS
 
@@ -73,46 +75,54 @@ class Command(BaseCommand):
     def load_cases(self, cases: list, campaigns: dict, users: dict) -> int:
         existing = set(Case.objects.values_list("campaign__code", "reference"))
         todo = [c for c in cases if (c.campaign, c.reference) not in existing]
-        rows = []
-        for spec in todo:
-            last = spec.events[-1]
-            rows.append(
-                Case(
-                    campaign=campaigns[spec.campaign],
-                    reference=spec.reference,
-                    kind=spec.kind,
-                    title=spec.title,
-                    city_id=spec.city,
-                    deadline_type=spec.deadline_type,
-                    deadline=spec.deadline,
-                    status=spec.status,
-                    version=len(spec.events),
-                    reopened_count=spec.reopened,
-                    created_at=spec.events[0].at,
-                    updated_at=last.at,
-                    closed_at=last.at if spec.status == Status.CLOSED else None,
-                    **spec.facts,
-                )
-            )
-            if last.to_status and last.to_status != spec.status:
-                raise AssertionError(f"{spec.reference}: timeline ends in {last.to_status}, case is {spec.status}")
+        rows = [self.case_row(spec, campaigns) for spec in todo]
         Case.objects.bulk_create(rows, batch_size=1000)
         events = [
             CaseEvent(
-                case=row,
-                actor=users[event.actor] if event.actor else None,
-                created_at=event.at,
-                action=event.action,
-                from_status=event.from_status,
-                to_status=event.to_status,
-                note=event.note,
-                version=version,
+                **event_row(
+                    case_id=row.pk,
+                    actor_id=users[event.actor].pk if event.actor else None,
+                    at=event.at,
+                    action=event.action,
+                    version=version,
+                    from_status=event.from_status,
+                    to_status=event.to_status,
+                    note=event.note,
+                )
             )
             for row, spec in zip(rows, todo)
             for version, event in enumerate(spec.events, start=1)
         ]
         CaseEvent.objects.bulk_create(events, batch_size=2000)
         return len(rows)
+
+    @staticmethod
+    def case_row(spec, campaigns: dict) -> Case:
+        """The case as its timeline leaves it: each move's effects (status,
+        closing time, reopenings) taken from the workflow, as a walk
+        through ``transition`` would write them."""
+        state = {"status": Status.ASSIGNED, "reopened_count": 0, "closed_at": None}
+        for event in spec.events:
+            if event.action == EventAction.TRANSITION:
+                state.update(
+                    moved(status=state["status"], to=event.to_status, reopened_count=state["reopened_count"], at=event.at)
+                )
+        if state["status"] != spec.status:
+            raise AssertionError(f"{spec.reference}: timeline ends in {state['status']}, case is {spec.status}")
+        return Case(
+            campaign=campaigns[spec.campaign],
+            reference=spec.reference,
+            kind=spec.kind,
+            title=spec.title,
+            city_id=spec.city,
+            deadline_type=spec.deadline_type,
+            deadline=spec.deadline,
+            version=len(spec.events),
+            created_at=spec.events[0].at,
+            updated_at=spec.events[-1].at,
+            **state,
+            **spec.facts,
+        )
 
     def report(self, created: int) -> None:
         self.stdout.write(f"created {created} demo case(s)" if created else "demo cases already loaded; nothing changed")
