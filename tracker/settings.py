@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "web",
     "reminders",
     "imports",
+    "workdays",
 ]
 
 MIDDLEWARE = [
