@@ -80,15 +80,44 @@ class EventAction(models.TextChoices):
 
 
 # Petitions are "handled" (办理), problems "rectified" (整改): the same status
-# reads differently on a petition.
+# and the same move read differently on a petition. These are the one place
+# a kind's wording lives; badges, the timeline, the buttons, the filters, the
+# exports, the reminders and the API's labels all read them from here.
 PETITION_STATUS_LABELS = {
     Status.IN_PROGRESS: pgettext_lazy("petition", "In progress"),
     Status.PENDING_ACCEPTANCE: pgettext_lazy("petition", "Awaiting review"),
     Status.CLOSED: pgettext_lazy("petition", "Closed"),
 }
+PETITION_ACTION_LABELS = {
+    "start": pgettext_lazy("petition", "Start handling"),
+    "submit": pgettext_lazy("petition", "Submit for review"),
+    "accept": pgettext_lazy("petition", "Approve and close"),
+}
 
 
-def status_label(status: str, kind: str) -> str:
+def status_label(status: str, kind: str | None) -> str:
     if kind == Kind.PETITION and status in PETITION_STATUS_LABELS:
         return str(PETITION_STATUS_LABELS[status])
     return str(Status(status).label)
+
+
+def action_label(action: str, kind: str | None, default) -> str:
+    """A workflow move's name for a case of ``kind``; ``default`` is the
+    rule's own label (cases.workflow)."""
+    if kind == Kind.PETITION and action in PETITION_ACTION_LABELS:
+        return str(PETITION_ACTION_LABELS[action])
+    return str(default)
+
+
+def status_choices(kind: str | None = None, statuses=None) -> list[tuple[str, str]]:
+    """(value, label) of ``statuses`` (all by default) for a select. With no
+    kind chosen, a status that reads differently by kind shows every
+    reading (整改中 / 办理中), so a petition's officer finds their word."""
+    statuses = Status.values if statuses is None else [str(s) for s in statuses]
+    if kind:
+        return [(status, status_label(status, kind)) for status in statuses]
+    choices = []
+    for status in statuses:
+        readings = list(dict.fromkeys(status_label(status, k) for k in Kind.values))
+        choices.append((status, " / ".join(readings)))
+    return choices

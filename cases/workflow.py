@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 
-from .constants import EventAction, Kind, Status, Veracity
+from .constants import EventAction, Kind, Status, Veracity, action_label, status_label
 from .errors import CaseNotVisible, InvalidInput, RoleNotAllowed, TransitionNotAllowed
 from .models import Case
 from .writes import ensure_version, write_case
@@ -30,6 +30,10 @@ class Rule:
     # Petitions must say whether the complaint was true and what was done.
     petition_needs: tuple = ()
     counts_reopening: bool = False
+
+    def label_for(self, kind: str | None) -> str:
+        """The move's name on a case of ``kind`` (a petition is handled, not rectified)."""
+        return action_label(self.name, kind, self.label)
 
 
 S = Status
@@ -102,15 +106,15 @@ def refusal(case: Case, actor, to: str) -> Exception | None:
     if rule is None:
         return TransitionNotAllowed(
             _("A case cannot go from “%(from)s” to “%(to)s”.")
-            % {"from": Status(case.status).label, "to": Status(to).label}
+            % {"from": status_label(case.status, case.kind), "to": status_label(to, case.kind)}
         )
     if not actor.may_write:
         return RoleNotAllowed(_("This account is read-only."), code="read_only")
     if actor.role not in rule.roles:
         return RoleNotAllowed(
-            _("Only a provincial supervisor may %(action)s a case.") % {"action": str(rule.label).lower()}
+            _("Only a provincial supervisor may %(action)s a case.") % {"action": rule.label_for(case.kind).lower()}
             if rule.roles == SUPERVISOR_ONLY
-            else _("Your role may not %(action)s a case.") % {"action": str(rule.label).lower()}
+            else _("Your role may not %(action)s a case.") % {"action": rule.label_for(case.kind).lower()}
         )
     return None
 
@@ -142,7 +146,7 @@ def check_step(*, case, to: str, actor, note: str = "", veracity: str | None = N
     note = (note or "").strip()
     if rule.needs_note and not note:
         raise InvalidInput(
-            "note", _("A note is required to %(action)s.") % {"action": str(rule.label).lower()}, code="required"
+            "note", _("A note is required to %(action)s.") % {"action": rule.label_for(case.kind).lower()}, code="required"
         )
 
     changes = {}

@@ -121,5 +121,45 @@ def test_an_edit_in_the_timeline_lists_the_fields_it_changed(client, nanchang_of
     client.force_login(nanchang_officer)
     response = client.get(f"/cases/{nanchang_case.pk}/")
     latest = response.context["events"][0]
-    assert [(str(label), value) for label, value in latest.changed_fields] == [("整改进展", "完成清淤 3 公里")]
-    assert "完成清淤 3 公里</dd>" in response.content.decode()
+    assert latest.changed_fields == [("整改进展", "", "完成清淤 3 公里")]
+    assert "<ins>完成清淤 3 公里</ins>" in response.content.decode()
+
+
+def timeline_text(client, case) -> str:
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    return page[page.index('<ol class="timeline">') : page.index("</ol>", page.index('<ol class="timeline">'))]
+
+
+def test_the_timeline_shows_labels_and_display_values_never_stored_ones(client, supervisor, nanchang):
+    from cases.services import update_case
+
+    petition = PetitionFactory(city=nanchang, status="in_progress", veracity="false")
+    update_case(
+        case=petition,
+        actor=supervisor,
+        data={"veracity": "true", "is_key_case": True, "pollution_types": ["water", "noise"], "city": "360400"},
+    )
+    client.force_login(supervisor)
+    timeline = timeline_text(client, petition)
+    for shown in ("是否属实", "<del>不属实</del> → <ins>属实</ins>", "重点件", "<ins>是</ins>", "水、噪声", "九江市"):
+        assert shown in timeline, shown
+    for stored in (": true", ">true<", ">True<", "360400", "noise"):
+        assert stored not in timeline, stored
+
+
+def test_a_petition_reads_in_its_own_words_in_badge_timeline_and_buttons(client, nanchang_officer, nanchang):
+    petition = PetitionFactory(city=nanchang, status="assigned", veracity="true", handling="已责令整改")
+    workflow.transition(case=petition, to="in_progress", actor=nanchang_officer)
+    client.force_login(nanchang_officer)
+    page = client.get(f"/cases/{petition.pk}/").content.decode()
+    assert 'data-testid="case-status">办理中<' in page
+    assert "已交办 → 办理中" in timeline_text(client, petition)
+    assert "提交审核" in page and "提交验收" not in page and "整改中" not in page
+    workflow.transition(case=petition, to="pending_acceptance", actor=nanchang_officer, note="办结")
+    assert "办理中 → 待审核" in timeline_text(client, petition)
+
+
+def test_a_problem_keeps_the_rectification_words(client, nanchang_officer, nanchang_case):
+    client.force_login(nanchang_officer)
+    page = client.get(f"/cases/{nanchang_case.pk}/").content.decode()
+    assert 'data-testid="case-status">整改中<' in page and "提交验收" in page

@@ -1,0 +1,47 @@
+"""How a recorded change reads to a person: the field's label and each
+value's display label (属实, not ``true``; 南昌市, not ``360100``). An
+event stores values as written to the database so that the audit trail
+never depends on today's wording; this turns them into words when shown."""
+
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+from django.utils.translation import gettext as _
+
+from .constants import PollutionType
+from .models import Case
+
+
+def field_label(name: str) -> str:
+    try:
+        return str(Case._meta.get_field(name).verbose_name)
+    except FieldDoesNotExist:
+        return name
+
+
+def value_label(name: str, value) -> str:
+    """``value`` of field ``name`` as stored in an event, in words."""
+    if value is None or value == "" or value == []:
+        return ""
+    try:
+        field = Case._meta.get_field(name)
+    except FieldDoesNotExist:
+        return str(value)
+    if name == "pollution_types" and isinstance(value, list):
+        return "、".join(str(PollutionType(p).label) if p in PollutionType.values else str(p) for p in value)
+    if field.choices:
+        return str(dict(field.flatchoices).get(value, value))
+    if isinstance(field, models.BooleanField):
+        return _("Yes") if value else _("No")
+    if isinstance(field, models.ForeignKey):
+        related = field.related_model._default_manager.filter(pk=value).first()
+        return str(related.reference if isinstance(related, Case) else related) if related else str(value)
+    return str(value)
+
+
+def change_rows(changes: dict) -> list[tuple[str, str, str]]:
+    """(label, old, new) of each field an event changed, in words."""
+    rows = []
+    for name, change in (changes or {}).items():
+        old, new = change if isinstance(change, list) and len(change) == 2 else (None, change)
+        rows.append((field_label(name), value_label(name, old), value_label(name, new)))
+    return rows
