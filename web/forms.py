@@ -9,6 +9,9 @@ from cases.constants import ACCOUNTABILITY_FIELDS, Kind, Veracity
 from cases.errors import InvalidInput
 from cases.models import Case
 
+# A select's empty choice says what it means instead of "---------".
+VERACITY_CHOICES = [("", _("Not yet stated"))] + Veracity.choices
+
 
 class CaseForm(forms.Form):
     """Carries the version the viewer saw, so that a form filled in on a
@@ -34,6 +37,7 @@ class TransitionForm(CaseForm):
         super().__init__(*args, **kwargs)
         self.rule = rule
         self.action = rule.name
+        self.label = rule.label_for(case.kind)
         self.to = to
         self.fields["expected_version"].initial = case.version
         self.prefix = f"t-{to}"
@@ -45,7 +49,7 @@ class TransitionForm(CaseForm):
         if case.kind == Kind.PETITION and rule.petition_needs:
             # A petition is submitted with its finding and what was done.
             self.fields["veracity"] = forms.ChoiceField(
-                label=_("Veracity"), choices=[("", "---------")] + Veracity.choices, required=False,
+                label=_("Veracity"), choices=VERACITY_CHOICES, required=False,
                 initial=case.veracity,
             )
             self.fields["handling"] = forms.CharField(
@@ -67,7 +71,7 @@ class ProgressForm(CaseForm):
     progress = forms.CharField(label=_("Reported progress"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     measures = forms.CharField(label=_("Rectification measures"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     investigation = forms.CharField(label=_("Investigation findings"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    veracity = forms.ChoiceField(label=_("Veracity"), required=False, choices=[("", "---------")] + Veracity.choices)
+    veracity = forms.ChoiceField(label=_("Veracity"), required=False, choices=VERACITY_CHOICES)
     handling = forms.CharField(
         label=_("Handling and rectification"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )

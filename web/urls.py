@@ -1,11 +1,12 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import auth, case, dashboard, lists
+from .views import auth, case, dashboard, lists, site
 
 app_name = "web"
 urlpatterns = [
     path("", dashboard.home, name="home"),
+    path("favicon.ico", site.favicon, name="favicon"),
     path("login/", auth.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("language/", auth.switch_language, name="language"),

@@ -4,14 +4,14 @@ again with the message next to the field (or at the top for a conflict)."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import FieldDoesNotExist
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import services, workflow
-from cases.constants import ACCOUNTABILITY_FIELDS, EventAction, Kind, PollutionType, Status
+from cases.constants import ACCOUNTABILITY_FIELDS, EventAction, Kind, PollutionType, Status, status_label
+from cases.display import change_rows
 from cases.errors import CaseError, ConcurrentChange, InvalidInput
 from cases.models import Attachment, Case
 from cases.querysets import local_today
@@ -60,19 +60,16 @@ def _accountability(case: Case) -> list[tuple[str, object]]:
 
 
 def _timeline(case: Case) -> list:
-    """Events newest first; an edit lists the fields it changed and their
-    new values, so the timeline reads as the audit trail it is."""
+    """Events newest first, each headed by what happened in the case's own
+    words (a petition goes 办理中 → 待审核) and listing the fields it changed
+    with their labels and display values, so it reads as the audit trail."""
     events = list(case.events.select_related("actor").prefetch_related("attachments").order_by("-version", "-id"))
     for event in events:
-        event.changed_fields = []
-        if event.action == EventAction.UPDATED:
-            for name, change in (event.changes or {}).items():
-                try:
-                    label = Case._meta.get_field(name).verbose_name
-                except FieldDoesNotExist:
-                    label = name
-                new = change[1] if isinstance(change, list) and len(change) == 2 else change
-                event.changed_fields.append((label, new))
+        if event.action == EventAction.TRANSITION:
+            event.heading = f"{status_label(event.from_status, case.kind)} → {status_label(event.to_status, case.kind)}"
+        else:
+            event.heading = event.get_action_display()
+        event.changed_fields = change_rows(event.changes)
     return events
 
 
@@ -172,7 +169,7 @@ def case_transition(request, pk: int):
         return _render_case(request, case, bound={key: form}, status=400)
     except CaseError as refused:
         return _refused(request, case, refused, {key: form})
-    messages.success(request, _("%(action)s: done.") % {"action": rule.label})
+    messages.success(request, _("%(action)s: done.") % {"action": rule.label_for(case.kind)})
     return redirect("web:case_detail", pk=case.pk)
 
 

@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from cases.constants import Kind, Status
+from cases.constants import OPEN_STATUSES, Kind, Status, status_choices
 from cases.filters import ORDERINGS
 from cases.models import Campaign, Case, City
 from cases.querysets import local_today
@@ -28,6 +28,9 @@ class CaseListView(LoginRequiredMixin, View):
     export_filename = "cases"
     export = False
     show_days_overdue = False
+    # Only choices that can list something on this page are offered.
+    statuses = tuple(Status)
+    offers_overdue = True
 
     def base_queryset(self, today):
         return Case.objects.for_user(self.request.user)
@@ -69,9 +72,12 @@ class CaseListView(LoginRequiredMixin, View):
         viewer can see (an officer is offered only their own city)."""
         user = self.request.user
         cities = City.objects.all() if user.sees_whole_province else City.objects.filter(pk=user.city_id)
+        kind = self.request.GET.get("kind")
         return {
             "kinds": Kind.choices,
-            "statuses": Status.choices,
+            # In the words of the chosen kind (a petition is 办理中, not 整改中).
+            "statuses": status_choices(kind if kind in Kind.values else None, self.statuses),
+            "overdue": self.offers_overdue,
             "cities": [(c.code, c.name) for c in cities],
             "province": user.sees_whole_province,
             "campaigns": list(Campaign.objects.values_list("code", "name")),
@@ -84,6 +90,8 @@ class OverdueListView(CaseListView):
     export_url_name = "web:overdue_export"
     export_filename = "overdue"
     show_days_overdue = True
+    statuses = OPEN_STATUSES
+    offers_overdue = False
 
     def base_queryset(self, today):
         return super().base_queryset(today).overdue(today)
@@ -100,6 +108,8 @@ class AcceptanceQueueView(CaseListView):
     url_name = "web:acceptance"
     export_url_name = "web:acceptance_export"
     export_filename = "acceptance"
+    statuses = (Status.PENDING_ACCEPTANCE, Status.IN_PUBLICITY)
+    offers_overdue = False  # a submitted case is never the city's delay
 
     def check_access(self):
         if not self.request.user.is_supervisor:
