@@ -8,7 +8,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from cases.constants import OPEN_STATUSES, Kind, Status, status_choices
+from cases.constants import WITH_CITY_STATUSES, Kind, Status, status_choices
 from cases.filters import ORDERINGS
 from cases.models import Campaign, Case, City
 from cases.querysets import local_today
@@ -90,7 +90,7 @@ class OverdueListView(CaseListView):
     export_url_name = "web:overdue_export"
     export_filename = "overdue"
     show_days_overdue = True
-    statuses = OPEN_STATUSES
+    statuses = WITH_CITY_STATUSES
     offers_overdue = False
 
     def base_queryset(self, today):
