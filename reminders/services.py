@@ -15,12 +15,17 @@ Exactly once, in three steps:
 
 The window that remains: a worker that dies after the mail server accepted
 a message and before step 3's UPDATE commits leaves that row in "sending".
-REMINDER_STALE_CLAIM_MINUTES later a re-run (or the redelivered task)
-takes the row over and that one digest goes out a second time. The window
-is the time between the server's final SMTP reply and the commit
-(milliseconds); closing it would need the mail server to take part in our
-transaction. We prefer that rare duplicate to a reminder silently lost,
-which is what a worker dying *before* sending would otherwise cause.
+REMINDER_STALE_CLAIM_MINUTES later the sweep (``stranded_digests``, run by
+beat every REMINDER_SWEEP_SECONDS) takes the row over and that one digest
+goes out a second time. The window is the time between the server's final
+SMTP reply and the commit (milliseconds): a lost database connection does
+not widen it, because every write after the claim is repeated on a fresh
+connection until it lands (``tracker.resilience.retry_database``), and the
+resent message carries the first one's Message-ID (``message_id``), so a
+mail client folds the two into one. Closing the window would need the mail
+server to take part in our transaction. We prefer that rare duplicate to a
+reminder silently lost, which is what a worker dying *before* sending would
+otherwise cause.
 
 Claiming a batch at once has two consequences. A live worker renews its
 claim on the rows it has yet to send every minute, so a slow batch is never
@@ -35,11 +40,16 @@ import datetime
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import get_connection
 from django.db import connection
+from django.db.models import Q
 from django.utils import timezone
+
+from cases.querysets import local_today
+from tracker.resilience import retry_database
 
 from .messages import Composer
 from .models import CLAIMABLE_STATES, DigestKind, DigestState, ReminderLog, stale_before
@@ -117,6 +127,35 @@ def run_reminders(
     return RunReport(today=today, dry_run=False, lines=lines)
 
 
+def stranded_digests(*, now: datetime.datetime) -> list[int]:
+    """The digests of today and yesterday that nobody will send unless
+    handed on again (the sweep does, every REMINDER_SWEEP_SECONDS):
+
+    - queued for more than a sweep interval: their task never reached the
+      broker (it was down), or was lost with it;
+    - sending under a claim older than REMINDER_STALE_CLAIM_MINUTES: their
+      worker died (the claim would have been renewed otherwise);
+    - waiting to retry for more than a sweep interval past their backoff:
+      their retry task was lost.
+
+    Handing a digest on twice is harmless: the claim lets one worker send it."""
+    grace = datetime.timedelta(seconds=settings.REMINDER_SWEEP_SECONDS)
+    since = local_today() - datetime.timedelta(days=1)
+    rows = ReminderLog.objects.filter(digest_on__gte=since).filter(
+        Q(state=DigestState.QUEUED, created_at__lt=now - grace)
+        | Q(state=DigestState.SENDING, claimed_at__lt=stale_before(now))
+        | Q(state=DigestState.RETRYING)
+    )
+    stranded = []
+    for log_id, state, claimed_at, attempts in rows.order_by("pk").values_list("pk", "state", "claimed_at", "attempts"):
+        if state == DigestState.RETRYING:
+            due = claimed_at + datetime.timedelta(seconds=retry_delay(attempts)) + grace
+            if due > now:
+                continue
+        stranded.append(log_id)
+    return stranded
+
+
 @dataclass
 class Delivery:
     """What ``deliver_digests`` did with the digests it was handed."""
@@ -146,53 +185,63 @@ def deliver_digests(*, log_ids: list[int]) -> Delivery:
     if not claim.ids:
         return delivery
 
-    logs = list(ReminderLog.objects.filter(pk__in=claim.ids).select_related("recipient__city").order_by("pk"))
+    logs = retry_database(
+        lambda: list(ReminderLog.objects.filter(pk__in=claim.ids).select_related("recipient__city").order_by("pk")),
+        what="reading a claimed batch",
+    )
     to_send = []
     for log in logs:
         if log.recipient.email:
             to_send.append(log)
         else:
             logger.warning("No e-mail address for %s: reminder %s skipped.", log.recipient.username, log.pk)
-            claim.rows().filter(pk=log.pk).update(state=DigestState.SKIPPED, last_error=NO_EMAIL)
+            claim.finish(log, state=DigestState.SKIPPED, last_error=NO_EMAIL)
             delivery.states[log.pk] = DigestState.SKIPPED
     if not to_send:
         return delivery
 
     try:
-        digests = _build_digests(to_send)
+        digests = retry_database(lambda: _build_digests(to_send), what="building digests")
     except Exception as error:  # nothing could be built: every digest's attempt failed
         for log in to_send:
-            _attempt_failed(log=log, mine=claim.rows(), error=error, delivery=delivery)
+            _attempt_failed(log=log, claim=claim, error=error, delivery=delivery)
         return delivery
 
     composer = Composer()
     mail_server = get_connection()
     try:
         for index, log in enumerate(to_send):
-            if log.pk not in claim.kept(remaining=to_send[index:]):
+            if log.pk not in retry_database(lambda: claim.kept(remaining=to_send[index:]), what="renewing a claim"):
                 continue  # another worker took it over: it is theirs to send now
-            mine = claim.rows()
             digest = digests[log.pk]
             if digest.is_empty:
-                mine.filter(pk=log.pk).update(state=DigestState.SKIPPED, last_error=NOTHING_LEFT)
+                claim.finish(log, state=DigestState.SKIPPED, last_error=NOTHING_LEFT)
                 delivery.states[log.pk] = DigestState.SKIPPED
                 continue
             try:
                 message = composer.compose(digest=digest, recipient=log.recipient)
+                message.extra_headers["Message-ID"] = message_id(log)
                 # Opened here rather than once up front, so that a server
                 # that cannot be reached fails each digest's attempt.
                 mail_server.open()  # a no-op while the connection is up
                 mail_server.send_messages([message])
             except Exception as error:  # one bad digest must not stop the others
-                _attempt_failed(log=log, mine=mine, error=error, delivery=delivery)
+                _attempt_failed(log=log, claim=claim, error=error, delivery=delivery)
                 _drop(mail_server)
                 continue
             # The crash window described in the module docstring is here.
-            _mark_sent(log=log, mine=mine, digest=digest, subject=message.subject)
+            _mark_sent(log=log, claim=claim, digest=digest, subject=message.subject)
             delivery.states[log.pk] = DigestState.SENT
     finally:
         _drop(mail_server)
     return delivery
+
+
+def message_id(log: ReminderLog) -> str:
+    """The same Message-ID for every sending of one digest (recipient, kind
+    and day), so that a digest sent twice reads as one in a mail client."""
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<digest.{log.kind}.{log.digest_on:%Y%m%d}.{log.recipient_id}@{domain}>"
 
 
 class _Claim:
@@ -220,6 +269,13 @@ class _Claim:
 
     def rows(self):
         return ReminderLog.objects.filter(state=DigestState.SENDING, claimed_at=self.since)
+
+    def finish(self, log: ReminderLog, **values) -> bool:
+        """Record what became of one claimed digest, if the claim still
+        holds it; repeated on a fresh connection if the database connection
+        is lost, so that a digest the mail server accepted is recorded as
+        sent while this worker lives. False when the row was taken over."""
+        return bool(retry_database(lambda: self.rows().filter(pk=log.pk).update(**values), what="recording a digest"))
 
     def kept(self, *, remaining: list[ReminderLog]) -> set[int]:
         """The ids still held, after renewing the claim on the ``remaining``
@@ -269,7 +325,7 @@ def _build_digests(logs: list[ReminderLog]) -> dict[int, CityDigest | ProvinceDi
     return {log.pk: by_city[log.recipient.city_id] if log.kind == DigestKind.CITY else province for log in logs}
 
 
-def _mark_sent(*, log: ReminderLog, mine, digest: CityDigest | ProvinceDigest, subject: str) -> None:
+def _mark_sent(*, log: ReminderLog, claim: _Claim, digest: CityDigest | ProvinceDigest, subject: str) -> None:
     counts = (
         {"overdue_count": digest.overdue.total, "due_soon_count": digest.due_soon.total}
         if log.kind == DigestKind.CITY
@@ -280,7 +336,8 @@ def _mark_sent(*, log: ReminderLog, mine, digest: CityDigest | ProvinceDigest, s
             "acceptance_queue_count": digest.acceptance_queue.total,
         }
     )
-    updated = mine.filter(pk=log.pk).update(
+    updated = claim.finish(
+        log,
         state=DigestState.SENT,
         sent_at=timezone.now(),
         email=log.recipient.email,
@@ -292,10 +349,10 @@ def _mark_sent(*, log: ReminderLog, mine, digest: CityDigest | ProvinceDigest, s
         logger.error("Reminder %s was taken over while being sent; it may go out twice.", log.pk)
 
 
-def _attempt_failed(*, log: ReminderLog, mine, error: Exception, delivery: Delivery) -> None:
+def _attempt_failed(*, log: ReminderLog, claim: _Claim, error: Exception, delivery: Delivery) -> None:
     final = log.attempts >= settings.REMINDER_MAX_ATTEMPTS
     state = DigestState.FAILED if final else DigestState.RETRYING
-    mine.filter(pk=log.pk).update(state=state, last_error=f"{type(error).__name__}: {error}"[:2000])
+    claim.finish(log, state=state, last_error=f"{type(error).__name__}: {error}"[:2000])
     logger.warning(
         "Reminder %s to %s: attempt %s of %s failed: %s",
         log.pk, log.recipient.email, log.attempts, settings.REMINDER_MAX_ATTEMPTS, error,

@@ -1,8 +1,9 @@
-"""Celery tasks: the daily run (scheduled by beat in tracker/celery.py) and
-one task per batch of digests. Both take plain values, never model
-instances, use acks_late (a worker that dies mid-task leaves the message to
-be delivered again) and are safe to run twice: the reminder log decides
-what is sent."""
+"""Celery tasks: the daily run and the sweep (both scheduled by beat in
+tracker/celery.py) and one task per batch of digests. All take plain
+values, never model instances, use acks_late (a worker that dies mid-task
+leaves the message to be delivered again), retry with back-off when the
+database connection is lost, and are safe to run twice: the reminder log
+decides what is sent."""
 
 import datetime
 from collections import Counter
@@ -11,13 +12,30 @@ from functools import partial
 from celery import shared_task
 from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from cases.querysets import local_today
+from tracker.resilience import DATABASE_ERRORS, publish
 
-from .services import deliver_digests, retry_delay, run_reminders
+from .services import deliver_digests, retry_delay, run_reminders, stranded_digests
 
 
-@shared_task(bind=True, acks_late=True)
+# A lost database connection fails the task; it runs again, doubling the
+# pause up to a minute. Rows it had claimed and not finished are its own to
+# finish only within the claim's life: after that the sweep hands them on.
+RETRY_ON_DATABASE_ERRORS = {
+    "acks_late": True,
+    "autoretry_for": DATABASE_ERRORS,
+    "retry_backoff": 2,
+    "retry_backoff_max": 60,
+    "retry_jitter": True,
+    "max_retries": 12,
+}
+
+
+# Nobody waits for a batch's or a sweep's result: not storing it also
+# keeps publishing from needing the result backend (Redis too).
+@shared_task(bind=True, ignore_result=True, **RETRY_ON_DATABASE_ERRORS)
 def send_digests(self, log_ids: list[int]) -> dict[str, int]:
     """Send these digests; a digest whose sending failed comes back in its
     own task after its backoff, until the reminder log's attempt limit
@@ -32,13 +50,12 @@ def send_digests(self, log_ids: list[int]) -> dict[str, int]:
             delivery = deliver_digests(log_ids=list(delivery.retry))
             states |= delivery.states
     else:
+        # A retry lost on the way (the broker down) is found by the sweep,
+        # and so are the rows another claim holds (``delivery.held``): a
+        # redelivered batch whose worker died mid-send finds them claimed,
+        # and the sweep hands them on once that claim is stale.
         for attempts, ids in _by_attempts(delivery.retry).items():
-            send_digests.apply_async((ids,), countdown=retry_delay(attempts))
-        if delivery.held:
-            # A redelivered batch after a worker died mid-send (acks_late)
-            # finds its rows still claimed: take them over once the dead
-            # claim is stale.
-            send_digests.apply_async((sorted(delivery.held),), countdown=max(delivery.held.values()) + 1)
+            publish(send_digests, ids, countdown=retry_delay(attempts))
     return dict(Counter(states.values()))
 
 
@@ -54,15 +71,36 @@ def batches(log_ids: list[int]) -> list[list[int]]:
     return [log_ids[start : start + size] for start in range(0, len(log_ids), size)]
 
 
+def hand_on(log_ids: list[int]) -> int:
+    """Send these digests' batches to the workers; stops at the first the
+    broker refuses (it is down: the rest would wait as long each). Returns
+    how many digests were handed on; the others stay as they are in the
+    reminder log, for the sweep."""
+    handed = 0
+    for batch in batches(log_ids):
+        if not publish(send_digests, batch):
+            break
+        handed += len(batch)
+    return handed
+
+
 def enqueue_digests(log_ids: list[int]) -> None:
     # After commit: a worker must find the claimed rows it is handed.
-    for batch in batches(log_ids):
-        transaction.on_commit(partial(send_digests.delay, batch))
+    transaction.on_commit(partial(hand_on, log_ids))
 
 
-@shared_task(acks_late=True)
+@shared_task(**RETRY_ON_DATABASE_ERRORS)
 def send_reminders(date: str | None = None) -> dict:
     """The day's run. ``date`` (YYYY-MM-DD) defaults to today in Asia/Shanghai."""
     today = datetime.date.fromisoformat(date) if date else local_today()
     report = run_reminders(today=today, dispatch=enqueue_digests)
     return {"date": today.isoformat(), "digests": len(report.lines)}
+
+
+@shared_task(ignore_result=True, **RETRY_ON_DATABASE_ERRORS)
+def sweep_reminders() -> dict:
+    """Hand on the digests nobody would send otherwise (see
+    ``services.stranded_digests``): beat runs this every
+    REMINDER_SWEEP_SECONDS."""
+    stranded = stranded_digests(now=timezone.now())
+    return {"stranded": len(stranded), "handed_on": hand_on(stranded)}

@@ -23,3 +23,8 @@ def schedule_reminders(sender, **kwargs):
         sender.signature("reminders.tasks.send_reminders"),
         name="daily deadline reminders",
     )
+    sender.add_periodic_task(
+        settings.REMINDER_SWEEP_SECONDS,
+        sender.signature("reminders.tasks.sweep_reminders"),
+        name="reminders left behind by a failure",
+    )

@@ -178,6 +178,19 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A broker that is down is reported within seconds (the caller leaves the
+# work queued in the database for the sweeps), not after minutes of retries.
+CELERY_BROKER_CONNECTION_TIMEOUT = 3
+CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1}
+# Redis hands a message a worker took but never acknowledged (it died) to
+# another worker after this many seconds. It must outlast the longest task
+# and the longest countdown a task is given, or Redis delivers those again
+# while they are still running or waiting (checked by `manage.py check`,
+# tracker/checks.py). Stranded digests and imports do not wait for it: the
+# sweeps hand them on sooner.
+CELERY_VISIBILITY_TIMEOUT = int(os.environ.get("CELERY_VISIBILITY_TIMEOUT", "1800"))
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
+CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILITY_TIMEOUT}
 
 CACHES = {
     "default": (
@@ -252,8 +265,11 @@ REMINDER_LIST_LIMIT = int(os.environ.get("REMINDER_LIST_LIMIT", "200"))
 REMINDER_MAX_ATTEMPTS = int(os.environ.get("REMINDER_MAX_ATTEMPTS", "5"))
 REMINDER_RETRY_SECONDS = int(os.environ.get("REMINDER_RETRY_SECONDS", "60"))
 # A digest claimed for sending this long ago by a worker that never
-# finished is taken over by the next run (see reminders.services).
-REMINDER_STALE_CLAIM_MINUTES = int(os.environ.get("REMINDER_STALE_CLAIM_MINUTES", "15"))
+# finished is taken over by the sweep (see reminders.services).
+REMINDER_STALE_CLAIM_MINUTES = float(os.environ.get("REMINDER_STALE_CLAIM_MINUTES", "15"))
+# Beat runs the sweep this often: it hands on digests left queued (the
+# broker was down), stale claims and lost retries.
+REMINDER_SWEEP_SECONDS = float(os.environ.get("REMINDER_SWEEP_SECONDS", "60"))
 # Digests per task: claimed in one statement, their case lists read in one
 # query, sent over one mail-server connection.
 REMINDER_BATCH_SIZE = int(os.environ.get("REMINDER_BATCH_SIZE", "50"))

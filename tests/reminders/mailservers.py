@@ -92,3 +92,46 @@ class SlowBackend(EmailBackend):
         sent = super().send_messages(messages)
         slow["clock"].shift(datetime.timedelta(minutes=slow["minutes"]))
         return sent
+
+
+class ConnectionKillingBackend(EmailBackend):
+    """Accepts each message, then the database server terminates the
+    sending worker's connection (``pg_terminate_backend`` from another
+    session) before the worker records it. Counts the kills in
+    ``settings.REMINDER_TEST_KILLED``."""
+
+    def send_messages(self, messages):
+        import psycopg
+        from django.db import connection
+
+        sent = super().send_messages(messages)
+        pid = connection.connection.info.backend_pid
+        params = connection.get_connection_params()
+        params.pop("cursor_factory", None)
+        with psycopg.connect(**params, autocommit=True) as other:
+            other.execute("SELECT pg_terminate_backend(%s)", [pid])
+        settings.REMINDER_TEST_KILLED += 1
+        return sent
+
+
+class SpoolBackend(EmailBackend):
+    """A mail server in another process's reach: each accepted message
+    becomes one file in ``settings.REMINDER_TEST_SPOOL`` (written whole,
+    then renamed into place: a file there is a message the server
+    accepted), after ``settings.REMINDER_TEST_SEND_SECONDS`` of transfer.
+    Used by the crash tests, whose workers are separate processes."""
+
+    def send_messages(self, messages):
+        import os
+        import time
+        import uuid
+        from pathlib import Path
+
+        spool = Path(settings.REMINDER_TEST_SPOOL)
+        for message in messages:
+            time.sleep(settings.REMINDER_TEST_SEND_SECONDS)
+            name = uuid.uuid4().hex
+            partial = spool / f".{name}.tmp"
+            partial.write_bytes(message.message().as_bytes())
+            os.replace(partial, spool / f"{name}.eml")
+        return len(messages)

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from cases.querysets import local_today
 from reminders.models import DigestState
 from reminders.services import run_reminders
-from reminders.tasks import enqueue_digests
+from reminders.tasks import hand_on
 
 
 REPORTED_STATES = (
@@ -40,7 +40,12 @@ class Command(BaseCommand):
 
     def handle(self, *args, date=None, dry_run=False, **options):
         today = parse_date(date) if date else local_today()
-        report = run_reminders(today=today, dry_run=dry_run, dispatch=enqueue_digests)
+        handed = []
+
+        def dispatch(log_ids):  # not in a transaction: the claimed rows are committed
+            handed.append((len(log_ids), hand_on(log_ids)))
+
+        report = run_reminders(today=today, dry_run=dry_run, dispatch=dispatch)
         for line in report.lines:
             digest = line.digest
             self.stdout.write(
@@ -48,6 +53,12 @@ class Command(BaseCommand):
                 f" overdue {digest.overdue:>6}  due soon {digest.due_soon:>6}  {self.outcome(line)}"
             )
         self.stdout.write(self.total(report))
+        for to_send, reached in handed:
+            if reached < to_send:
+                self.stdout.write(
+                    f"{to_send - reached} digests could not reach the workers (the broker is unreachable):"
+                    " they stay queued and the sweep hands them on when the broker is back."
+                )
 
     @staticmethod
     def outcome(line) -> str:
