@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class RemindersConfig(AppConfig):
     name = "reminders"
     verbose_name = _("Deadline reminders")
+
+    def ready(self):
+        from tracker import checks  # noqa: F401 - registers the checks

@@ -281,6 +281,8 @@ IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "50000"))
 # Files above this size (about a thousand rows) go to a Celery worker and
 # the page shows their progress; smaller ones are done within the request.
 IMPORT_INLINE_MAX_BYTES = int(os.environ.get("IMPORT_INLINE_MAX_BYTES", str(256 * 1024)))
+# An import running longer is stopped and marked failed (nothing applied).
+IMPORT_TIME_LIMIT_SECONDS = int(os.environ.get("IMPORT_TIME_LIMIT_SECONDS", str(15 * 60)))
 
 # --- web (issue 5) ---
 # The pages live in the "web" URL namespace.

@@ -168,3 +168,12 @@ def test_the_broker_gives_back_a_dead_workers_tasks_later_than_any_countdown(set
     assert visibility == settings.CELERY_VISIBILITY_TIMEOUT
     assert visibility > retry_delay(settings.REMINDER_MAX_ATTEMPTS - 1)
     assert visibility > settings.REMINDER_STALE_CLAIM_MINUTES * 60
+
+
+def test_a_visibility_timeout_shorter_than_a_task_is_a_configuration_error(settings):
+    from django.core.checks import run_checks
+
+    assert not [e for e in run_checks() if e.id == "tracker.E001"]
+    settings.CELERY_VISIBILITY_TIMEOUT = 300  # less than the longest retry countdown (480 s)
+    errors = [e for e in run_checks() if e.id == "tracker.E001"]
+    assert errors and "480 s" in errors[0].msg
