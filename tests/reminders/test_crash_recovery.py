@@ -67,7 +67,8 @@ def wait_for_mail(cluster: Cluster, count: int, timeout: float = 60) -> None:
         time.sleep(0.05)
 
 
-def test_a_worker_killed_mid_run_leaves_nothing_behind(cluster, recipients):
+def start_the_day(cluster: Cluster) -> float:
+    """Two workers and beat; the day's run handed to them as beat would."""
     from reminders.tasks import send_reminders
 
     cluster.start_worker("a")
@@ -75,6 +76,11 @@ def test_a_worker_killed_mid_run_leaves_nothing_behind(cluster, recipients):
     cluster.start_beat()
     started = time.monotonic()
     send_reminders.delay(local_today().isoformat())
+    return started
+
+
+def test_a_worker_killed_mid_run_leaves_nothing_behind(cluster, recipients):
+    started = start_the_day(cluster)
 
     wait_for_mail(cluster, 15)
     cluster.kill("a")  # SIGKILL, pool children included, mid-batch
@@ -92,14 +98,8 @@ def test_a_worker_killed_mid_run_leaves_nothing_behind(cluster, recipients):
 
 
 def test_database_connections_killed_mid_run_leave_nothing_behind(cluster, recipients):
-    from reminders.tasks import send_reminders
-
     cluster.settings["REMINDER_TEST_SEND_SECONDS"] = 0.15
-    cluster.start_worker("a")
-    cluster.start_worker("b")
-    cluster.start_beat()
-    started = time.monotonic()
-    send_reminders.delay(local_today().isoformat())
+    started = start_the_day(cluster)
 
     wait_for_mail(cluster, 5)
     terminated = 0
