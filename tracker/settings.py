@@ -6,6 +6,8 @@ SECRET_KEY, DEBUG=0, ALLOWED_HOSTS, DATABASE_URL and REDIS_URL.
 """
 
 import os
+import re
+import urllib.parse
 from pathlib import Path
 
 import dj_database_url
@@ -24,6 +26,76 @@ def env_bool(name: str, default: bool) -> bool:
 
 def env_list(name: str, default: str) -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
+
+
+# --- service URLs: a malformed one stops start-up with one line, not a traceback ---
+DATABASE_FORMS = "postgres://USER:PASSWORD@HOST:5432/NAME or sqlite:///PATH"
+REDIS_FORMS = "redis://[:PASSWORD@]HOST[:PORT][/DB] or rediss://... (TLS), DB a number"
+EMAIL_FORMS = (
+    "smtp://USER:PASSWORD@HOST:PORT[/?tls=True|ssl=True], submission://..., console://, "
+    "file:///PATH, memory://, dummy://"
+)
+
+
+class ConfigurationError(SystemExit):
+    """Raised while the settings load: the process stops and prints only
+    the message (a SystemExit), so the operator sees one line saying which
+    variable is wrong, how, and what it accepts."""
+
+    def __init__(self, name: str, problem: str, forms: str):
+        super().__init__(f"Configuration error: {name}: {problem}. Accepted: {forms}.")
+
+
+def _shown(value: str) -> str:
+    """``value`` as a message may quote it: any password masked."""
+    return repr(re.sub(r"(//[^/@]*?:)[^/@]*@", r"\1***@", value))
+
+
+def _url_parts(name: str, value: str, schemes, forms: str) -> urllib.parse.SplitResult:
+    """``value`` split, with a scheme among ``schemes`` and a readable
+    port; else ConfigurationError naming ``name``."""
+    try:
+        parts = urllib.parse.urlsplit(value)
+        parts.port  # noqa: B018 - raises ValueError on a port that is not a number in range
+    except ValueError as error:
+        raise ConfigurationError(name, f"cannot read {_shown(value)} as a URL ({error})", forms) from None
+    if parts.scheme not in schemes:
+        scheme = f"unknown scheme {parts.scheme + '://'!r}" if parts.scheme else "no scheme"
+        raise ConfigurationError(name, f"{scheme} in {_shown(value)}", forms)
+    return parts
+
+
+def database_config(value: str, **options) -> dict:
+    parts = _url_parts("DATABASE_URL", value, ("postgres", "postgresql", "pgsql", "sqlite"), DATABASE_FORMS)
+    if parts.scheme != "sqlite" and not (parts.hostname and parts.path.strip("/")):
+        raise ConfigurationError("DATABASE_URL", f"no host or database name in {_shown(value)}", DATABASE_FORMS)
+    try:
+        return dj_database_url.parse(value, **options)
+    except (ValueError, dj_database_url.UnknownSchemeError) as error:
+        raise ConfigurationError("DATABASE_URL", f"cannot read {_shown(value)} ({error})", DATABASE_FORMS) from None
+
+
+def redis_url(value: str) -> str:
+    """``value`` checked (empty: no Redis, tasks run in-process)."""
+    if not value:
+        return ""
+    parts = _url_parts("REDIS_URL", value, ("redis", "rediss"), REDIS_FORMS)
+    if not parts.hostname:
+        raise ConfigurationError("REDIS_URL", f"no host in {_shown(value)}", REDIS_FORMS)
+    database = parts.path.strip("/")
+    if database and not database.isdigit():
+        raise ConfigurationError("REDIS_URL", f"the database {database!r} is not a number", REDIS_FORMS)
+    return value
+
+
+def email_config(value: str) -> dict:
+    parts = _url_parts("EMAIL_URL", value, tuple(dj_email_url.SCHEMES), EMAIL_FORMS)
+    if parts.scheme in ("smtp", "smtps", "submission", "submit") and not parts.hostname and parts.netloc:
+        raise ConfigurationError("EMAIL_URL", f"no host in {_shown(value)}", EMAIL_FORMS)
+    try:
+        return dj_email_url.parse(value)
+    except ValueError as error:  # e.g. ?timeout=soon
+        raise ConfigurationError("EMAIL_URL", f"cannot read {_shown(value)} ({error})", EMAIL_FORMS) from None
 
 
 DEBUG = env_bool("DEBUG", True)
@@ -90,7 +162,7 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": dj_database_url.parse(
+    "default": database_config(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
         # A ping before reusing a connection in each request: one round trip
@@ -155,7 +227,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # E-mail: EMAIL_URL such as smtp://user:pass@host:587/?tls=True; console by default.
-_email = dj_email_url.parse(os.environ.get("EMAIL_URL") or "console://")
+_email = email_config(os.environ.get("EMAIL_URL") or "console://")
 EMAIL_BACKEND = _email["EMAIL_BACKEND"]
 EMAIL_HOST = _email["EMAIL_HOST"]
 EMAIL_PORT = _email["EMAIL_PORT"]
@@ -168,7 +240,7 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "tracker@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # Celery: with no REDIS_URL, tasks run in-process so no broker is needed.
-REDIS_URL = os.environ.get("REDIS_URL", "")
+REDIS_URL = redis_url(os.environ.get("REDIS_URL", "").strip())
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
