@@ -6,6 +6,7 @@ query string is a 400 (API) or a message (pages), never a silently
 unfiltered list.
 """
 
+import datetime
 import re
 import time
 
@@ -87,7 +88,17 @@ class OffsetDateTimeField(forms.DateTimeField):
                 raise forms.ValidationError(
                     _("Give a timestamp with its offset, e.g. 2024-03-01T08:00:00+08:00."), code="invalid"
                 )
-        return super().to_python(value)
+        value = super().to_python(value)
+        if value is None:
+            return None
+        # In UTC, so that no database is handed an offset it refuses
+        # (PostgreSQL takes at most ±15:59) or a moment past year 9999.
+        try:
+            return value.astimezone(datetime.timezone.utc)
+        except OverflowError:
+            raise forms.ValidationError(
+                _("Give a timestamp between the years 1 and 9999, e.g. 2024-03-01T08:00:00+08:00."), code="invalid"
+            ) from None
 
 
 _city_codes: tuple[float, frozenset] = (0.0, frozenset())

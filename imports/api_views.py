@@ -135,12 +135,12 @@ class ImportJobListView(ImportApiView):
 
 
 class ImportJobDetailView(ImportApiView):
+    query_parameters = [
+        OpenApiParameter("outcome", enum=OUTCOMES, required=False, description="Only the rows with this outcome.")
+    ]
+
     @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "outcome", enum=OUTCOMES, required=False, description="Only the rows with this outcome."
-            )
-        ],
+        parameters=query_parameters,
         responses={200: ImportJobOut, **ERRORS},
         summary="One import: progress and per-row report",
     )

@@ -129,6 +129,9 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outermost after the HTTPS rules: every answer under /api/ is JSON,
+    # and an oversized body is refused before anything reads it.
+    "api.middleware.ApiErrorMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -283,6 +286,8 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    # The one error shape for every DRF view, the schema's included.
+    "EXCEPTION_HANDLER": "api.v1.views.base.error_response",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Inspection rectification tracker API",
@@ -291,6 +296,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # The error answers every operation can give, documented once.
+        "api.schema.document_errors",
+    ],
 }
 
 # Production hardening: on whenever DEBUG is off.

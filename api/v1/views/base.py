@@ -25,21 +25,69 @@ def error_response(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        errors = exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}
-        errors = {field: [str(m) for m in (msgs if isinstance(msgs, list) else [msgs])] for field, msgs in errors.items()}
+        errors = dict(_flat_errors(exc.detail if isinstance(exc.detail, dict) else {"non_field_errors": exc.detail}))
         field, messages = next(iter(errors.items()), ("non_field_errors", [_("Invalid input.")]))
-        response.data = {"code": "invalid", "detail": messages[0], "field": field, "errors": errors}
+        code = getattr(exc, "error_code", "invalid")
+        response.data = {"code": code, "detail": messages[0], "field": field, "errors": errors}
     else:
         codes = exc.get_codes() if hasattr(exc, "get_codes") else "error"
         response.data = {"code": codes if isinstance(codes, str) else "error", "detail": str(exc.detail)}
     return response
 
 
+# Query parameters every GET takes: DRF's format override (JSON only).
+GENERAL_PARAMETERS = frozenset({"format"})
+
+
+class UnknownParameter(exceptions.ValidationError):
+    error_code = "unknown_parameter"
+
+
+def _flat_errors(detail, prefix: str = ""):
+    """(field, messages) pairs of a serializer's errors, nested ones
+    named by their path (``cases.3``)."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            yield from _flat_errors(value, f"{prefix}.{key}" if prefix else str(key))
+    elif isinstance(detail, list) and any(isinstance(item, (dict, list)) for item in detail):
+        for index, item in enumerate(detail):
+            if item:
+                yield from _flat_errors(item, f"{prefix}.{index}" if prefix else str(index))
+    else:
+        yield prefix or "non_field_errors", [str(m) for m in (detail if isinstance(detail, list) else [detail])]
+
+
 class ApiView(APIView):
     renderer_classes = [ORJSONRenderer]
+    # The query parameters a GET of this endpoint documents (OpenApiParameter
+    # list); any other is refused, so that a misspelt filter is never
+    # silently ignored.
+    query_parameters: tuple = ()
 
     def get_exception_handler(self):
         return error_response
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if request.method in ("GET", "HEAD"):
+            check_query_parameters(request, self.query_parameters)
+
+
+def check_query_parameters(request, documented) -> None:
+    """400 naming the first query parameter that ``documented`` (the
+    OpenApiParameters of the operation) does not list, and what it does."""
+    query = request.query_params
+    if not query:
+        return
+    accepted = {parameter.name for parameter in documented} | GENERAL_PARAMETERS
+    unknown = [name for name in query if name not in accepted]
+    if unknown:
+        known = ", ".join(sorted(accepted - GENERAL_PARAMETERS)) or _("none")
+        errors = {
+            name: [_("Unknown query parameter “%(name)s”. Accepted: %(known)s.") % {"name": name, "known": known}]
+            for name in unknown
+        }
+        raise UnknownParameter(errors)
 
 
 def visible_case(request, pk) -> Case:

@@ -124,9 +124,11 @@ def case_response(case: Case, code: int = status.HTTP_200_OK) -> Response:
 
 
 class CaseList(ApiView):
+    query_parameters = FILTER_PARAMS + PAGE_PARAMS
+
     @extend_schema(
         operation_id="cases_list",
-        parameters=FILTER_PARAMS + PAGE_PARAMS,
+        parameters=query_parameters,
         responses={200: s.CasePage, **ERRORS},
         summary="List cases",
     )
@@ -145,9 +147,12 @@ class CaseList(ApiView):
 
 
 class OverdueList(ApiView):
+    # Its own order (most days overdue first): no ordering parameter.
+    query_parameters = [p for p in FILTER_PARAMS if p.name != "ordering"] + PAGE_PARAMS
+
     @extend_schema(
         operation_id="overdue_list",
-        parameters=FILTER_PARAMS[:-1] + PAGE_PARAMS,
+        parameters=query_parameters,
         responses={200: s.CasePage, **ERRORS},
         summary="Open overdue cases, most days overdue first",
     )

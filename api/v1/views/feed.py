@@ -17,11 +17,13 @@ FEED_MAX_PAGE_SIZE = 1000
 
 
 class Changes(ApiView):
+    query_parameters = [
+        OpenApiParameter("cursor", str, description="The `cursor` of the previous page; none to start from the beginning."),
+        OpenApiParameter("page_size", int, description="1 to 1000 (default 500)."),
+    ]
+
     @extend_schema(
-        parameters=[
-            OpenApiParameter("cursor", str, description="The `cursor` of the previous page; none to start from the beginning."),
-            OpenApiParameter("page_size", int, description="1 to 1000 (default 500)."),
-        ],
+        parameters=query_parameters,
         responses={200: s.FeedPageOut, 410: s.ErrorOut, **ERRORS},
         summary="The change feed: every change once, in commit order",
     )
