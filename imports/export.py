@@ -1,16 +1,15 @@
 """The rectification ledger (整改台账) of a case list as .xlsx: one sheet
 per kind, the headers of the import layouts (in Chinese whatever the
-viewer's language, since ledgers go to other bureaus), dates as dates.
-Importing the file again changes nothing."""
+viewer's language, since ledgers go to other bureaus), dates as dates,
+every cell a value (cases/spreadsheet.py). Importing the file again
+changes nothing."""
 
 import datetime
-import io
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
+from django.http import FileResponse
 
 from cases.constants import Kind
+from cases.spreadsheet import Column, Workbook, xlsx_response
 
 from .parsing import values as v
 from .parsing.layouts import LEDGER, PETITIONS
@@ -94,40 +93,22 @@ def _cell_values(case, serial: int) -> dict:
     }
 
 
-def _cell(sheet, value):
-    cell = WriteOnlyCell(sheet, value=value)
-    if isinstance(value, datetime.date):
-        cell.number_format = "yyyy-mm-dd"
-    elif isinstance(value, str) and value.startswith("="):
-        # Text that looks like a formula stays text: a ledger must never
-        # compute anything when a bureau opens it.
-        cell.data_type = "s"
-    return cell
-
-
-def write_ledger(queryset) -> bytes:
-    """The ledger of ``queryset`` (already limited to what the viewer may
-    see, and filtered) as .xlsx bytes."""
-    workbook = Workbook(write_only=True)
-    bold = Font(bold=True)
+def fill_ledger(book: Workbook, cases) -> None:
+    """Write the ledger of ``cases`` (already limited to what the viewer
+    may see, filtered and ordered: a queryset, or a list's urgency
+    segments) into ``book``: one sheet per kind, in the list's order."""
     for kind in Kind:
         layout = PETITIONS if kind == Kind.PETITION else LEDGER
         keys = COLUMNS[kind]
-        sheet = workbook.create_sheet(SHEET_TITLES[kind])
-        for index, key in enumerate(keys):
-            letter = chr(ord("A") + index)
-            sheet.column_dimensions[letter].width = 40 if key in WIDE else 16
-        sheet.freeze_panes = "A2"
-        header = []
-        for key in keys:
-            cell = WriteOnlyCell(sheet, value=layout.column(key).header)
-            cell.font = bold
-            header.append(cell)
-        sheet.append(header)
-        cases = queryset.filter(kind=kind).select_related("city", "campaign")
-        for serial, case in enumerate(cases.iterator(chunk_size=CHUNK), start=1):
+        sheet = book.add_sheet(
+            SHEET_TITLES[kind], [Column(layout.column(key).header, 40 if key in WIDE else 16) for key in keys]
+        )
+        of_kind = cases.filter(kind=kind).select_related("city", "campaign")
+        for serial, case in enumerate(of_kind.iterator(chunk_size=CHUNK), start=1):
             values = _cell_values(case, serial)
-            sheet.append([_cell(sheet, values[key]) for key in keys])
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+            sheet.append([values[key] for key in keys])
+
+
+def ledger_response(cases, *, today: datetime.date) -> FileResponse:
+    """The ledger of ``cases`` as an .xlsx download."""
+    return xlsx_response(lambda book: fill_ledger(book, cases), filename=f"整改台账-{today:%Y%m%d}.xlsx")

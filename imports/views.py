@@ -1,14 +1,12 @@
 """The supervisor's import pages and the ledger export. Thin: parse the
 request, call a service, render."""
 
-from urllib.parse import quote
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -20,7 +18,7 @@ from cases.models import Campaign, Case
 from cases.querysets import local_today
 
 from . import services
-from .export import write_ledger
+from .export import ledger_response
 from .forms import ImportForm
 from .models import OUTCOMES
 
@@ -32,7 +30,6 @@ OUTCOME_LABELS = {
 }
 
 ROWS_PER_PAGE = 100
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _ensure_may_import(request):
@@ -118,10 +115,4 @@ def ledger_export(request):
     if not filterset.is_valid():
         problems = "; ".join(f"{field}: {' '.join(errors)}" for field, errors in filterset.errors.items())
         return HttpResponseBadRequest(problems, content_type="text/plain; charset=utf-8")
-    today = local_today()
-    response = HttpResponse(write_ledger(filterset.qs), content_type=XLSX)
-    filename = f"整改台账-{today:%Y%m%d}.xlsx"
-    response["Content-Disposition"] = (
-        f"attachment; filename=\"ledger-{today:%Y%m%d}.xlsx\"; filename*=UTF-8''{quote(filename)}"
-    )
-    return response
+    return ledger_response(filterset.qs, today=local_today())

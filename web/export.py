@@ -1,20 +1,16 @@
 """Excel export of a case list: the rows the page shows (same filters,
 same order), every page of them, with Chinese headers whatever the
-viewer's language, since the ledgers go to other bureaus."""
+viewer's language, since the ledgers go to other bureaus. Written by the
+streaming writer (cases/spreadsheet.py): every cell a value, memory flat."""
 
 import datetime
-import tempfile
 
-from django.http import FileResponse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
-from cases.constants import DeadlineType, Kind, status_label
+from cases.constants import WITH_CITY_STATUSES, DeadlineType, Kind, Status, status_label
+from cases.spreadsheet import Column, xlsx_response
 
 # Rows are read from the database in chunks so that memory stays flat
 # however long the list is.
@@ -34,51 +30,56 @@ COLUMNS = (
     (gettext_noop("Reported progress"), 48),
     (gettext_noop("Updated at"), 18),
 )
+# Plain values, not model instances: building a Case per row would cost
+# more than writing it.
+FIELDS = (
+    "reference",
+    "kind",
+    "title",
+    "city__name",
+    "campaign__name",
+    "responsible_unit",
+    "deadline_type",
+    "deadline",
+    "status",
+    "progress",
+    "updated_at",
+)
 
 
-def _row(case, today: datetime.date) -> list:
-    return [
-        case.reference,
-        str(Kind(case.kind).label),
-        case.title,
-        case.city.name if case.city_id else _("Province-level"),
-        case.campaign.name,
-        case.responsible_unit,
-        str(DeadlineType(case.deadline_type).label),
-        case.deadline,
-        status_label(case.status, case.kind),
-        case.days_overdue_on(today) or None,
-        case.progress,
-        timezone.localtime(case.updated_at).replace(tzinfo=None, microsecond=0),
-    ]
+def rows(cases, today: datetime.date):
+    """The export's rows for ``cases`` (a queryset or the urgency order's
+    segments), under the Chinese translation."""
+    province = _("Province-level")
+    kinds = {value: str(label) for value, label in Kind.choices}
+    deadline_types = {value: str(label) for value, label in DeadlineType.choices}
+    statuses = {(status, kind): status_label(status, kind) for status in Status.values for kind in kinds}
+    is_open = {str(status) for status in WITH_CITY_STATUSES}
+    local = timezone.get_current_timezone()
+    for values in cases.values_list(*FIELDS).iterator(chunk_size=CHUNK):
+        (reference, kind, title, city, campaign, unit, deadline_type, deadline, status, progress, updated_at) = values
+        overdue = (today - deadline).days if status in is_open and deadline is not None and deadline < today else None
+        yield (
+            reference,
+            kinds[kind],
+            title,
+            city if city is not None else province,
+            campaign,
+            unit,
+            deadline_types[deadline_type],
+            deadline,
+            statuses[status, kind],
+            overdue,
+            progress,
+            updated_at.astimezone(local).replace(tzinfo=None, microsecond=0),
+        )
 
 
-def xlsx_response(cases, *, today: datetime.date, filename: str) -> FileResponse:
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet()
-    with translation.override("zh-hans"):
-        sheet.title = _("Cases")
-        for index, (_msgid, width) in enumerate(COLUMNS, start=1):
-            sheet.column_dimensions[get_column_letter(index)].width = width
-        sheet.freeze_panes = "A2"
-        bold = Font(bold=True)
-        sheet.append([_header_cell(sheet, _(msgid), bold) for msgid, _width in COLUMNS])
-        for case in cases.iterator(chunk_size=CHUNK):
-            sheet.append(_row(case, today))
-    # A spooled file keeps small exports in memory and large ones on disk.
-    output = tempfile.SpooledTemporaryFile(max_size=8 * 1024 * 1024)
-    workbook.save(output)
-    output.seek(0)
-    stamp = today.strftime("%Y%m%d")
-    return FileResponse(
-        output,
-        as_attachment=True,
-        filename=f"{filename}-{stamp}.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    )
+def case_list_response(cases, *, today: datetime.date, filename: str):
+    def fill(book):
+        with translation.override("zh-hans"):
+            sheet = book.add_sheet(_("Cases"), [Column(_(msgid), width) for msgid, width in COLUMNS])
+            for row in rows(cases, today):
+                sheet.append(row)
 
-
-def _header_cell(sheet, value, font) -> WriteOnlyCell:
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.font = font
-    return cell
+    return xlsx_response(fill, filename=f"{filename}-{today:%Y%m%d}.xlsx")

@@ -55,6 +55,21 @@ class SegmentedCases:
     def iterator(self, chunk_size: int):
         return chain.from_iterable(segment.iterator(chunk_size=chunk_size) for segment in self.segments)
 
+    def _each(self, method: str, *args, **kwargs) -> "SegmentedCases":
+        """The same list with ``method`` applied to every segment, in the
+        same order (for the exports; not counted again)."""
+        segments = [getattr(segment, method)(*args, **kwargs) for segment in self.segments]
+        return SegmentedCases(segments, count_segments=lambda: [segment.count() for segment in segments])
+
+    def filter(self, *args, **kwargs) -> "SegmentedCases":
+        return self._each("filter", *args, **kwargs)
+
+    def select_related(self, *fields) -> "SegmentedCases":
+        return self._each("select_related", *fields)
+
+    def values_list(self, *fields) -> "SegmentedCases":
+        return self._each("values_list", *fields)
+
 
 def by_urgency(queryset, today) -> SegmentedCases:
     is_open = Q(status__in=WITH_CITY_STATUSES)

@@ -29,7 +29,7 @@ def export(client, username: str, query: str = "") -> bytes:
     response = client.get(f"/imports/ledger.xlsx{query}")
     assert response.status_code == 200, response.content[:300]
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
-    return response.content
+    return b"".join(response.streaming_content)
 
 
 def sheet_rows(data: bytes) -> dict[str, list[tuple]]:

@@ -9,8 +9,17 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 pytestmark = pytest.mark.django_db
 
-LIST_PAGES = ["/", "/dashboard/", "/cases/", "/overdue/", "/cases/export.xlsx", "/overdue/export.xlsx"]
-SUPERVISOR_PAGES = ["/acceptance/", "/acceptance/export.xlsx"]
+LIST_PAGES = [
+    "/",
+    "/dashboard/",
+    "/cases/",
+    "/overdue/",
+    "/cases/export.xlsx",
+    "/overdue/export.xlsx",
+    "/cases/ledger.xlsx",
+    "/overdue/ledger.xlsx",
+]
+SUPERVISOR_PAGES = ["/acceptance/", "/acceptance/export.xlsx", "/acceptance/ledger.xlsx"]
 
 
 @pytest.fixture

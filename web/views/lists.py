@@ -12,8 +12,9 @@ from cases.constants import WITH_CITY_STATUSES, Kind, Status, status_choices
 from cases.filters import ORDERINGS
 from cases.models import Campaign, Case, City
 from cases.querysets import local_today
+from imports.export import ledger_response
 
-from ..export import xlsx_response
+from ..export import case_list_response
 from ..filters import PageCaseFilter
 from ..urgency import by_urgency
 
@@ -25,8 +26,12 @@ class CaseListView(LoginRequiredMixin, View):
     title = _("Cases")
     url_name = "web:case_list"
     export_url_name = "web:case_list_export"
+    ledger_url_name = "web:case_list_ledger"
     export_filename = "cases"
-    export = False
+    # None: the page; "xlsx": the list as a spreadsheet; "ledger": the list
+    # as the rectification ledger (one sheet per kind, import layouts).
+    # Either export holds exactly the rows the page lists, in its order.
+    export = None
     show_days_overdue = False
     # Only choices that can list something on this page are offered.
     statuses = tuple(Status)
@@ -50,8 +55,10 @@ class CaseListView(LoginRequiredMixin, View):
         cases = cases.select_related("city", "campaign")
         if valid and not filterset.form.cleaned_data.get("ordering"):
             cases = self.default_order(cases, today)
-        if self.export and valid:
-            return xlsx_response(cases, today=today, filename=self.export_filename)
+        if self.export == "xlsx" and valid:
+            return case_list_response(cases, today=today, filename=self.export_filename)
+        if self.export == "ledger" and valid:
+            return ledger_response(cases, today=today)
         page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
         context = {
             "title": self.title,
@@ -63,6 +70,7 @@ class CaseListView(LoginRequiredMixin, View):
             "sortable": {key for key in ORDERINGS if not key.startswith("-") and key != "id"},
             "list_url_name": self.url_name,
             "export_url_name": self.export_url_name,
+            "ledger_url_name": self.ledger_url_name,
             "choices": self.filter_choices(),
         }
         return render(request, self.template_name, context, status=200 if valid else 400)
@@ -88,6 +96,7 @@ class OverdueListView(CaseListView):
     title = _("Overdue cases")
     url_name = "web:overdue"
     export_url_name = "web:overdue_export"
+    ledger_url_name = "web:overdue_ledger"
     export_filename = "overdue"
     show_days_overdue = True
     statuses = WITH_CITY_STATUSES
@@ -107,6 +116,7 @@ class AcceptanceQueueView(CaseListView):
     title = _("Acceptance queue")
     url_name = "web:acceptance"
     export_url_name = "web:acceptance_export"
+    ledger_url_name = "web:acceptance_ledger"
     export_filename = "acceptance"
     statuses = (Status.PENDING_ACCEPTANCE, Status.IN_PUBLICITY)
     offers_overdue = False  # a submitted case is never the city's delay
