@@ -14,7 +14,7 @@ from accounts.models import Role
 
 from .constants import EventAction, Kind, Status, Veracity, action_label, status_label
 from .errors import CaseNotVisible, InvalidInput, RoleNotAllowed, TransitionNotAllowed
-from .models import Case
+from .models import Case, CaseEvent
 from .writes import ensure_version, write_case
 
 CITY_ROLES = frozenset({Role.OFFICER, Role.API_CLIENT, Role.SUPERVISOR})
@@ -203,3 +203,22 @@ def transition(
         changes=changes,
     )
     return case
+
+
+def standing_returns(cases) -> dict:
+    """{case id: the event that returned it} for each of ``cases`` the
+    supervisor sent back to its city (a ``reject`` move) and the city has
+    not submitted again: its status is still the one the return set and no
+    other move has happened since. One query for a page of cases; the
+    event's note is the reason."""
+    rejected_to = {to for (frm, to), rule in TRANSITIONS.items() if rule.name == "reject"}
+    ids = [case.pk for case in cases if case.status in rejected_to]
+    latest = {}
+    events = CaseEvent.objects.filter(case_id__in=ids, action=EventAction.TRANSITION, to_status__in=rejected_to)
+    for event in events.select_related("actor").order_by("case_id", "-version"):
+        latest.setdefault(event.case_id, event)
+    return {
+        case_id: event
+        for case_id, event in latest.items()
+        if (rule := rule_for(event.from_status, event.to_status)) is not None and rule.name == "reject"
+    }

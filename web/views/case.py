@@ -103,6 +103,7 @@ def _render_case(request, case: Case, *, bound: dict | None = None, status: int 
         "accountability": _accountability(case),
         "pollution_types": [PollutionType(p).label for p in case.pollution_types if p in PollutionType.values],
         "events": _timeline(case),
+        "standing_return": workflow.standing_returns([case]).get(case.pk),
         "transition_forms": transition_forms,
         "progress_form": progress_form,
         "evidence_form": evidence_form,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views import View
 
 from cases.constants import WITH_CITY_STATUSES, Kind, Status, status_choices
+from cases import workflow
 from cases.filters import ORDERINGS
 from cases.models import Campaign, Case, City
 from cases.querysets import local_today
@@ -60,6 +61,7 @@ class CaseListView(LoginRequiredMixin, View):
         if self.export == "ledger" and valid:
             return ledger_response(cases, today=today)
         page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+        page.object_list = _marked_returns(list(page.object_list))
         context = {
             "title": self.title,
             "filterset": filterset,
@@ -90,6 +92,15 @@ class CaseListView(LoginRequiredMixin, View):
             "province": user.sees_whole_province,
             "campaigns": list(Campaign.objects.values_list("code", "name")),
         }
+
+
+def _marked_returns(cases: list) -> list:
+    """Each case the supervisor returned and the city has not resubmitted
+    carries the return (``standing_return``), so its row says 已退回 and why."""
+    returns = workflow.standing_returns(cases)
+    for case in cases:
+        case.standing_return = returns.get(case.pk)
+    return cases
 
 
 class OverdueListView(CaseListView):
