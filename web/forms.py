@@ -4,6 +4,7 @@ cases.services, whose errors are put back next to the field they name."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from cases.constants import ACCOUNTABILITY_FIELDS, Kind, Veracity
 from cases.errors import InvalidInput
@@ -33,7 +34,7 @@ class TransitionForm(CaseForm):
 
     note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
-    def __init__(self, *args, case, to: str, rule, **kwargs):
+    def __init__(self, *args, case, to: str, rule, evidence_count: int = 0, **kwargs):
         super().__init__(*args, **kwargs)
         self.rule = rule
         self.action = rule.name
@@ -46,6 +47,23 @@ class TransitionForm(CaseForm):
         if rule.needs_note:
             self.fields["note"].widget.attrs["required"] = True
         self.fields["note"].widget.attrs["aria-required"] = "true" if rule.needs_note else "false"
+        self.no_evidence = False
+        if rule.name == "accept":
+            # Signing off closes the case for good: asked for explicitly,
+            # and plainly when nothing proves the rectification.
+            self.no_evidence = evidence_count == 0
+            self.fields["confirm"] = forms.BooleanField(
+                label=_("Sign off although the case has no evidence")
+                if self.no_evidence
+                else ngettext(
+                    "I have checked the %(count)d evidence file and confirm the sign-off",
+                    "I have checked the %(count)d evidence files and confirm the sign-off",
+                    evidence_count,
+                )
+                % {"count": evidence_count},
+                error_messages={"required": _("Tick the box to confirm the sign-off.")},
+            )
+            self.fields["confirm"].widget.attrs["required"] = True
         if case.kind == Kind.PETITION and rule.petition_needs:
             # A petition is submitted with its finding and what was done.
             self.fields["veracity"] = forms.ChoiceField(

@@ -23,6 +23,8 @@ def _today():
 
 def submit(client, case, to, version=None, **fields):
     data = {"to": to, f"t-{to}-expected_version": version or case.version}
+    if to == "closed":
+        fields.setdefault("confirm", "on")  # signing off asks for confirmation
     data.update({f"t-{to}-{name}": value for name, value in fields.items()})
     return client.post(f"/cases/{case.pk}/transition/", data)
 

@@ -36,3 +36,10 @@ def days_overdue_on(case, today) -> int:
 @register.filter
 def is_due_soon_on(case, today) -> bool:
     return case.is_due_soon_on(today)
+
+
+@register.simple_tag
+def saved_meanwhile(field):
+    """The value saved by someone else while this person filled in the
+    field (set on a form drawn again after a version conflict), or None."""
+    return getattr(field.form, "saved_meanwhile", {}).get(field.name)

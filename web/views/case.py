@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases import services, workflow
 from cases.constants import ACCOUNTABILITY_FIELDS, EventAction, Kind, PollutionType, Status, status_label
-from cases.display import change_rows
+from cases.display import change_rows, value_label
 from cases.errors import CaseError, ConcurrentChange, InvalidInput
 from cases.models import Attachment, Case
 from cases.querysets import local_today
@@ -78,21 +78,53 @@ def _may_attach(case: Case, user) -> bool:
     return user.may_write and (case.status != Status.CLOSED or user.is_supervisor)
 
 
-def _render_case(request, case: Case, *, bound: dict | None = None, status: int = 200):
-    bound = bound or {}
-    user = request.user
-    today = local_today()
-    transition_forms = [
-        bound.get(f"t-{to}") or TransitionForm(case=case, to=to, rule=rule)
-        for to, rule in workflow.available_transitions(case, user)
-    ]
+def _evidence_count(case: Case) -> int:
+    return case.attachments.count()
+
+
+def _transition_form(case: Case, user, to: str, data=None) -> TransitionForm | None:
+    """The form for moving ``case`` to ``to``, or None when the viewer may
+    not make that move now."""
+    for target, rule in workflow.available_transitions(case, user):
+        if target == to:
+            return TransitionForm(data, case=case, to=to, rule=rule, evidence_count=_evidence_count(case))
+    return None
+
+
+def _progress_form(case: Case, user, data=None) -> ProgressForm | None:
     editable = services.editable_fields(case, user)
-    progress_form = None
-    if editable and "progress" in editable:
-        progress_form = bound.get("progress") or ProgressForm(case=case, editable=editable)
-    evidence_form = None
-    if _may_attach(case, user):
-        evidence_form = bound.get("evidence") or EvidenceForm(case=case)
+    return ProgressForm(data, case=case, editable=editable) if "progress" in editable else None
+
+
+def _evidence_form(case: Case, user, data=None, files=None) -> EvidenceForm | None:
+    return EvidenceForm(data, files, case=case) if _may_attach(case, user) else None
+
+
+def _actions(case: Case, user, bound: dict) -> list[tuple[str, object]]:
+    """The viewer's forms in the order of the work: start, record progress,
+    attach evidence, then submit (or, once the city has handed the case in,
+    the supervisor's decision first)."""
+    moves = [
+        bound.get(f"t-{to}") or _transition_form(case, user, to)
+        for to, _rule in workflow.available_transitions(case, user)
+    ]
+    first = [("move", form) for form in moves if form.action == "start"]
+    later = [("move", form) for form in moves if form.action != "start"]
+    edits = []
+    progress = bound.get("progress") or _progress_form(case, user)
+    if progress is not None:
+        edits.append(("progress", progress))
+    evidence = bound.get("evidence") or _evidence_form(case, user)
+    if evidence is not None:
+        edits.append(("evidence", evidence))
+    if case.is_with_city:
+        return first + edits + later
+    return first + later + edits
+
+
+def _render_case(request, case: Case, *, bound: dict | None = None, status: int = 200):
+    today = local_today()
+    actions = _actions(case, request.user, bound or {})
     context = {
         "case": case,
         "today": today,
@@ -104,9 +136,10 @@ def _render_case(request, case: Case, *, bound: dict | None = None, status: int 
         "pollution_types": [PollutionType(p).label for p in case.pollution_types if p in PollutionType.values],
         "events": _timeline(case),
         "standing_return": workflow.standing_returns([case]).get(case.pk),
-        "transition_forms": transition_forms,
-        "progress_form": progress_form,
-        "evidence_form": evidence_form,
+        "actions": actions,
+        "transition_forms": [form for name, form in actions if name == "move"],
+        "progress_form": next((form for name, form in actions if name == "progress"), None),
+        "evidence_form": next((form for name, form in actions if name == "evidence"), None),
     }
     return render(request, "web/case_detail.html", context, status=status)
 
@@ -117,15 +150,51 @@ def case_detail(request, pk: int):
     return _render_case(request, _visible_case(request, pk))
 
 
-def _refused(request, case: Case, error: CaseError, bound: dict):
+def _rebased(form, case: Case, build):
+    """The person's form again, drawn against the case as it is now: what
+    they typed is kept, the version is the current one (so sending it again
+    knowingly replaces what they now see), and each field someone else
+    changed since the version they saw shows its saved value beside it.
+    None when the form no longer applies (the case has moved on to a status
+    where it is not offered)."""
+    data = form.data.copy()
+    data[form.add_prefix("expected_version")] = str(case.version)
+    rebased = build(data, case)
+    if rebased is None:
+        return None
+    changed = set()
+    for changes in case.events.filter(version__gt=form.cleaned_data["expected_version"]).values_list("changes", flat=True):
+        changed.update(changes or {})
+    rebased.saved_meanwhile = {}
+    if rebased.is_valid():
+        for name, typed in rebased.cleaned_data.items():
+            if name in changed and typed != getattr(case, name):
+                rebased.saved_meanwhile[name] = value_label(name, getattr(case, name))
+    return rebased
+
+
+def _refused(request, case: Case, error: CaseError, key: str, form, build):
     """A refusal other than bad input: say why at the top of the page. On a
-    conflict the page is drawn from the current case, so the viewer sees the
-    change they missed and no stale form survives."""
+    conflict the page is drawn from the current case, with the person's own
+    form kept beside what was saved meanwhile, ready to send again."""
     messages.error(request, str(error.message))
+    bound = {key: form}
     if isinstance(error, ConcurrentChange):
         case.refresh_from_db()
-        bound = {}
+        rebased = _rebased(form, case, build)
+        bound = {key: rebased} if rebased is not None else {}
+        if rebased is not None:
+            messages.info(request, _("What you typed is kept below, with what was saved meanwhile beside it; check it and send it again."))
+        else:
+            _keep_typed_note(request, form.data.get(form.add_prefix("note")))
     return _render_case(request, case, bound=bound, status=error.http_status)
+
+
+def _keep_typed_note(request, note: str | None) -> None:
+    # The move is gone from the page, and with it the box the note was in.
+    note = (note or "").strip()
+    if note:
+        messages.warning(request, _("Your note was not sent; copy it if you still need it: %(note)s") % {"note": note})
 
 
 def _stale(form, case: Case) -> ConcurrentChange | None:
@@ -142,18 +211,23 @@ def case_transition(request, pk: int):
     case = _visible_case(request, pk)
     to = request.POST.get("to", "")
     rule = workflow.rule_for(case.status, to)
+    key = f"t-{to}"
     if rule is None:
         # The page offered a move the case can no longer make: someone else
         # moved it first, or the form was forged.
         messages.error(request, _("This action is no longer available: the case was changed meanwhile."))
+        _keep_typed_note(request, request.POST.get(f"{key}-note"))
         return _render_case(request, case, status=409)
-    form = TransitionForm(request.POST, case=case, to=to, rule=rule)
-    key = f"t-{to}"
+    form = TransitionForm(request.POST, case=case, to=to, rule=rule, evidence_count=_evidence_count(case))
     if not form.is_valid():
         return _render_case(request, case, bound={key: form}, status=400)
+
+    def build(data, current):
+        return _transition_form(current, request.user, to, data)
+
     error = _stale(form, case)
     if error:
-        return _refused(request, case, error, {key: form})
+        return _refused(request, case, error, key, form, build)
     data = form.cleaned_data
     try:
         workflow.transition(
@@ -169,8 +243,8 @@ def case_transition(request, pk: int):
         form.add_service_errors(invalid)
         return _render_case(request, case, bound={key: form}, status=400)
     except CaseError as refused:
-        return _refused(request, case, refused, {key: form})
-    messages.success(request, _("%(action)s: done.") % {"action": rule.label_for(case.kind)})
+        return _refused(request, case, refused, key, form, build)
+    messages.success(request, _("%(action)s: done.") % {"action": form.label})
     return redirect("web:case_detail", pk=case.pk)
 
 
@@ -181,9 +255,13 @@ def case_progress(request, pk: int):
     form = ProgressForm(request.POST, case=case, editable=services.editable_fields(case, request.user))
     if not form.is_valid():
         return _render_case(request, case, bound={"progress": form}, status=400)
+
+    def build(data, current):
+        return _progress_form(current, request.user, data)
+
     error = _stale(form, case)
     if error:
-        return _refused(request, case, error, {"progress": form})
+        return _refused(request, case, error, "progress", form, build)
     version = case.version
     try:
         case = services.update_case(
@@ -196,7 +274,7 @@ def case_progress(request, pk: int):
         form.add_service_errors(invalid)
         return _render_case(request, case, bound={"progress": form}, status=400)
     except CaseError as refused:
-        return _refused(request, case, refused, {"progress": form})
+        return _refused(request, case, refused, "progress", form, build)
     if case.version == version:
         messages.info(request, _("Nothing was changed."))
     else:
@@ -211,9 +289,15 @@ def case_evidence(request, pk: int):
     form = EvidenceForm(request.POST, request.FILES, case=case)
     if not form.is_valid():
         return _render_case(request, case, bound={"evidence": form}, status=400)
+
+    def build(data, current):
+        # A browser never re-sends a file: the description is kept, the
+        # file must be chosen again.
+        return _evidence_form(current, request.user, data)
+
     error = _stale(form, case)
     if error:
-        return _refused(request, case, error, {"evidence": form})
+        return _refused(request, case, error, "evidence", form, build)
     try:
         attachment = services.attach_evidence(
             case=case,
@@ -226,7 +310,7 @@ def case_evidence(request, pk: int):
         form.add_service_errors(invalid)
         return _render_case(request, case, bound={"evidence": form}, status=400)
     except CaseError as refused:
-        return _refused(request, case, refused, {"evidence": form})
+        return _refused(request, case, refused, "evidence", form, build)
     messages.success(request, _("Evidence “%(name)s” attached.") % {"name": attachment.original_name})
     return redirect("web:case_detail", pk=case.pk)
 
