@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import auth, case, dashboard, lists, site
+from .views import acceptance, auth, case, dashboard, lists, site
 
 app_name = "web"
 urlpatterns = [
@@ -17,9 +17,9 @@ urlpatterns = [
     path("overdue/", lists.OverdueListView.as_view(), name="overdue"),
     path("overdue/export.xlsx", lists.OverdueListView.as_view(export="xlsx"), name="overdue_export"),
     path("overdue/ledger.xlsx", lists.OverdueListView.as_view(export="ledger"), name="overdue_ledger"),
-    path("acceptance/", lists.AcceptanceQueueView.as_view(), name="acceptance"),
-    path("acceptance/export.xlsx", lists.AcceptanceQueueView.as_view(export="xlsx"), name="acceptance_export"),
-    path("acceptance/ledger.xlsx", lists.AcceptanceQueueView.as_view(export="ledger"), name="acceptance_ledger"),
+    path("acceptance/", acceptance.AcceptanceQueueView.as_view(), name="acceptance"),
+    path("acceptance/export.xlsx", acceptance.AcceptanceQueueView.as_view(export="xlsx"), name="acceptance_export"),
+    path("acceptance/ledger.xlsx", acceptance.AcceptanceQueueView.as_view(export="ledger"), name="acceptance_ledger"),
     path("cases/<int:pk>/", case.case_detail, name="case_detail"),
     path("cases/<int:pk>/transition/", case.case_transition, name="case_transition"),
     path("cases/<int:pk>/progress/", case.case_progress, name="case_progress"),

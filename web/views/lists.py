@@ -1,15 +1,15 @@
-"""Case lists: all cases, the overdue list and the acceptance queue, each
-filtered by the shared CaseFilter, sortable, paginated and exportable."""
+"""Case lists: all cases and the overdue list (the acceptance queue, in
+acceptance.py, is one too), each filtered by the shared CaseFilter,
+sortable, paginated and exportable."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
 
-from cases.constants import WITH_CITY_STATUSES, Kind, Status, status_choices
 from cases import workflow
+from cases.constants import WITH_CITY_STATUSES, Kind, Status, status_choices
 from cases.filters import ORDERINGS
 from cases.models import Campaign, Case, City
 from cases.querysets import local_today
@@ -33,6 +33,7 @@ class CaseListView(LoginRequiredMixin, View):
     # as the rectification ledger (one sheet per kind, import layouts).
     # Either export holds exactly the rows the page lists, in its order.
     export = None
+    filterset_class = PageCaseFilter
     show_days_overdue = False
     # Only choices that can list something on this page are offered.
     statuses = tuple(Status)
@@ -48,9 +49,16 @@ class CaseListView(LoginRequiredMixin, View):
         pass
 
     def get(self, request):
+        return self.render_list(request)
+
+    def rows(self, cases: list, today) -> list:
+        """The cases of one page, marked with what their rows show."""
+        return _marked_returns(cases)
+
+    def render_list(self, request, *, extra: dict | None = None, status: int | None = None):
         self.check_access()
         today = local_today()
-        filterset = PageCaseFilter(request.GET, queryset=self.base_queryset(today), request=request)
+        filterset = self.filterset_class(request.GET, queryset=self.base_queryset(today), request=request)
         valid = filterset.is_valid()
         cases = filterset.qs if valid else Case.objects.none()
         cases = cases.select_related("city", "campaign")
@@ -61,7 +69,7 @@ class CaseListView(LoginRequiredMixin, View):
         if self.export == "ledger" and valid:
             return ledger_response(cases, today=today)
         page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
-        page.object_list = _marked_returns(list(page.object_list))
+        page.object_list = self.rows(list(page.object_list), today)
         context = {
             "title": self.title,
             "filterset": filterset,
@@ -74,8 +82,9 @@ class CaseListView(LoginRequiredMixin, View):
             "export_url_name": self.export_url_name,
             "ledger_url_name": self.ledger_url_name,
             "choices": self.filter_choices(),
+            **(extra or {}),
         }
-        return render(request, self.template_name, context, status=200 if valid else 400)
+        return render(request, self.template_name, context, status=status or (200 if valid else 400))
 
     def filter_choices(self) -> dict:
         """Options for the filter form's selects, limited to what the
@@ -118,26 +127,3 @@ class OverdueListView(CaseListView):
 
     def default_order(self, queryset, today):
         return queryset.by_days_overdue()
-
-
-class AcceptanceQueueView(CaseListView):
-    """Cases the cities have submitted, longest waiting first. Only
-    supervisors accept, so only they have a queue."""
-
-    title = _("Acceptance queue")
-    url_name = "web:acceptance"
-    export_url_name = "web:acceptance_export"
-    ledger_url_name = "web:acceptance_ledger"
-    export_filename = "acceptance"
-    statuses = (Status.PENDING_ACCEPTANCE, Status.IN_PUBLICITY)
-    offers_overdue = False  # a submitted case is never the city's delay
-
-    def check_access(self):
-        if not self.request.user.is_supervisor:
-            raise PermissionDenied(_("Only provincial supervisors have an acceptance queue."))
-
-    def base_queryset(self, today):
-        return super().base_queryset(today).filter(status__in=[Status.PENDING_ACCEPTANCE, Status.IN_PUBLICITY])
-
-    def default_order(self, queryset, today):
-        return queryset.order_by("updated_at", "id")

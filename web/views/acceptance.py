@@ -1,0 +1,133 @@
+"""The supervisors' acceptance queue: the cases the cities have handed in,
+with how long each has waited and how much evidence it has, and batch
+sign-off or return of the selected ones, each through the workflow."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count
+from django.http import HttpResponseNotAllowed
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import ngettext
+
+from cases import workflow
+from cases.constants import Status
+from cases.errors import CaseError
+from cases.models import Case
+
+from ..filters import AcceptanceQueueFilter, annotate_queue
+from .lists import CaseListView
+
+# The batch decisions and the status each moves a case to.
+DECISIONS = {"accept": Status.CLOSED, "reject": Status.IN_PROGRESS}
+AWAITING = (Status.PENDING_ACCEPTANCE, Status.IN_PUBLICITY)
+
+
+@dataclass
+class Outcome:
+    reference: str
+    case_id: int | None
+    done: bool
+    message: str
+
+
+class AcceptanceQueueView(CaseListView):
+    """Cases the cities have submitted, longest waiting first. Only
+    supervisors accept, so only they have a queue."""
+
+    template_name = "web/acceptance_queue.html"
+    title = gettext_lazy("Acceptance queue")
+    url_name = "web:acceptance"
+    export_url_name = "web:acceptance_export"
+    ledger_url_name = "web:acceptance_ledger"
+    export_filename = "acceptance"
+    filterset_class = AcceptanceQueueFilter
+    statuses = AWAITING
+    offers_overdue = False  # a submitted case is never the city's delay
+
+    def check_access(self):
+        if not self.request.user.is_supervisor:
+            raise PermissionDenied(gettext_lazy("Only provincial supervisors have an acceptance queue."))
+
+    def base_queryset(self, today):
+        return annotate_queue(super().base_queryset(today).filter(status__in=AWAITING))
+
+    def default_order(self, queryset, today):
+        return queryset.order_by("submitted_at", "id")
+
+    def rows(self, cases: list, today) -> list:
+        for case in cases:
+            case.days_waiting = max((today - timezone.localdate(case.submitted_at)).days, 0)
+            case.days_past_deadline = max((today - case.deadline).days, 0) if case.deadline else 0
+        return super().rows(cases, today)
+
+    def post(self, request):
+        """Batch 验收 / 退回: each selected case through
+        ``workflow.transition`` on its own, so one refusal (a case changed
+        meanwhile, one already decided) stops nothing else; every case gets
+        its own result."""
+        if self.export:
+            return HttpResponseNotAllowed(["GET"])
+        self.check_access()
+        decision = request.POST.get("decision", "")
+        note = (request.POST.get("note") or "").strip()
+        selected = _selected(request.POST.getlist("case"))
+        error = None
+        if decision not in DECISIONS:
+            error = _("Choose to accept or to return the selected cases.")
+        elif not selected:
+            error = _("Select at least one case.")
+        elif decision == "reject" and not note:
+            error = _("Give the reason for returning the selected cases.")
+        elif decision == "accept" and request.POST.get("confirm") != "on":
+            error = _("Tick the box to confirm the sign-off of the selected cases.")
+        if error:
+            return self.render_list(request, extra={"batch_error": error, "batch": request.POST}, status=400)
+        outcomes = _decide(request.user, selected, decision, note)
+        return self.render_list(request, extra={"outcomes": outcomes, "outcome_summary": _summary(outcomes), "batch": request.POST}, status=200)
+
+
+def _selected(values: list[str]) -> list[tuple[int, int]]:
+    """(case id, version seen) from the checkboxes' "id:version" values;
+    anything malformed is left out (a forged form gains nothing)."""
+    selected = []
+    for value in values:
+        case_id, _sep, version = value.partition(":")
+        if case_id.isdigit() and version.isdigit():
+            selected.append((int(case_id), int(version)))
+    return selected
+
+
+def _decide(user, selected: list[tuple[int, int]], decision: str, note: str) -> list[Outcome]:
+    to = DECISIONS[decision]
+    # The boundary decides what the supervisor may touch, as everywhere.
+    cases = Case.objects.for_user(user).select_related("city").in_bulk([case_id for case_id, _v in selected])
+    evidence = dict(Case.objects.filter(pk__in=list(cases)).annotate(n=Count("attachments")).values_list("pk", "n"))
+    outcomes = []
+    for case_id, version in selected:
+        case = cases.get(case_id)
+        if case is None:
+            outcomes.append(Outcome("—", None, False, _("No such case.")))
+            continue
+        rule = workflow.rule_for(case.status, to)
+        label = rule.label_for(case.kind) if rule else ""
+        try:
+            workflow.transition(case=case, to=to, actor=user, note=note, expected_version=version)
+        except CaseError as refused:
+            outcomes.append(Outcome(case.reference, case.pk, False, str(refused.message)))
+            continue
+        message = _("%(action)s: done.") % {"action": label}
+        if decision == "accept" and not evidence.get(case.pk):
+            message += " " + _("It had no evidence.")
+        outcomes.append(Outcome(case.reference, case.pk, True, message))
+    return outcomes
+
+
+def _summary(outcomes: list[Outcome]) -> str:
+    done = sum(outcome.done for outcome in outcomes)
+    return ngettext("%(done)d of %(total)d case done.", "%(done)d of %(total)d cases done.", len(outcomes)) % {
+        "done": done,
+        "total": len(outcomes),
+    }
