@@ -7,7 +7,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext as _
 
-from .constants import PollutionType
+from .constants import PollutionType, Status, status_label
 from .models import Case
 
 
@@ -18,10 +18,13 @@ def field_label(name: str) -> str:
         return name
 
 
-def value_label(name: str, value) -> str:
-    """``value`` of field ``name`` as stored in an event, in words."""
+def value_label(name: str, value, kind: str | None = None) -> str:
+    """``value`` of field ``name`` as stored in an event, in words (a
+    status in the words of the case's ``kind``)."""
     if value is None or value == "" or value == []:
         return ""
+    if name == "status" and value in Status.values:
+        return status_label(value, kind)
     try:
         field = Case._meta.get_field(name)
     except FieldDoesNotExist:
@@ -38,10 +41,10 @@ def value_label(name: str, value) -> str:
     return str(value)
 
 
-def change_rows(changes: dict) -> list[tuple[str, str, str]]:
+def change_rows(changes: dict, kind: str | None = None) -> list[tuple[str, str, str]]:
     """(label, old, new) of each field an event changed, in words."""
     rows = []
     for name, change in (changes or {}).items():
         old, new = change if isinstance(change, list) and len(change) == 2 else (None, change)
-        rows.append((field_label(name), value_label(name, old), value_label(name, new)))
+        rows.append((field_label(name), value_label(name, old, kind), value_label(name, new, kind)))
     return rows

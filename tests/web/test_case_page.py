@@ -163,3 +163,30 @@ def test_a_problem_keeps_the_rectification_words(client, nanchang_officer, nanch
     client.force_login(nanchang_officer)
     page = client.get(f"/cases/{nanchang_case.pk}/").content.decode()
     assert 'data-testid="case-status">整改中<' in page and "提交验收" in page
+
+
+def test_a_status_in_a_recorded_change_reads_in_the_kinds_words(client, supervisor, nanchang):
+    from cases.models import CaseEvent
+
+    petition = PetitionFactory(city=nanchang, status="in_progress", version=2)
+    # As the bulk upsert records a walk: an update whose changes include the status.
+    CaseEvent.objects.create(
+        case=petition, action="updated", version=2, changes={"status": ["assigned", "in_progress"]}
+    )
+    client.force_login(supervisor)
+    assert "<del>已交办</del> → <ins>办理中</ins>" in timeline_text(client, petition)
+
+
+def test_a_creation_does_not_repeat_every_fact_in_the_timeline(client, supervisor):
+    from cases.models import Campaign
+    from cases.services import create_case
+
+    campaign = Campaign.objects.create(code="t-create", kind="central", name="测试督察")
+    case = create_case(
+        actor=supervisor,
+        data={"campaign": campaign.code, "reference": "NEW-1", "kind": "feedback_problem", "title": "新建问题（合成数据）",
+              "city": "360100", "deadline_type": "long_term", "measures": "长期巡查"},
+    )
+    client.force_login(supervisor)
+    timeline = timeline_text(client, case)
+    assert "创建" in timeline and "长期巡查" not in timeline

@@ -69,7 +69,8 @@ def _timeline(case: Case) -> list:
             event.heading = f"{status_label(event.from_status, case.kind)} → {status_label(event.to_status, case.kind)}"
         else:
             event.heading = event.get_action_display()
-        event.changed_fields = change_rows(event.changes)
+        # A creation lists every first value; the facts above already show them.
+        event.changed_fields = [] if event.action == EventAction.CREATED else change_rows(event.changes, case.kind)
     return events
 
 
@@ -169,7 +170,7 @@ def _rebased(form, case: Case, build):
     if rebased.is_valid():
         for name, typed in rebased.cleaned_data.items():
             if name in changed and typed != getattr(case, name):
-                rebased.saved_meanwhile[name] = value_label(name, getattr(case, name))
+                rebased.saved_meanwhile[name] = value_label(name, getattr(case, name), case.kind)
     return rebased
 
 
