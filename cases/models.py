@@ -23,6 +23,7 @@ from .constants import (
     status_label,
 )
 from .querysets import CaseQuerySet
+from .validation import LONG_TEXT, NOTE_TEXT, bounded_text, plain_text
 
 
 class City(models.Model):
@@ -78,10 +79,10 @@ class Case(models.Model):
     """
 
     campaign = models.ForeignKey(Campaign, verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="cases")
-    reference = models.CharField(_("reference"), max_length=64)
+    reference = models.CharField(_("reference"), max_length=64, validators=[plain_text])
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
-    title = models.CharField(_("title"), max_length=300)
-    description = models.TextField(_("description"), blank=True)
+    title = models.CharField(_("title"), max_length=300, validators=[plain_text])
+    description = models.TextField(_("description"), blank=True, **bounded_text(LONG_TEXT))
     city = models.ForeignKey(
         City,
         verbose_name=_("responsible city"),
@@ -91,11 +92,11 @@ class Case(models.Model):
         related_name="cases",
         help_text=_("Empty for province-level cases."),
     )
-    responsible_unit = models.CharField(_("responsible unit"), max_length=300, blank=True)
+    responsible_unit = models.CharField(_("responsible unit"), max_length=300, blank=True, validators=[plain_text])
     deadline_type = models.CharField(_("deadline type"), max_length=16, choices=DeadlineType.choices)
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.ASSIGNED)
-    progress = models.TextField(_("reported progress"), blank=True)
+    progress = models.TextField(_("reported progress"), blank=True, **bounded_text(LONG_TEXT))
     version = models.PositiveIntegerField(_("version"), default=1)
     reopened_count = models.PositiveIntegerField(_("times reopened"), default=0)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
@@ -105,24 +106,26 @@ class Case(models.Model):
 
     # Feedback and provincial problems (督察反馈问题 / 省级督察问题).
     problem_number = models.PositiveIntegerField(_("problem number"), null=True, blank=True)
-    target = models.TextField(_("rectification target"), blank=True)
-    measures = models.TextField(_("rectification measures"), blank=True)
-    lead_unit = models.CharField(_("lead unit"), max_length=300, blank=True)
-    cooperating_units = models.CharField(_("cooperating units"), max_length=500, blank=True)
+    target = models.TextField(_("rectification target"), blank=True, **bounded_text(LONG_TEXT))
+    measures = models.TextField(_("rectification measures"), blank=True, **bounded_text(LONG_TEXT))
+    lead_unit = models.CharField(_("lead unit"), max_length=300, blank=True, validators=[plain_text])
+    cooperating_units = models.CharField(_("cooperating units"), max_length=500, blank=True, validators=[plain_text])
 
     # Petitions (信访件).
-    acceptance_number = models.CharField(_("acceptance number"), max_length=32, null=True, blank=True, unique=True)
+    acceptance_number = models.CharField(
+        _("acceptance number"), max_length=32, null=True, blank=True, unique=True, validators=[plain_text]
+    )
     petition_batch = models.PositiveSmallIntegerField(_("batch"), null=True, blank=True)
     transferred_on = models.DateField(_("transferred on"), null=True, blank=True)
-    district = models.CharField(_("county-level district"), max_length=64, blank=True)
+    district = models.CharField(_("county-level district"), max_length=64, blank=True, validators=[plain_text])
     pollution_types = models.JSONField(_("pollution types"), default=list, blank=True)
     is_key_case = models.BooleanField(_("key case"), default=False)
     duplicate_of = models.ForeignKey(
         "self", verbose_name=_("duplicate of"), on_delete=models.PROTECT, null=True, blank=True, related_name="duplicates"
     )
-    investigation = models.TextField(_("investigation findings"), blank=True)
+    investigation = models.TextField(_("investigation findings"), blank=True, **bounded_text(LONG_TEXT))
     veracity = models.CharField(_("veracity"), max_length=16, choices=Veracity.choices, blank=True)
-    handling = models.TextField(_("handling and rectification"), blank=True)
+    handling = models.TextField(_("handling and rectification"), blank=True, **bounded_text(LONG_TEXT))
     ordered_to_rectify = models.PositiveIntegerField(_("ordered to rectify"), default=0)
     penalty_cases = models.PositiveIntegerField(_("cases filed for penalty"), default=0)
     fines_yuan = models.DecimalField(
@@ -250,7 +253,7 @@ class CaseEvent(models.Model):
     action = models.CharField(_("action"), max_length=16, choices=EventAction.choices)
     from_status = models.CharField(_("from status"), max_length=24, choices=Status.choices, blank=True)
     to_status = models.CharField(_("to status"), max_length=24, choices=Status.choices, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    note = models.TextField(_("note"), blank=True, **bounded_text(NOTE_TEXT))
     changes = models.JSONField(_("changed fields"), default=dict, blank=True)
     version = models.PositiveIntegerField(_("case version after the change"))
 
@@ -323,7 +326,7 @@ class Attachment(models.Model):
         CaseEvent, verbose_name=_("event"), on_delete=models.PROTECT, related_name="attachments", null=True, blank=True
     )
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
-    original_name = models.CharField(_("file name"), max_length=255)
+    original_name = models.CharField(_("file name"), max_length=255, validators=[plain_text])
     content_type = models.CharField(_("content type"), max_length=100)
     size = models.PositiveBigIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)

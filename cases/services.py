@@ -29,6 +29,7 @@ from .constants import (
 )
 from .errors import InvalidInput, RoleNotAllowed
 from .models import Attachment, Campaign, Case, CaseEvent, City
+from .validation import checked_text, clean_integer, clean_note, clean_text, message, text_limit
 from .workflow import ensure_can_see, ensure_can_write
 from .writes import ensure_version, event_row, write_case
 
@@ -81,11 +82,20 @@ POLLUTION_ORDER = tuple(PollutionType.values)
 KIND_VALUES = frozenset(Kind.values)
 DEADLINE_TYPE_VALUES = frozenset(DeadlineType.values)
 VERACITY_VALUES = frozenset(Veracity.values)
+# Every text field's documented maximum (the model's max_length).
 TEXT_LIMITS = {
-    field.name: field.max_length
-    for field in Case._meta.get_fields()
-    if getattr(field, "max_length", None) and field.get_internal_type() == "CharField"
+    field.name: text_limit(field)
+    for field in Case._meta.concrete_fields
+    if field.get_internal_type() in ("CharField", "TextField") and text_limit(field)
 }
+
+
+def _text(value: str, field: str | None = None) -> str:
+    """``value`` stripped and checked (cases.validation), else ValueError."""
+    try:
+        return clean_text(value, limit=TEXT_LIMITS.get(field))
+    except ValidationError as error:
+        raise ValueError(message(error)) from None
 
 
 def _parse_value(field: str, value):
@@ -113,9 +123,10 @@ def _parse_value(field: str, value):
             number = int(value)
         except ValueError:
             raise ValueError(_("Enter a whole number.")) from None
-        if number < 0:
-            raise ValueError(_("Must not be negative."))
-        return number
+        try:
+            return clean_integer(number, model=Case, field=field)
+        except ValidationError as error:
+            raise ValueError(message(error)) from None
     if field == "fines_yuan":
         if isinstance(value, bool):
             raise ValueError(_("Enter an amount in yuan."))
@@ -145,14 +156,14 @@ def _parse_value(field: str, value):
             return None
         if isinstance(value, City):
             return value
-        city = City.objects.filter(code=str(value)).first()
+        city = City.objects.filter(code=_text(str(value))).first()
         if city is None:
             raise ValueError(_("Unknown city code “%(value)s”.") % {"value": value})
         return city
     if field == "campaign":
         if isinstance(value, Campaign):
             return value
-        campaign = Campaign.objects.filter(code=str(value)).first()
+        campaign = Campaign.objects.filter(code=_text(str(value))).first()
         if campaign is None:
             raise ValueError(_("Unknown campaign “%(value)s”.") % {"value": value})
         return campaign
@@ -166,7 +177,7 @@ def _parse_value(field: str, value):
         value = ""
     if not isinstance(value, str):
         raise ValueError(_("Enter text."))
-    value = value.strip()
+    value = _text(value, field)
     if field == "kind" and value not in KIND_VALUES:
         raise ValueError(_("Unknown kind “%(value)s”. Known: %(known)s.") % {"value": value, "known": ", ".join(Kind.values)})
     if field == "deadline_type" and value not in DEADLINE_TYPE_VALUES:
@@ -180,9 +191,6 @@ def _parse_value(field: str, value):
         )
     if field == "acceptance_number" and value == "":
         return None
-    limit = TEXT_LIMITS.get(field)
-    if limit and len(value) > limit:
-        raise ValueError(_("At most %(limit)d characters.") % {"limit": limit})
     return value
 
 
@@ -245,6 +253,7 @@ def _ensure_may_create(actor, city) -> None:
 def create_case(*, actor, data: dict, note: str = "") -> Case:
     """Create a case from API-shaped ``data`` (campaign code, city code,
     ...). ``actor`` None means the system (seed, import run by a command)."""
+    note = clean_note(note)
     required = [f for f in ("campaign", "reference", "kind", "title", "deadline_type") if data.get(f) in (None, "")]
     if required:
         raise InvalidInput.from_errors({f: [str(_("This field is required."))] for f in required})
@@ -295,6 +304,7 @@ def update_case(*, case: Case, actor, data: dict, expected_version: int | None =
     changes nothing writes nothing and keeps the version."""
     ensure_can_see(case, actor)
     ensure_can_write(actor)
+    note = clean_note(note)
     if "status" in data:
         raise InvalidInput("status", _("Change the status with a transition, not an edit."), code="read_only")
     allowed = editable_fields(case, actor)
@@ -338,7 +348,7 @@ def withdraw_case(*, case: Case, actor, reason: str, expected_version: int | Non
     ensure_can_write(actor)
     if actor.role != Role.SUPERVISOR:
         raise RoleNotAllowed(_("Only a provincial supervisor may withdraw a case."))
-    reason = (reason or "").strip()
+    reason = clean_note(reason)
     if not reason:
         raise InvalidInput("note", _("Give the reason for withdrawing the case."), code="required")
     if case.withdrawn_at is not None:
@@ -372,6 +382,8 @@ def attach_evidence(*, case: Case, actor, upload, note: str = "", expected_versi
         raise RoleNotAllowed(_("Evidence cannot be added to a closed case."), code="not_editable")
     if upload is None:
         raise InvalidInput("file", _("Choose a file to upload."), code="required")
+    note = clean_note(note)
+    checked_text(upload.name, field="file", limit=None)
     if upload.size > settings.ATTACHMENT_MAX_BYTES:
         raise InvalidInput(
             "file",
@@ -401,7 +413,7 @@ def attach_evidence(*, case: Case, actor, upload, note: str = "", expected_versi
             actor=actor,
             at=now,
             action=EventAction.EVIDENCE,
-            note=(note or "").strip(),
+            note=note,
             changes={"file": name, "sha256": digest.hexdigest(), "size": upload.size},
         )
         attachment = Attachment(

@@ -32,6 +32,7 @@ from .constants import DeadlineType, EventAction, Kind, Status
 from .errors import CaseError, ConcurrentChange, InvalidInput, RoleNotAllowed
 from .models import Campaign, Case, CaseEvent, City
 from .services import CREATE_FIELDS, _serialize, clean_case_data, editable_fields
+from .validation import FORBIDDEN, clean_note
 from .workflow import MOVED_COLUMNS, TRANSITIONS, Step, check_step, moved
 from .writes import event_row
 
@@ -136,6 +137,7 @@ def upsert_cases(*, actor, items: list[dict], note: str = "", dry_run: bool = Fa
     run would give at this moment.
     """
     _ensure_may_upsert(actor)
+    note = clean_note(note)
     for attempt in range(2):
         try:
             with transaction.atomic():
@@ -204,6 +206,7 @@ def _upsert(*, actor, items: list[dict], note: str) -> list[ItemResult]:
 
 def _campaigns_named(items: list) -> dict:
     codes = {str(item.get("campaign")) for item in items if isinstance(item, dict) and item.get("campaign")}
+    codes = {code for code in codes if FORBIDDEN.search(code) is None}  # never a code; and no NUL to the database
     return {c.code: c for c in Campaign.objects.filter(code__in=codes)} if codes else {}
 
 
@@ -237,8 +240,11 @@ def _parse_item(item, *, result: ItemResult, campaigns: dict, cities: dict) -> t
             _("Unknown status “%(value)s”. Known: %(known)s.")
             % {"value": control["status"], "known": ", ".join(Status.values)}
         ]
-    if "note" in control and not isinstance(control["note"], str):
-        errors["note"] = [_("Enter text.")]
+    if "note" in control:
+        try:
+            clean_note(control["note"])  # checked here; stripped where it is used (blank is not "none")
+        except InvalidInput as error:
+            errors["note"] = error.errors["note"]
     if "version" in control and (isinstance(control["version"], bool) or not isinstance(control["version"], int)):
         errors["version"] = [_("Enter a whole number.")]
     try:

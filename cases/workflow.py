@@ -15,6 +15,7 @@ from accounts.models import Role
 from .constants import EventAction, Kind, Status, Veracity, action_label, status_label
 from .errors import CaseNotVisible, InvalidInput, RoleNotAllowed, TransitionNotAllowed
 from .models import Case, CaseEvent
+from .validation import LONG_TEXT, checked_text, clean_note
 from .writes import ensure_version, write_case
 
 CITY_ROLES = frozenset({Role.OFFICER, Role.API_CLIENT, Role.SUPERVISOR})
@@ -143,7 +144,7 @@ def check_step(*, case, to: str, actor, note: str = "", veracity: str | None = N
     if error is not None:
         raise error
     rule = rule_for(case.status, to)
-    note = (note or "").strip()
+    note = clean_note(note)
     if rule.needs_note and not note:
         raise InvalidInput(
             "note", _("A note is required to %(action)s.") % {"action": rule.label_for(case.kind).lower()}, code="required"
@@ -152,7 +153,7 @@ def check_step(*, case, to: str, actor, note: str = "", veracity: str | None = N
     changes = {}
     if case.kind == Kind.PETITION and rule.petition_needs:
         veracity = case.veracity if veracity is None else veracity
-        handling = case.handling if handling is None else (handling or "").strip()
+        handling = case.handling if handling is None else checked_text(handling, field="handling", limit=LONG_TEXT)
         if not veracity:
             raise InvalidInput("veracity", _("Say whether the petition was true before submitting it."), code="required")
         if veracity not in Veracity.values:

@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from cases.constants import DeadlineType, Kind, Status, Veracity
 from cases.upsert import MAX_ITEMS
+from cases.validation import LONG_TEXT, NOTE_TEXT
 
 # --- input ---
 
@@ -15,14 +16,16 @@ from cases.upsert import MAX_ITEMS
 class TransitionInput(serializers.Serializer):
     # Plain text, so the schema has one status enum; the workflow says which moves exist.
     to = serializers.CharField(help_text=format_lazy(_("The status to move the case to: {}."), ", ".join(Status.values)))
-    note = serializers.CharField(required=False, allow_blank=True, max_length=10_000, default="")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_TEXT, default="")
     veracity = serializers.ChoiceField(choices=Veracity.choices, required=False, help_text=_("Petitions, on submit."))
-    handling = serializers.CharField(required=False, allow_blank=True, max_length=50_000, help_text=_("Petitions, on submit."))
+    handling = serializers.CharField(
+        required=False, allow_blank=True, max_length=LONG_TEXT, help_text=_("Petitions, on submit.")
+    )
 
 
 class AttachmentInput(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True, use_url=False)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=10_000, default="")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_TEXT, default="")
 
 
 class BulkInput(serializers.Serializer):
@@ -31,17 +34,19 @@ class BulkInput(serializers.Serializer):
         max_length=MAX_ITEMS,
         help_text=_("At most 500 cases, each keyed by campaign code and reference."),
     )
-    note = serializers.CharField(required=False, allow_blank=True, max_length=10_000, default="")
+    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_TEXT, default="")
     dry_run = serializers.BooleanField(required=False, default=False)
 
 
 class CaseEditInput(serializers.Serializer):
     """Documents PATCH; the service checks each field (and who may edit it)."""
 
-    progress = serializers.CharField(required=False, allow_blank=True)
-    measures = serializers.CharField(required=False, allow_blank=True)
-    handling = serializers.CharField(required=False, allow_blank=True)
-    note = serializers.CharField(required=False, allow_blank=True, help_text=_("Recorded on the timeline."))
+    progress = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
+    measures = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
+    handling = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=NOTE_TEXT, help_text=_("Recorded on the timeline.")
+    )
 
 
 # --- output (documentation) ---
