@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "reminders",
     "imports",
     "workdays",
+    "reports",
 ]
 
 MIDDLEWARE = [

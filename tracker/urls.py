@@ -9,5 +9,6 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/", include("api.urls")),
     path("imports/", include("imports.urls")),
+    path("reports/", include("reports.urls")),
     path("", include("web.urls")),
 ]

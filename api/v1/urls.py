@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from imports import api_views as imports
 
@@ -20,4 +20,6 @@ urlpatterns = [
     path("imports/", imports.ImportJobListView.as_view(), name="import-list"),
     path("imports/<int:pk>/", imports.ImportJobDetailView.as_view(), name="import-detail"),
     path("imports/<int:pk>/apply/", imports.ImportJobApplyView.as_view(), name="import-apply"),
+    # Reports (Word and Excel): the views live with the rest of the report code.
+    path("reports/", include("reports.api_urls")),
 ]

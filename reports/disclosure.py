@@ -1,0 +1,144 @@
+"""The public disclosure table of one transfer batch of petitions
+(边督边改公开情况一览表): one row per petition of the batch, in 受理编号
+order, in the published columns, personal data masked. Published in
+Chinese whatever the producer's language."""
+
+import datetime
+from dataclasses import dataclass
+
+from django import forms
+from django.db.models import Min
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.utils.translation import pgettext_lazy
+
+from cases.constants import Kind, Status
+from cases.models import Campaign, Case
+from imports.parsing import values as v
+
+from . import documents as doc
+from .masking import mask_personal_data
+from .spreadsheets import Sheet, new_workbook, workbook_bytes
+
+# (header msgid, Excel column width, Word column width in cm). The headers
+# have their own context: the published wording differs from the case page's.
+COLUMNS = (
+    (pgettext_lazy("disclosure", "No."), 6, 1.0),
+    (pgettext_lazy("disclosure", "Acceptance number"), 20, 3.0),
+    (pgettext_lazy("disclosure", "Summary of the transferred problem"), 48, 6.0),
+    (pgettext_lazy("disclosure", "Administrative area"), 16, 2.2),
+    (pgettext_lazy("disclosure", "Pollution type"), 10, 1.6),
+    (pgettext_lazy("disclosure", "Investigation findings"), 40, 4.6),
+    (pgettext_lazy("disclosure", "Veracity"), 8, 1.4),
+    (pgettext_lazy("disclosure", "Handling and rectification"), 40, 4.6),
+    (pgettext_lazy("disclosure", "Persons held responsible"), 30, 3.3),
+)
+HANDLED = (Status.PENDING_ACCEPTANCE, Status.IN_PUBLICITY, Status.CLOSED)
+
+
+class DisclosureQuery(forms.Form):
+    """The batch asked for: the campaign's code and the batch number."""
+
+    campaign = forms.CharField(label=gettext_lazy("Campaign"), max_length=64)
+    batch = forms.IntegerField(label=gettext_lazy("Batch"), min_value=1, max_value=32767)
+
+    def clean_campaign(self):
+        code = self.cleaned_data["campaign"]
+        campaign = Campaign.objects.filter(code=code).first()
+        if campaign is None:
+            raise forms.ValidationError(gettext_lazy("There is no campaign with the code “%(code)s”."), params={"code": code})
+        return campaign
+
+
+@dataclass(frozen=True)
+class DisclosureTable:
+    campaign: Campaign
+    batch: int
+    transferred_on: datetime.date | None
+    rows: list[list]
+
+    @property
+    def title(self) -> str:
+        return _("%(campaign)s: petitions of batch %(batch)s, handling disclosed") % {
+            "campaign": self.campaign.name,
+            "batch": self.batch,
+        }
+
+    @property
+    def filename(self) -> str:
+        return f"disclosure-{self.campaign.code}-batch-{self.batch}"
+
+    @property
+    def headers(self) -> list[str]:
+        return [str(header) for header, _width, _cm in COLUMNS]
+
+    def parameters(self) -> dict:
+        return {"campaign": self.campaign.code, "batch": self.batch}
+
+
+def petition_summary(case: Case) -> str:
+    """交办问题基本情况: the title, or the full complaint where the title had
+    to be cut (the import keeps the whole text in the description)."""
+    if case.title.endswith("…") and case.description.startswith(case.title[:-1]):
+        return case.description
+    return case.title
+
+
+def _row(serial: int, case: Case) -> list:
+    handled = case.status in HANDLED
+    accountability = v.format_accountability({f: getattr(case, f) for f in v.ACCOUNTABILITY_FIELDS})
+    if handled and not accountability:
+        accountability = _("None")
+    texts = [
+        petition_summary(case),
+        v.format_region(case.city.name if case.city_id else None, case.district),
+        v.format_pollution_types(case.pollution_types or []),
+        case.investigation or ("" if handled else _("Being investigated")),
+        v.format_veracity(case.veracity),
+        case.handling or ("" if handled else _("Being handled")),
+        accountability,
+    ]
+    return [serial, case.acceptance_number, *(mask_personal_data(text) for text in texts)]
+
+
+def disclosure_table(*, user, campaign: Campaign, batch: int) -> DisclosureTable | None:
+    """The batch's table over the petitions ``user`` may see; None when the
+    batch holds none."""
+    petitions = (
+        Case.objects.for_user(user)
+        .filter(kind=Kind.PETITION, campaign=campaign, petition_batch=batch)
+        .select_related("city")
+        .order_by("acceptance_number", "id")
+    )
+    # The cells are published text: in Chinese, like the data they hold.
+    with translation.override("zh-hans"):
+        rows = [_row(serial, case) for serial, case in enumerate(petitions, start=1)]
+    if not rows:
+        return None
+    transferred_on = petitions.aggregate(first=Min("transferred_on"))["first"]
+    return DisclosureTable(campaign=campaign, batch=batch, transferred_on=transferred_on, rows=rows)
+
+
+def disclosure_xlsx(table: DisclosureTable) -> bytes:
+    workbook = new_workbook()
+    with translation.override("zh-hans"):
+        sheet = Sheet(workbook, _("Disclosure"), widths=[w for _m, w, _c in COLUMNS], title=table.title)
+        sheet.header(table.headers)
+        for row in table.rows:
+            sheet.append(row)
+    return workbook_bytes(workbook)
+
+
+def disclosure_docx(table: DisclosureTable) -> bytes:
+    document = doc.new_document(landscape=True)
+    with translation.override("zh-hans"):
+        doc.title(document, table.title)
+        if table.transferred_on:
+            doc.paragraph(
+                document,
+                _("Transferred on %(date)s") % {"date": f"{table.transferred_on:%Y年%-m月%-d日}"},
+                indent=False,
+            )
+        doc.table(document, table.headers, table.rows, widths_cm=[cm for _m, _w, cm in COLUMNS])
+    return doc.document_bytes(document)

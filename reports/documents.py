@@ -1,0 +1,146 @@
+"""Word documents in the form Chinese government offices use (GB/T 9704):
+A4, a title in 方正小标宋简体, body text in 仿宋_GB2312, tables with a
+bold header row repeated on every page.
+
+The styles are named for the fonts the offices have; a machine without
+them substitutes the common ones declared as their alternates in the font
+table (宋体 and 仿宋), so the document still reads right."""
+
+import io
+
+from docx import Document
+from docx.enum.section import WD_ORIENT
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.oxml import parse_xml
+from docx.oxml.ns import nsdecls, qn
+from docx.shared import Cm, Pt
+from lxml import etree
+
+TITLE_FONT = "方正小标宋简体"
+BODY_FONT = "仿宋_GB2312"
+HEADING_FONT = "黑体"
+LATIN_FONT = "Times New Roman"
+# (font, the common font Word and WPS use when it is missing, family)
+FALLBACKS = ((TITLE_FONT, "宋体", "roman"), (BODY_FONT, "仿宋", "modern"), (HEADING_FONT, "SimHei", "modern"))
+
+TITLE_STYLE = "公文标题 Notice title"
+BODY_STYLE = "公文正文 Notice body"
+HEADING_STYLE = "公文一级标题 Notice heading"
+TABLE_STYLE = "公文表格 Notice table"
+
+
+def _set_fonts(style, east_asian: str, size: float, *, bold: bool = False) -> None:
+    style.font.name = LATIN_FONT
+    style.font.size = Pt(size)
+    style.font.bold = bold
+    fonts = style.element.get_or_add_rPr().get_or_add_rFonts()
+    fonts.set(qn("w:eastAsia"), east_asian)
+
+
+def _declare_fallbacks(document) -> None:
+    part = document.part.part_related_by(RT.FONT_TABLE)
+    table = parse_xml(part.blob)
+    for name, alternate, family in FALLBACKS:
+        table.append(
+            parse_xml(
+                f'<w:font {nsdecls("w")} w:name="{name}"><w:altName w:val="{alternate}"/>'
+                f'<w:charset w:val="86"/><w:family w:val="{family}"/><w:pitch w:val="fixed"/></w:font>'
+            )
+        )
+    part._blob = etree.tostring(table, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def new_document(*, landscape: bool = False):
+    document = Document()
+    section = document.sections[0]
+    section.page_width, section.page_height = Cm(21.0), Cm(29.7)
+    if landscape:
+        section.orientation = WD_ORIENT.LANDSCAPE
+        section.page_width, section.page_height = section.page_height, section.page_width
+    section.top_margin, section.bottom_margin = Cm(3.7), Cm(3.5)
+    section.left_margin, section.right_margin = Cm(2.8), Cm(2.6)
+    if landscape:
+        section.top_margin, section.bottom_margin = Cm(2.5), Cm(2.0)
+        section.left_margin, section.right_margin = Cm(2.0), Cm(2.0)
+
+    styles = document.styles
+    _set_fonts(styles["Normal"], BODY_FONT, 16)
+    title = styles.add_style(TITLE_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    title.base_style = styles["Normal"]
+    _set_fonts(title, TITLE_FONT, 22)
+    title.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    title.paragraph_format.space_after = Pt(12)
+    body = styles.add_style(BODY_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    body.base_style = styles["Normal"]
+    _set_fonts(body, BODY_FONT, 16)
+    body.paragraph_format.first_line_indent = Pt(32)
+    body.paragraph_format.line_spacing = Pt(28)
+    heading = styles.add_style(HEADING_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    heading.base_style = styles["Normal"]
+    _set_fonts(heading, HEADING_FONT, 16)
+    heading.paragraph_format.first_line_indent = Pt(32)
+    heading.paragraph_format.keep_with_next = True
+    cell = styles.add_style(TABLE_STYLE, WD_STYLE_TYPE.PARAGRAPH)
+    cell.base_style = styles["Normal"]
+    _set_fonts(cell, BODY_FONT, 10.5)
+    _declare_fallbacks(document)
+    return document
+
+
+def title(document, text: str) -> None:
+    document.add_paragraph(text, style=TITLE_STYLE)
+
+
+def paragraph(document, text: str, *, align_right: bool = False, indent: bool = True) -> None:
+    p = document.add_paragraph(text, style=BODY_STYLE)
+    if align_right:
+        p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
+    if not indent or align_right:
+        p.paragraph_format.first_line_indent = Pt(0)
+
+
+def heading(document, text: str) -> None:
+    document.add_paragraph(text, style=HEADING_STYLE)
+
+
+def table(document, headers: list[str], rows, *, total: list | None = None, widths_cm: list[float] | None = None):
+    """A grid table: the header row (repeated on each page), ``rows`` (any
+    iterable of value lists) and an optional bold total row (合计)."""
+    grid = document.add_table(rows=1, cols=len(headers))
+    grid.style = document.styles["Table Grid"]
+    grid.alignment = WD_TABLE_ALIGNMENT.CENTER
+    header_row = grid.rows[0]
+    header_row._tr.get_or_add_trPr().append(parse_xml(f'<w:tblHeader {nsdecls("w")}/>'))
+    for cell, text in zip(header_row.cells, headers, strict=True):
+        _fill(cell, text, bold=True)
+    for values in rows:
+        _add_row(grid, values)
+    if total is not None:
+        _add_row(grid, total, bold=True)
+    if widths_cm:
+        for row in grid.rows:
+            for cell, width in zip(row.cells, widths_cm, strict=True):
+                cell.width = Cm(width)
+    return grid
+
+
+def _add_row(grid, values, *, bold: bool = False) -> None:
+    for cell, value in zip(grid.add_row().cells, values, strict=True):
+        _fill(cell, value, bold=bold)
+
+
+def _fill(cell, value, *, bold: bool = False) -> None:
+    p = cell.paragraphs[0]
+    p.style = TABLE_STYLE
+    run = p.add_run("" if value is None else str(value))
+    if bold:
+        run.bold = True
+
+
+def document_bytes(document) -> bytes:
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()

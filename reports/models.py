@@ -1,0 +1,87 @@
+"""What the reports keep: who produced which document (the published
+disclosure tables above all), and the traffic-light rules of the
+progress report, which the provincial office sets in the admin."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportKind(models.TextChoices):
+    DISCLOSURE = "disclosure", _("Disclosure table")
+    PROGRESS = "progress", _("Progress report")
+
+
+class ReportFormat(models.TextChoices):
+    DOCX = "docx", _("Word")
+    XLSX = "xlsx", _("Excel")
+    HTML = "html", _("Printable page")
+
+
+class ReportProduction(models.Model):
+    """One production of a report: who, when, what (its parameters and how
+    many rows it held). Only ever inserted."""
+
+    produced_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("produced by"), on_delete=models.PROTECT, related_name="+"
+    )
+    produced_at = models.DateTimeField(_("produced at"), default=timezone.now)
+    kind = models.CharField(_("report"), max_length=16, choices=ReportKind.choices)
+    format = models.CharField(_("format"), max_length=8, choices=ReportFormat.choices)
+    parameters = models.JSONField(_("parameters"), default=dict)
+    rows = models.PositiveIntegerField(_("rows"), default=0)
+
+    class Meta:
+        verbose_name = _("report production")
+        verbose_name_plural = _("report productions")
+        ordering = ["-produced_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=ReportKind.values), name="report_kind_valid"),
+            models.CheckConstraint(condition=Q(format__in=ReportFormat.values), name="report_format_valid"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.get_format_display()} {self.produced_at:%Y-%m-%d %H:%M}"
+
+
+class Light(models.TextChoices):
+    RED = "red", _("Red")
+    YELLOW = "yellow", _("Yellow")
+    GREEN = "green", _("Green")
+
+
+class Measure(models.TextChoices):
+    """What a rule looks at, per city, on the report's date."""
+
+    MAX_DAYS_OVERDUE = "max_days_overdue", _("Days overdue of its most overdue case")
+    OVERDUE_CASES = "overdue_cases", _("Number of overdue cases")
+    OVERDUE_PERCENT = "overdue_percent", _("Overdue cases as a percentage of all its cases")
+    OPEN_PERCENT = "open_percent", _("Cases not closed as a percentage of all its cases")
+
+
+class TrafficLightRule(models.Model):
+    """A city is red when any active red rule holds, else yellow when any
+    active yellow rule holds, else green. A rule holds when the city's
+    measure is greater than the threshold."""
+
+    light = models.CharField(
+        _("light"), max_length=8, choices=[(Light.RED, Light.RED.label), (Light.YELLOW, Light.YELLOW.label)]
+    )
+    measure = models.CharField(_("measure"), max_length=24, choices=Measure.choices)
+    threshold = models.DecimalField(_("greater than"), max_digits=8, decimal_places=2)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("traffic-light rule")
+        verbose_name_plural = _("traffic-light rules")
+        ordering = ["light", "measure", "threshold"]
+        constraints = [
+            models.CheckConstraint(condition=Q(light__in=[Light.RED, Light.YELLOW]), name="rule_light_valid"),
+            models.CheckConstraint(condition=Q(measure__in=Measure.values), name="rule_measure_valid"),
+            models.CheckConstraint(condition=Q(threshold__gte=0), name="rule_threshold_not_negative"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_light_display()}: {self.get_measure_display()} > {self.threshold.normalize():f}"

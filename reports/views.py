@@ -1,0 +1,67 @@
+"""The reports' pages: where the provincial office produces them, and the
+printable disclosure table. The files themselves are served by the API
+views (the session works there too)."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Min
+from django.http import Http404
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from cases.constants import Kind
+from cases.errors import CaseError
+from cases.models import Case
+from cases.querysets import local_today
+
+from . import produce
+from .access import ensure_may_produce_reports
+from .models import ReportFormat
+
+
+def _refusal(error: CaseError):
+    """A service's refusal as the page's: 403, 404 or the form again."""
+    if error.http_status == 403:
+        return PermissionDenied(error.message)
+    if error.http_status == 404:
+        return Http404(error.message)
+    return None
+
+
+def petition_batches(user) -> list[dict]:
+    """Each transfer batch of petitions the user may see, with its count."""
+    return list(
+        Case.objects.for_user(user)
+        .filter(kind=Kind.PETITION, petition_batch__isnull=False)
+        .order_by()
+        .values("campaign__code", "campaign__name", "petition_batch")
+        .annotate(petitions=Count("id"), transferred_on=Min("transferred_on"))
+        .order_by("campaign__code", "petition_batch")
+    )
+
+
+@require_GET
+@login_required
+def index(request):
+    try:
+        ensure_may_produce_reports(request.user)
+    except CaseError as error:
+        raise _refusal(error) from error
+    context = {"batches": petition_batches(request.user), "today": local_today()}
+    return render(request, "reports/index.html", context)
+
+
+@require_GET
+@login_required
+def disclosure_page(request):
+    """The table as a page to print (A4 landscape) or check before
+    publishing; links to the same table as Word and Excel."""
+    try:
+        table = produce.disclosure(user=request.user, query=request.GET, format=ReportFormat.HTML)
+    except CaseError as error:
+        refusal = _refusal(error)
+        if refusal is not None:
+            raise refusal from error
+        context = {"error": error, "batches": petition_batches(request.user), "today": local_today()}
+        return render(request, "reports/index.html", context, status=400)
+    return render(request, "reports/disclosure.html", {"table": table, "query": request.GET.urlencode()})
