@@ -1,6 +1,6 @@
 """Who may produce the reports, and the record of each production."""
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.errors import RoleNotAllowed
 
@@ -13,7 +13,7 @@ def ensure_may_produce_reports(user) -> None:
     parameter is looked at, so the refusal says nothing about the data."""
     if not (user.is_authenticated and user.is_active and user.is_supervisor):
         raise RoleNotAllowed(
-            _("Only the provincial rectification office produces reports."), code="reports_not_allowed"
+            pgettext_lazy("report", "Only the provincial rectification office produces reports."), code="reports_not_allowed"
         )
 
 

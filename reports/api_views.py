@@ -70,3 +70,36 @@ class DisclosureDocx(Disclosure):
     @_file_schema(ReportFormat.DOCX, summary="Disclosure table of a petition batch (Word)", parameters=DISCLOSURE_PARAMETERS)
     def get(self, request):
         return super().get(request)
+
+
+PROGRESS_PARAMETERS = [
+    OpenApiParameter("date", OpenApiTypes.DATE, description="The report's date (default today, Asia/Shanghai)."),
+    OpenApiParameter("since", OpenApiTypes.DATE, description="Count the changes since this date (default a week before)."),
+]
+
+
+class Progress(FileView):
+    """整改进展通报: totals per campaign and batch, cities ranked by
+    completion and by overdue cases with their traffic lights, changes
+    since an earlier date, the overdue list. Every production is recorded."""
+
+    format = ReportFormat.XLSX
+
+    def get(self, request):
+        return attachment(produce.progress(user=request.user, query=request.query_params, format=self.format))
+
+
+class ProgressXlsx(Progress):
+    format = ReportFormat.XLSX
+
+    @_file_schema(ReportFormat.XLSX, summary="Progress report (Excel)", parameters=PROGRESS_PARAMETERS)
+    def get(self, request):
+        return super().get(request)
+
+
+class ProgressDocx(Progress):
+    format = ReportFormat.DOCX
+
+    @_file_schema(ReportFormat.DOCX, summary="Progress report as an official notice (Word)", parameters=PROGRESS_PARAMETERS)
+    def get(self, request):
+        return super().get(request)

@@ -9,9 +9,7 @@ from dataclasses import dataclass
 from django import forms
 from django.db.models import Min
 from django.utils import translation
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import pgettext, pgettext_lazy
 
 from cases.constants import Kind, Status
 from cases.models import Campaign, Case
@@ -40,14 +38,14 @@ HANDLED = (Status.PENDING_ACCEPTANCE, Status.IN_PUBLICITY, Status.CLOSED)
 class DisclosureQuery(forms.Form):
     """The batch asked for: the campaign's code and the batch number."""
 
-    campaign = forms.CharField(label=gettext_lazy("Campaign"), max_length=64)
-    batch = forms.IntegerField(label=gettext_lazy("Batch"), min_value=1, max_value=32767)
+    campaign = forms.CharField(label=pgettext_lazy("report", "Campaign"), max_length=64)
+    batch = forms.IntegerField(label=pgettext_lazy("report", "Batch"), min_value=1, max_value=32767)
 
     def clean_campaign(self):
         code = self.cleaned_data["campaign"]
         campaign = Campaign.objects.filter(code=code).first()
         if campaign is None:
-            raise forms.ValidationError(gettext_lazy("There is no campaign with the code “%(code)s”."), params={"code": code})
+            raise forms.ValidationError(pgettext_lazy("report", "There is no campaign with the code “%(code)s”."), params={"code": code})
         return campaign
 
 
@@ -60,7 +58,7 @@ class DisclosureTable:
 
     @property
     def title(self) -> str:
-        return _("%(campaign)s: petitions of batch %(batch)s, handling disclosed") % {
+        return pgettext("report", "%(campaign)s: petitions of batch %(batch)s, handling disclosed") % {
             "campaign": self.campaign.name,
             "batch": self.batch,
         }
@@ -89,14 +87,14 @@ def _row(serial: int, case: Case) -> list:
     handled = case.status in HANDLED
     accountability = v.format_accountability({f: getattr(case, f) for f in v.ACCOUNTABILITY_FIELDS})
     if handled and not accountability:
-        accountability = _("None")
+        accountability = pgettext("report", "None")
     texts = [
         petition_summary(case),
         v.format_region(case.city.name if case.city_id else None, case.district),
         v.format_pollution_types(case.pollution_types or []),
-        case.investigation or ("" if handled else _("Being investigated")),
+        case.investigation or ("" if handled else pgettext("report", "Being investigated")),
         v.format_veracity(case.veracity),
-        case.handling or ("" if handled else _("Being handled")),
+        case.handling or ("" if handled else pgettext("report", "Being handled")),
         accountability,
     ]
     return [serial, case.acceptance_number, *(mask_personal_data(text) for text in texts)]
@@ -123,7 +121,7 @@ def disclosure_table(*, user, campaign: Campaign, batch: int) -> DisclosureTable
 def disclosure_xlsx(table: DisclosureTable) -> bytes:
     workbook = new_workbook()
     with translation.override("zh-hans"):
-        sheet = Sheet(workbook, _("Disclosure"), widths=[w for _m, w, _c in COLUMNS], title=table.title)
+        sheet = Sheet(workbook, pgettext("report", "Disclosure"), widths=[w for _m, w, _c in COLUMNS], title=table.title)
         sheet.header(table.headers)
         for row in table.rows:
             sheet.append(row)
@@ -137,7 +135,7 @@ def disclosure_docx(table: DisclosureTable) -> bytes:
         if table.transferred_on:
             doc.paragraph(
                 document,
-                _("Transferred on %(date)s") % {"date": f"{table.transferred_on:%Y年%-m月%-d日}"},
+                pgettext("report", "Transferred on %(date)s") % {"date": f"{table.transferred_on:%Y年%-m月%-d日}"},
                 indent=False,
             )
         doc.table(document, table.headers, table.rows, widths_cm=[cm for _m, _w, cm in COLUMNS])

@@ -6,18 +6,18 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ReportKind(models.TextChoices):
-    DISCLOSURE = "disclosure", _("Disclosure table")
-    PROGRESS = "progress", _("Progress report")
+    DISCLOSURE = "disclosure", pgettext_lazy("report", "Disclosure table")
+    PROGRESS = "progress", pgettext_lazy("report", "Progress report")
 
 
 class ReportFormat(models.TextChoices):
-    DOCX = "docx", _("Word")
-    XLSX = "xlsx", _("Excel")
-    HTML = "html", _("Printable page")
+    DOCX = "docx", pgettext_lazy("report", "Word")
+    XLSX = "xlsx", pgettext_lazy("report", "Excel")
+    HTML = "html", pgettext_lazy("report", "Printable page")
 
 
 class ReportProduction(models.Model):
@@ -25,17 +25,17 @@ class ReportProduction(models.Model):
     many rows it held). Only ever inserted."""
 
     produced_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("produced by"), on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, verbose_name=pgettext_lazy("report", "produced by"), on_delete=models.PROTECT, related_name="+"
     )
-    produced_at = models.DateTimeField(_("produced at"), default=timezone.now)
-    kind = models.CharField(_("report"), max_length=16, choices=ReportKind.choices)
-    format = models.CharField(_("format"), max_length=8, choices=ReportFormat.choices)
-    parameters = models.JSONField(_("parameters"), default=dict)
-    rows = models.PositiveIntegerField(_("rows"), default=0)
+    produced_at = models.DateTimeField(pgettext_lazy("report", "produced at"), default=timezone.now)
+    kind = models.CharField(pgettext_lazy("report", "report"), max_length=16, choices=ReportKind.choices)
+    format = models.CharField(pgettext_lazy("report", "format"), max_length=8, choices=ReportFormat.choices)
+    parameters = models.JSONField(pgettext_lazy("report", "parameters"), default=dict)
+    rows = models.PositiveIntegerField(pgettext_lazy("report", "rows"), default=0)
 
     class Meta:
-        verbose_name = _("report production")
-        verbose_name_plural = _("report productions")
+        verbose_name = pgettext_lazy("report", "report production")
+        verbose_name_plural = pgettext_lazy("report", "report productions")
         ordering = ["-produced_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=ReportKind.values), name="report_kind_valid"),
@@ -47,18 +47,18 @@ class ReportProduction(models.Model):
 
 
 class Light(models.TextChoices):
-    RED = "red", _("Red")
-    YELLOW = "yellow", _("Yellow")
-    GREEN = "green", _("Green")
+    RED = "red", pgettext_lazy("report", "Red")
+    YELLOW = "yellow", pgettext_lazy("report", "Yellow")
+    GREEN = "green", pgettext_lazy("report", "Green")
 
 
 class Measure(models.TextChoices):
     """What a rule looks at, per city, on the report's date."""
 
-    MAX_DAYS_OVERDUE = "max_days_overdue", _("Days overdue of its most overdue case")
-    OVERDUE_CASES = "overdue_cases", _("Number of overdue cases")
-    OVERDUE_PERCENT = "overdue_percent", _("Overdue cases as a percentage of all its cases")
-    OPEN_PERCENT = "open_percent", _("Cases not closed as a percentage of all its cases")
+    MAX_DAYS_OVERDUE = "max_days_overdue", pgettext_lazy("report", "Days overdue of its most overdue case")
+    OVERDUE_CASES = "overdue_cases", pgettext_lazy("report", "Number of overdue cases")
+    OVERDUE_PERCENT = "overdue_percent", pgettext_lazy("report", "Overdue cases as a percentage of all its cases")
+    OPEN_PERCENT = "open_percent", pgettext_lazy("report", "Cases not closed as a percentage of all its cases")
 
 
 class TrafficLightRule(models.Model):
@@ -67,15 +67,15 @@ class TrafficLightRule(models.Model):
     measure is greater than the threshold."""
 
     light = models.CharField(
-        _("light"), max_length=8, choices=[(Light.RED, Light.RED.label), (Light.YELLOW, Light.YELLOW.label)]
+        pgettext_lazy("report", "light"), max_length=8, choices=[(Light.RED, Light.RED.label), (Light.YELLOW, Light.YELLOW.label)]
     )
-    measure = models.CharField(_("measure"), max_length=24, choices=Measure.choices)
-    threshold = models.DecimalField(_("greater than"), max_digits=8, decimal_places=2)
-    active = models.BooleanField(_("active"), default=True)
+    measure = models.CharField(pgettext_lazy("report", "measure"), max_length=24, choices=Measure.choices)
+    threshold = models.DecimalField(pgettext_lazy("report", "greater than"), max_digits=8, decimal_places=2)
+    active = models.BooleanField(pgettext_lazy("report", "active"), default=True)
 
     class Meta:
-        verbose_name = _("traffic-light rule")
-        verbose_name_plural = _("traffic-light rules")
+        verbose_name = pgettext_lazy("report", "traffic-light rule")
+        verbose_name_plural = pgettext_lazy("report", "traffic-light rules")
         ordering = ["light", "measure", "threshold"]
         constraints = [
             models.CheckConstraint(condition=Q(light__in=[Light.RED, Light.YELLOW]), name="rule_light_valid"),

@@ -4,13 +4,15 @@ The views only turn the outcome into a response."""
 
 from dataclasses import dataclass
 
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.errors import CaseError, InvalidInput
 
 from .access import ensure_may_produce_reports, record_production
 from .disclosure import DisclosureQuery, disclosure_docx, disclosure_table, disclosure_xlsx
 from .models import ReportFormat, ReportKind
+from .progress import ProgressQuery, progress_report
+from .progress_documents import progress_docx, progress_xlsx
 
 CONTENT_TYPES = {
     ReportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -46,7 +48,7 @@ def disclosure(*, user, query, format: str):
     wanted = _parse(DisclosureQuery, query)
     table = disclosure_table(user=user, campaign=wanted["campaign"], batch=wanted["batch"])
     if table is None:
-        raise NothingToReport(_("This campaign has no petitions in that batch."), field="batch")
+        raise NothingToReport(pgettext_lazy("report", "This campaign has no petitions in that batch."), field="batch")
     record_production(
         user=user, kind=ReportKind.DISCLOSURE, format=format, parameters=table.parameters(), rows=len(table.rows)
     )
@@ -54,3 +56,18 @@ def disclosure(*, user, query, format: str):
         return table
     write = disclosure_xlsx if format == ReportFormat.XLSX else disclosure_docx
     return Produced(write(table), f"{table.filename}.{format}", CONTENT_TYPES[format])
+
+
+def progress(*, user, query, format: str):
+    """The progress report for the date ``query`` names (today by default).
+    For the page (``format`` html) the report itself; otherwise the file."""
+    ensure_may_produce_reports(user)
+    wanted = _parse(ProgressQuery, query)
+    report = progress_report(user=user, day=wanted["date"], since=wanted["since"])
+    record_production(
+        user=user, kind=ReportKind.PROGRESS, format=format, parameters=report.parameters(), rows=len(report.cities)
+    )
+    if format == ReportFormat.HTML:
+        return report
+    write = progress_xlsx if format == ReportFormat.XLSX else progress_docx
+    return Produced(write(report), f"{report.filename}.{format}", CONTENT_TYPES[format])

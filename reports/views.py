@@ -2,6 +2,7 @@
 printable disclosure table. The files themselves are served by the API
 views (the session works there too)."""
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Min
@@ -12,11 +13,13 @@ from django.views.decorators.http import require_GET
 from cases.constants import Kind
 from cases.errors import CaseError
 from cases.models import Case
-from cases.querysets import local_today
 
 from . import produce
 from .access import ensure_may_produce_reports
+from .charts import completion_chart
 from .models import ReportFormat
+from .progress import ProgressQuery
+from .progress_documents import overdue_headers, overdue_rows, sections, title_text
 
 
 def _refusal(error: CaseError):
@@ -47,7 +50,7 @@ def index(request):
         ensure_may_produce_reports(request.user)
     except CaseError as error:
         raise _refusal(error) from error
-    context = {"batches": petition_batches(request.user), "today": local_today()}
+    context = {"batches": petition_batches(request.user), "progress_form": ProgressQuery()}
     return render(request, "reports/index.html", context)
 
 
@@ -62,6 +65,36 @@ def disclosure_page(request):
         refusal = _refusal(error)
         if refusal is not None:
             raise refusal from error
-        context = {"error": error, "batches": petition_batches(request.user), "today": local_today()}
+        context = {"error": error, "batches": petition_batches(request.user), "progress_form": ProgressQuery()}
         return render(request, "reports/index.html", context, status=400)
     return render(request, "reports/disclosure.html", {"table": table, "query": request.GET.urlencode()})
+
+
+@require_GET
+@login_required
+def progress_page(request):
+    """The progress report on a page, in the reader's language, with its
+    ranking chart; links to the Word notice and the Excel workbook."""
+    try:
+        report = produce.progress(user=request.user, query=request.GET, format=ReportFormat.HTML)
+    except CaseError as error:
+        refusal = _refusal(error)
+        if refusal is not None:
+            raise refusal from error
+        form = ProgressQuery(request.GET)
+        form.is_valid()
+        context = {"batches": petition_batches(request.user), "progress_form": form}
+        return render(request, "reports/index.html", context, status=400)
+    limit = settings.REPORT_NOTICE_OVERDUE_ROWS
+    context = {
+        "report": report,
+        "title": title_text(),
+        "sections": sections(report),
+        "chart": completion_chart(report.ranked),
+        "overdue_headers": overdue_headers(),
+        "overdue_rows": list(overdue_rows(report, limit=limit)),
+        "overdue_limited": report.totals.overdue > limit,
+        "limit": limit,
+        "query": report.parameters(),
+    }
+    return render(request, "reports/progress.html", context)

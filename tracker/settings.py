@@ -378,3 +378,10 @@ LOGIN_URL = "web:login"
 LOGOUT_REDIRECT_URL = "web:login"
 # A locked-out account sees the login page again, saying why and for how long.
 AXES_LOCKOUT_CALLABLE = "web.views.auth.locked_out"
+
+# --- reports (issue 15) ---
+# The office that issues the progress report (通报), as printed on it.
+REPORT_ISSUER = os.environ.get("REPORT_ISSUER", "江西省生态环境保护督察整改工作领导小组办公室")
+# Overdue cases listed in the Word notice (most overdue first); the Excel
+# workbook lists all of them.
+REPORT_NOTICE_OVERDUE_ROWS = int(os.environ.get("REPORT_NOTICE_OVERDUE_ROWS", "100"))

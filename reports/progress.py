@@ -1,0 +1,331 @@
+"""The province's progress report (整改进展通报) for a date: totals per
+campaign and batch, the cities ranked by completion and by overdue cases
+with their traffic lights, the changes since an earlier date, and the
+overdue list.
+
+A report is "as at the end of its date" (Asia/Shanghai). For today that
+is the cases as they are; for an earlier day each case's status then is
+read from its timeline (the status it left by its first move after that
+day), so a report re-produced later says what it said on the day.
+Deadlines and cities are taken as they are now.
+
+Every figure starts from ``Case.objects.for_user`` and is computed by a
+few aggregate queries, however many cases there are.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django import forms
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import pgettext_lazy
+
+from cases.constants import OPEN_STATUSES, EventAction, Kind, Status
+from cases.models import Campaign, Case, CaseEvent, City
+from cases.querysets import local_today
+
+from .models import Light, Measure, TrafficLightRule
+
+DEFAULT_COMPARISON_DAYS = 7
+HUNDRED = Decimal(100)
+
+
+class ProgressQuery(forms.Form):
+    """The report's date (today when not given) and the earlier date its
+    changes are counted from (a week before when not given)."""
+
+    date = forms.DateField(label=pgettext_lazy("report", "Date"), required=False)
+    since = forms.DateField(label=pgettext_lazy("report", "Compared with"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        today = local_today()
+        day = data.get("date") or today
+        if day > today:
+            self.add_error("date", pgettext_lazy("report", "The report's date cannot be in the future."))
+            return data
+        since = data.get("since") or day - datetime.timedelta(days=DEFAULT_COMPARISON_DAYS)
+        if since >= day:
+            self.add_error("since", pgettext_lazy("report", "The comparison date must be before the report's date."))
+        data["date"], data["since"] = day, since
+        return data
+
+
+def end_of(day: datetime.date) -> datetime.datetime:
+    """The first instant after ``day`` in Asia/Shanghai."""
+    return timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time()))
+
+
+def status_at_end_of(day: datetime.date):
+    """An expression for a case's status at the end of ``day``: the status
+    its first move after that day started from, or its status now."""
+    end = end_of(day)
+    if end > timezone.now():
+        return F("status")
+    first_later_move = (
+        CaseEvent.objects.filter(case=OuterRef("pk"), action=EventAction.TRANSITION, created_at__gte=end)
+        .order_by("version")
+        .values("from_status")[:1]
+    )
+    return Coalesce(Subquery(first_later_move), F("status"))
+
+
+def completion(closed: int, total: int) -> Decimal | None:
+    """Closed as a percentage of total, to two places (96.67, not 96.7:
+    cities are often that close)."""
+    if not total:
+        return None
+    return (Decimal(closed) * HUNDRED / total).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+@dataclass
+class Figures:
+    total: int = 0
+    closed: int = 0
+    overdue: int = 0
+    awaiting_acceptance: int = 0
+
+    @property
+    def completion(self) -> Decimal | None:
+        return completion(self.closed, self.total)
+
+    @property
+    def open(self) -> int:
+        return self.total - self.closed
+
+    def add(self, other: "Figures") -> None:
+        self.total += other.total
+        self.closed += other.closed
+        self.overdue += other.overdue
+        self.awaiting_acceptance += other.awaiting_acceptance
+
+
+@dataclass
+class CampaignLine:
+    campaign: Campaign
+    batch: int | None  # a petition batch; None for the campaign's own line
+    figures: Figures
+
+
+@dataclass
+class Changes:
+    newly_closed: int = 0
+    newly_overdue: int = 0
+    reopened: int = 0
+
+
+@dataclass
+class CityLine:
+    code: str | None  # None: province-level cases (省本级), not ranked
+    name: str
+    figures: Figures
+    max_days_overdue: int = 0
+    changes: Changes = field(default_factory=Changes)
+    light: str = Light.GREEN
+    reasons: list = field(default_factory=list)  # the rules that set the light
+    completion_rank: int | None = None
+    overdue_rank: int | None = None
+    gap_to_leader: Decimal | None = None  # percentage points behind the best completion
+
+    def measure(self, measure: str) -> Decimal:
+        f = self.figures
+        if measure == Measure.MAX_DAYS_OVERDUE:
+            return Decimal(self.max_days_overdue)
+        if measure == Measure.OVERDUE_CASES:
+            return Decimal(f.overdue)
+        if measure == Measure.OVERDUE_PERCENT:
+            return completion(f.overdue, f.total) or Decimal(0)
+        return completion(f.open, f.total) or Decimal(0)
+
+
+@dataclass
+class ProgressReport:
+    date: datetime.date
+    since: datetime.date
+    totals: Figures
+    changes: Changes
+    campaigns: list[CampaignLine]
+    cities: list[CityLine]  # ranked by completion; province-level last
+    overdue_cases: object  # queryset: the overdue list, most days overdue first
+    rules: list[TrafficLightRule]
+
+    @property
+    def ranked(self) -> list[CityLine]:
+        return [line for line in self.cities if line.code is not None]
+
+    @property
+    def by_overdue(self) -> list[CityLine]:
+        return sorted(self.ranked, key=lambda line: line.overdue_rank)
+
+    def parameters(self) -> dict:
+        return {"date": self.date.isoformat(), "since": self.since.isoformat()}
+
+    @property
+    def filename(self) -> str:
+        return f"progress-{self.date:%Y%m%d}"
+
+
+def _figures(row: dict) -> Figures:
+    return Figures(row["total"], row["closed"], row["overdue"], row["awaiting_acceptance"])
+
+
+def _aggregate(cases, day, group_by: tuple[str, ...], **extra):
+    overdue = Q(status_then__in=OPEN_STATUSES, deadline__lt=day)
+    return (
+        cases.order_by()
+        .values(*group_by)
+        .annotate(
+            total=Count("id"),
+            closed=Count("id", filter=Q(status_then=Status.CLOSED)),
+            overdue=Count("id", filter=overdue),
+            awaiting_acceptance=Count("id", filter=Q(status_then=Status.PENDING_ACCEPTANCE)),
+            **extra,
+        )
+    )
+
+
+def cases_at_end_of(*, user, day: datetime.date):
+    """The cases ``user`` may see that existed at the end of ``day``, each
+    with ``status_then``."""
+    return Case.objects.for_user(user).filter(created_at__lt=end_of(day)).annotate(status_then=status_at_end_of(day))
+
+
+def overdue_at_end_of(*, user, day: datetime.date):
+    """The overdue list of ``day``: most days overdue first."""
+    return (
+        cases_at_end_of(user=user, day=day)
+        .filter(status_then__in=OPEN_STATUSES, deadline__lt=day)
+        .select_related("city", "campaign")
+        .order_by("deadline", "id")
+    )
+
+
+def _changes_by_city(*, user, day: datetime.date, since: datetime.date) -> dict[str | None, Changes]:
+    """Per city: cases closed since ``since`` and still closed on ``day``;
+    cases whose deadline passed in between while they stayed with the city;
+    cases reopened in between (反弹回潮)."""
+    window = Q(created_at__gte=end_of(since), created_at__lt=end_of(day))
+    visible = Case.objects.for_user(user)
+    changes: dict[str | None, Changes] = {}
+    moves = CaseEvent.objects.filter(window, action=EventAction.TRANSITION, case__in=visible)
+    closed_ids = moves.filter(to_status=Status.CLOSED).values("case_id")
+    newly_closed = (
+        cases_at_end_of(user=user, day=day)
+        .filter(id__in=closed_ids, status_then=Status.CLOSED)
+        .order_by()
+        .values("city_id")
+        .annotate(n=Count("id"))
+    )
+    for row in newly_closed:
+        changes.setdefault(row["city_id"], Changes()).newly_closed = row["n"]
+    reopened = (
+        moves.filter(from_status=Status.CLOSED, to_status=Status.IN_PROGRESS)
+        .order_by()
+        .values("case__city_id")
+        .annotate(n=Count("case_id", distinct=True))
+    )
+    for row in reopened:
+        changes.setdefault(row["case__city_id"], Changes()).reopened = row["n"]
+    newly_overdue = (
+        cases_at_end_of(user=user, day=day)
+        .filter(status_then__in=OPEN_STATUSES, deadline__gte=since, deadline__lt=day)
+        .order_by()
+        .values("city_id")
+        .annotate(n=Count("id"))
+    )
+    for row in newly_overdue:
+        changes.setdefault(row["city_id"], Changes()).newly_overdue = row["n"]
+    return changes
+
+
+def _campaign_lines(*, user, day) -> list[CampaignLine]:
+    rows = _aggregate(cases_at_end_of(user=user, day=day), day, ("campaign_id", "kind", "petition_batch"))
+    campaigns = {c.pk: c for c in Campaign.objects.all()}
+    own: dict[int, Figures] = {}
+    batches: dict[int, dict[int, Figures]] = {}
+    for row in rows:
+        figures = _figures(row)
+        own.setdefault(row["campaign_id"], Figures()).add(figures)
+        if row["kind"] == Kind.PETITION and row["petition_batch"] is not None:
+            batches.setdefault(row["campaign_id"], {}).setdefault(row["petition_batch"], Figures()).add(figures)
+    lines = []
+    for campaign_id in sorted(own, key=lambda pk: campaigns[pk].code):
+        lines.append(CampaignLine(campaigns[campaign_id], None, own[campaign_id]))
+        for batch, figures in sorted(batches.get(campaign_id, {}).items()):
+            lines.append(CampaignLine(campaigns[campaign_id], batch, figures))
+    return lines
+
+
+def _city_lines(*, user, day, since) -> list[CityLine]:
+    rows = _aggregate(
+        cases_at_end_of(user=user, day=day),
+        day,
+        ("city_id",),
+        oldest_deadline=Min("deadline", filter=Q(status_then__in=OPEN_STATUSES, deadline__lt=day)),
+    )
+    found = {row["city_id"]: row for row in rows}
+    changes = _changes_by_city(user=user, day=day, since=since)
+    cities = City.objects.all() if user.sees_whole_province else City.objects.filter(pk=user.city_id)
+    lines = []
+    for code, name in [(c.code, c.name) for c in cities] + [(None, "")]:
+        row = found.get(code)
+        if code is None and row is None:
+            continue
+        line = CityLine(code, name, _figures(row) if row else Figures(), changes=changes.get(code, Changes()))
+        if row and row["oldest_deadline"]:
+            line.max_days_overdue = (day - row["oldest_deadline"]).days
+        lines.append(line)
+    return lines
+
+
+def _rank(lines: list[CityLine]) -> list[CityLine]:
+    """Completion rank (ties: fewer overdue, then code) with the gap to
+    the leader; overdue rank (most overdue cases first, ties: the oldest
+    overdue case, then code). Cities with no cases come last."""
+    ranked = [line for line in lines if line.code is not None]
+    no_cases = Decimal(-1)
+    ranked.sort(key=lambda l: (-(l.figures.completion if l.figures.total else no_cases), l.figures.overdue, l.code))
+    leader = ranked[0].figures.completion if ranked else None
+    for rank, line in enumerate(ranked, start=1):
+        line.completion_rank = rank
+        if leader is not None and line.figures.completion is not None:
+            line.gap_to_leader = leader - line.figures.completion
+    for rank, line in enumerate(
+        sorted(ranked, key=lambda l: (-l.figures.overdue, -l.max_days_overdue, l.code)), start=1
+    ):
+        line.overdue_rank = rank
+    return ranked + [line for line in lines if line.code is None]
+
+
+def apply_lights(lines: list[CityLine], rules: list[TrafficLightRule]) -> None:
+    for line in lines:
+        for light in (Light.RED, Light.YELLOW):
+            held = [rule for rule in rules if rule.light == light and line.measure(rule.measure) > rule.threshold]
+            if held:
+                line.light, line.reasons = light, held
+                break
+
+
+def progress_report(*, user, day: datetime.date, since: datetime.date) -> ProgressReport:
+    rules = list(TrafficLightRule.objects.filter(active=True))
+    cities = _rank(_city_lines(user=user, day=day, since=since))
+    apply_lights(cities, rules)
+    totals, changes = Figures(), Changes()
+    for line in cities:
+        totals.add(line.figures)
+        changes.newly_closed += line.changes.newly_closed
+        changes.newly_overdue += line.changes.newly_overdue
+        changes.reopened += line.changes.reopened
+    return ProgressReport(
+        date=day,
+        since=since,
+        totals=totals,
+        changes=changes,
+        campaigns=_campaign_lines(user=user, day=day),
+        cities=cities,
+        overdue_cases=overdue_at_end_of(user=user, day=day),
+        rules=rules,
+    )
