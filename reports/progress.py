@@ -23,7 +23,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
-from cases.constants import OPEN_STATUSES, EventAction, Kind, Status
+from cases.constants import WITH_CITY_STATUSES, EventAction, Kind, Status
 from cases.models import Campaign, Case, CaseEvent, City
 from cases.querysets import local_today
 
@@ -173,7 +173,7 @@ def _figures(row: dict) -> Figures:
 
 
 def _aggregate(cases, day, group_by: tuple[str, ...], **extra):
-    overdue = Q(status_then__in=OPEN_STATUSES, deadline__lt=day)
+    overdue = Q(status_then__in=WITH_CITY_STATUSES, deadline__lt=day)
     return (
         cases.order_by()
         .values(*group_by)
@@ -197,7 +197,7 @@ def overdue_at_end_of(*, user, day: datetime.date):
     """The overdue list of ``day``: most days overdue first."""
     return (
         cases_at_end_of(user=user, day=day)
-        .filter(status_then__in=OPEN_STATUSES, deadline__lt=day)
+        .filter(status_then__in=WITH_CITY_STATUSES, deadline__lt=day)
         .select_related("city", "campaign")
         .order_by("deadline", "id")
     )
@@ -231,7 +231,7 @@ def _changes_by_city(*, user, day: datetime.date, since: datetime.date) -> dict[
         changes.setdefault(row["case__city_id"], Changes()).reopened = row["n"]
     newly_overdue = (
         cases_at_end_of(user=user, day=day)
-        .filter(status_then__in=OPEN_STATUSES, deadline__gte=since, deadline__lt=day)
+        .filter(status_then__in=WITH_CITY_STATUSES, deadline__gte=since, deadline__lt=day)
         .order_by()
         .values("city_id")
         .annotate(n=Count("id"))
@@ -264,7 +264,7 @@ def _city_lines(*, user, day, since) -> list[CityLine]:
         cases_at_end_of(user=user, day=day),
         day,
         ("city_id",),
-        oldest_deadline=Min("deadline", filter=Q(status_then__in=OPEN_STATUSES, deadline__lt=day)),
+        oldest_deadline=Min("deadline", filter=Q(status_then__in=WITH_CITY_STATUSES, deadline__lt=day)),
     )
     found = {row["city_id"]: row for row in rows}
     changes = _changes_by_city(user=user, day=day, since=since)

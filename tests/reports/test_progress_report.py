@@ -92,7 +92,7 @@ def test_the_cities_are_ranked_by_completion_as_the_database_says(supervisor, pr
     book = xlsx(token_client(supervisor))
     ranking = table_after(rows_of(book.worksheets[1]), "排名")
     counts = (
-        Case.objects.visible().filter(city__isnull=False).values("city__name")
+        Case.objects.not_withdrawn().filter(city__isnull=False).values("city__name")
         .annotate(total=Count("id"), closed=Count("id", filter=Q(status="closed")))
     )  # fmt: skip
     expected = sorted(
@@ -106,8 +106,8 @@ def test_the_cities_are_ranked_by_completion_as_the_database_says(supervisor, pr
     assert [row[2] for row in ranked[3:]] == [0] * 8
     assert ranking[-2][1] == "省本级" and ranking[-2][2] == 1
     assert ranking[-1][0] == "合计"
-    assert ranking[-1][2] == Case.objects.visible().count() == 12
-    assert ranking[-1][3] == Case.objects.visible().filter(status="closed").count() == 10
+    assert ranking[-1][2] == Case.objects.not_withdrawn().count() == 12
+    assert ranking[-1][3] == Case.objects.not_withdrawn().filter(status="closed").count() == 10
 
 
 def test_each_city_gets_the_light_its_rules_give(supervisor, province):
@@ -126,7 +126,7 @@ def test_the_overdue_ranking_and_list_give_days_overdue_and_the_responsible_unit
     by_overdue = table_after(rows_of(book.worksheets[2]), "排名")
     assert [(row[1], row[2], row[3]) for row in by_overdue[:2]] == [("南昌市", 1, 60), ("赣州市", 1, 5)]
     overdue = table_after(rows_of(book.worksheets[4]), "序号")
-    expected = list(Case.objects.visible().overdue(TODAY).order_by("deadline").values_list("reference", flat=True))
+    expected = list(Case.objects.not_withdrawn().overdue(TODAY).order_by("deadline").values_list("reference", flat=True))
     assert [row[1] for row in overdue[:-1]] == expected
     assert overdue[0][4] == "南昌市生态环境局" and overdue[0][6] == 60
     assert overdue[1][4] == "赣州市住建局" and overdue[1][6] == 5
@@ -139,8 +139,8 @@ def test_totals_per_campaign_and_batch_add_up(supervisor, province):
     by_name = {row[0]: row[1:3] for row in campaigns}
     central = province["central"]
     assert by_name[central.name] == (
-        Case.objects.visible().filter(campaign=central).count(),
-        Case.objects.visible().filter(campaign=central, status="closed").count(),
+        Case.objects.not_withdrawn().filter(campaign=central).count(),
+        Case.objects.not_withdrawn().filter(campaign=central, status="closed").count(),
     )
     batch_rows = [row for row in campaigns if re.fullmatch(r"第\d+批", str(row[0]).strip())]
     assert [(row[0].strip(), row[1]) for row in batch_rows] == [("第1批", 2), ("第2批", 2)]
