@@ -1,4 +1,4 @@
-"""The six figures of issue 7, each measured beside its floor in the same
+"""The figures of issue 7 (and the report of issue 15), each measured beside its floor in the same
 run on the same data, and each checked for the right answer before it is
 timed: a fast wrong answer fails the run."""
 
@@ -451,4 +451,79 @@ def reminder_run(run: Run, rounds: int) -> list[Figure]:
                "", "< 10 s", value < 10, details | {"p95_s": p95(seconds)}),
         Figure("reminder_queries", f"6b. reminder run: {queries[0]} queries", "queries/recipient", per_recipient, None,
                "", "≤ 10 per recipient", per_recipient <= 10, details),
+    ]  # fmt: skip
+
+
+# --- 7. the progress report (issue 15) -------------------------------------
+
+REPORT_TOTALS_SQL = f"""
+SELECT count(*),
+       count(*) FILTER (WHERE status = 'closed'),
+       count(*) FILTER (WHERE status IN {OPEN} AND deadline < {TODAY_SQL})
+FROM cases_case
+WHERE withdrawn_at IS NULL
+"""
+
+
+def _report_totals(content: bytes) -> tuple[int, int, int, int]:
+    """(total, closed, overdue, rows of the overdue list) read back from the
+    workbook: the 合计 row of the city ranking and the overdue sheet."""
+    import io
+
+    from openpyxl import load_workbook
+
+    book = load_workbook(io.BytesIO(content), read_only=True)
+    ranking = list(book.worksheets[1].iter_rows(values_only=True))
+    total = ranking[-1]
+    overdue_rows = sum(1 for row in book.worksheets[4].iter_rows(min_row=3, values_only=True) if isinstance(row[0], int))
+    return total[2], total[3], total[6], overdue_rows
+
+
+def progress_report(run: Run, rounds: int) -> list[Figure]:
+    """The whole province's progress report for today, as the Word notice
+    and as the Excel workbook (the workbook lists every overdue case), and
+    for a day 30 days back (statuses read from the timelines). Checked
+    against the SQL before timing; peak memory is the server worker's,
+    with its high-water mark reset first (clear_refs)."""
+    client = Client(run.product.port, run.dataset.supervisor_token)
+    expected = run.sql(REPORT_TOTALS_SQL)[0]
+    got = _report_totals(client.get("/api/v1/reports/progress.xlsx").body)
+    if got[:3] != tuple(expected) or got[3] != expected[2]:
+        raise BenchError(f"Figure 7: the report says {got} (total, closed, overdue, listed), the SQL {tuple(expected)}.")
+    worker = run.product.worker_pid()
+    with open(f"/proc/{worker}/clear_refs", "w") as refs:
+        refs.write("5")  # resets VmHWM to the current RSS
+    before = run.product.memory_kb()
+    past = time.strftime("%Y-%m-%d", time.localtime(time.time() - 30 * 86400))
+    paths = {
+        "docx": "/api/v1/reports/progress.docx",
+        "xlsx": "/api/v1/reports/progress.xlsx",
+        "past_xlsx": f"/api/v1/reports/progress.xlsx?date={past}",
+    }
+    seconds: dict[str, list[float]] = {name: [] for name in paths}
+    sizes = {}
+    for _ in range(rounds):
+        for name, path in paths.items():
+            reply = client.get(path)
+            seconds[name].append(reply.seconds)
+            sizes[name] = len(reply.body)
+    after = run.product.memory_kb()
+    peak_mb = after["VmHWM"] / 1024
+    worst = max(median(values) for name, values in seconds.items() if name != "past_xlsx")
+    details = {
+        "seconds": seconds,
+        "bytes": sizes,
+        "overdue_listed_in_xlsx": got[3],
+        "rss_mb_before": before["VmRSS"] / 1024,
+        "past_date": past,
+    }
+    return [
+        Figure("report_docx", f"7. progress report, whole province ({expected[0]:,} cases), Word", "s",
+               median(seconds["docx"]), None, "", "< 10 s", median(seconds["docx"]) < 10, details),
+        Figure("report_xlsx", f"7b. same, Excel (all {got[3]:,} overdue cases listed)", "s",
+               median(seconds["xlsx"]), None, "", "< 10 s", median(seconds["xlsx"]) < 10, details),
+        Figure("report_past", f"7c. same, Excel, for {past} (statuses from the timelines)", "s",
+               median(seconds["past_xlsx"]), None, "", "reported", None, details),
+        Figure("report_memory", "7d. server peak memory (VmHWM, reset before 7-7c)", "MB", peak_mb,
+               before["VmRSS"] / 1024, "worker RSS before", "< 300 MB", peak_mb < 300, details | {"worst_s": worst}),
     ]  # fmt: skip

@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
-from django.db.models import Count, F, Min, OuterRef, Q, Subquery
+from django.db.models import Case as DbCase
+from django.db.models import Count, F, Min, OuterRef, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
@@ -61,16 +62,18 @@ def end_of(day: datetime.date) -> datetime.datetime:
 
 def status_at_end_of(day: datetime.date):
     """An expression for a case's status at the end of ``day``: the status
-    its first move after that day started from, or its status now."""
+    its first move after that day started from, or its status now. Only
+    the cases that moved since are looked up in their timeline (the set is
+    read once per query, hashed); the rest keep their status."""
     end = end_of(day)
     if end > timezone.now():
         return F("status")
-    first_later_move = (
-        CaseEvent.objects.filter(case=OuterRef("pk"), action=EventAction.TRANSITION, created_at__gte=end)
-        .order_by("version")
-        .values("from_status")[:1]
+    moved_since = CaseEvent.objects.filter(action=EventAction.TRANSITION, created_at__gte=end)
+    first_later_move = moved_since.filter(case=OuterRef("pk")).order_by("version").values("from_status")[:1]
+    return DbCase(
+        When(pk__in=moved_since.values("case_id"), then=Coalesce(Subquery(first_later_move), F("status"))),
+        default=F("status"),
     )
-    return Coalesce(Subquery(first_later_move), F("status"))
 
 
 def completion(closed: int, total: int) -> Decimal | None:

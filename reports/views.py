@@ -19,7 +19,7 @@ from .access import ensure_may_produce_reports
 from .charts import completion_chart
 from .models import ReportFormat
 from .progress import ProgressQuery
-from .progress_documents import overdue_headers, overdue_rows, sections, title_text
+from .progress_documents import overdue_headers, sections, title_text
 
 
 def _refusal(error: CaseError):
@@ -76,7 +76,7 @@ def progress_page(request):
     """The progress report on a page, in the reader's language, with its
     ranking chart; links to the Word notice and the Excel workbook."""
     try:
-        report = produce.progress(user=request.user, query=request.GET, format=ReportFormat.HTML)
+        report, listed = produce.progress(user=request.user, query=request.GET, format=ReportFormat.HTML)
     except CaseError as error:
         refusal = _refusal(error)
         if refusal is not None:
@@ -92,7 +92,7 @@ def progress_page(request):
         "sections": sections(report),
         "chart": completion_chart(report.ranked),
         "overdue_headers": overdue_headers(),
-        "overdue_rows": list(overdue_rows(report, limit=limit)),
+        "overdue_rows": listed,
         "overdue_limited": report.totals.overdue > limit,
         "limit": limit,
         "query": report.parameters(),
