@@ -4,18 +4,13 @@ shape."""
 
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 
 from api.v1.views.base import ApiView
+from api.v1.views.cases import ERRORS
 
 from . import produce
 from .models import ReportFormat
-
-ERRORS = {
-    400: OpenApiResponse(description="A parameter is missing or wrong (`field` names it)."),
-    403: OpenApiResponse(description="Only the provincial rectification office produces reports."),
-    404: OpenApiResponse(description="Nothing to report for these parameters."),
-}
 
 
 def attachment(produced: produce.Produced) -> HttpResponse:
@@ -51,6 +46,7 @@ class Disclosure(FileView):
     Every production is recorded."""
 
     format = ReportFormat.XLSX
+    query_parameters = DISCLOSURE_PARAMETERS
 
     def get(self, request):
         return attachment(produce.disclosure(user=request.user, query=request.query_params, format=self.format))
@@ -84,6 +80,7 @@ class Progress(FileView):
     since an earlier date, the overdue list. Every production is recorded."""
 
     format = ReportFormat.XLSX
+    query_parameters = PROGRESS_PARAMETERS
 
     def get(self, request):
         return attachment(produce.progress(user=request.user, query=request.query_params, format=self.format))

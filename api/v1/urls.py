@@ -1,6 +1,7 @@
-from django.urls import include, path
+from django.urls import path
 
 from imports import api_views as imports
+from reports import api_views as reports
 
 from .views import bulk, cases, feed, reference
 
@@ -21,5 +22,8 @@ urlpatterns = [
     path("imports/<int:pk>/", imports.ImportJobDetailView.as_view(), name="import-detail"),
     path("imports/<int:pk>/apply/", imports.ImportJobApplyView.as_view(), name="import-apply"),
     # Reports (Word and Excel): the views live with the rest of the report code.
-    path("reports/", include("reports.api_urls")),
+    path("reports/disclosure.xlsx", reports.DisclosureXlsx.as_view(), name="report-disclosure-xlsx"),
+    path("reports/disclosure.docx", reports.DisclosureDocx.as_view(), name="report-disclosure-docx"),
+    path("reports/progress.xlsx", reports.ProgressXlsx.as_view(), name="report-progress-xlsx"),
+    path("reports/progress.docx", reports.ProgressDocx.as_view(), name="report-progress-docx"),
 ]

@@ -192,6 +192,13 @@ def test_bad_parameters_are_named_and_nothing_is_recorded(supervisor, batch, par
     assert not ReportProduction.objects.exists()
 
 
+def test_an_unknown_parameter_is_named(supervisor, batch):
+    response = token_client(supervisor).get(XLSX, {"campaign": "test-central-2", "batch": 3, "batches": 4})
+    assert response.status_code == 400
+    assert response.json()["field"] == "batches"
+    assert not ReportProduction.objects.exists()
+
+
 def test_a_batch_without_petitions_is_not_found(supervisor, batch):
     central, _cases = batch
     response = token_client(supervisor).get(XLSX, {"campaign": central.code, "batch": 7})
