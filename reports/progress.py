@@ -27,6 +27,7 @@ from django.utils.translation import pgettext_lazy
 from cases.constants import WITH_CITY_STATUSES, EventAction, Kind, Status
 from cases.models import Campaign, Case, CaseEvent, City
 from cases.querysets import local_today
+from cases.statistics import case_statistics
 
 from .models import Light, Measure, TrafficLightRule
 
@@ -132,6 +133,10 @@ class CityLine:
     completion_rank: int | None = None
     overdue_rank: int | None = None
     gap_to_leader: Decimal | None = None  # percentage points behind the best completion
+
+    @property
+    def light_label(self) -> str:
+        return str(Light(self.light).label)
 
     def measure(self, measure: str) -> Decimal:
         f = self.figures
@@ -262,25 +267,59 @@ def _campaign_lines(*, user, day) -> list[CampaignLine]:
     return lines
 
 
-def _city_lines(*, user, day, since) -> list[CityLine]:
+def city_figures(
+    *, user, day: datetime.date, statistics: dict | None = None
+) -> dict[str | None, tuple[Figures, datetime.date | None]]:
+    """Per city code (None: province-level): its figures at the end of
+    ``day`` and the deadline of its most overdue case. For today from the
+    kept counts (cases/statistics.py) and the open cases' index; for an
+    earlier day by reading every case with its status then. A caller that
+    has today's ``case_statistics`` already passes them."""
+    if day == local_today():
+        found: dict[str | None, Figures] = {}
+        if statistics is None:
+            statistics = case_statistics(user=user, today=day)
+        for (_kind, code), stats in statistics.items():
+            found.setdefault(code, Figures()).add(
+                Figures(stats["total"], stats["closed"], stats["overdue"], stats["awaiting_acceptance"])
+            )
+        oldest = dict(
+            Case.objects.for_user(user).overdue(day).order_by().values_list("city_id").annotate(Min("deadline"))
+        )
+        return {code: (figures, oldest.get(code)) for code, figures in found.items()}
+    return scanned_city_figures(user=user, day=day)
+
+
+def scanned_city_figures(*, user, day: datetime.date) -> dict[str | None, tuple[Figures, datetime.date | None]]:
+    """``city_figures`` read from every case (the slow path, any day)."""
     rows = _aggregate(
         cases_at_end_of(user=user, day=day),
         day,
         ("city_id",),
         oldest_deadline=Min("deadline", filter=Q(status_then__in=WITH_CITY_STATUSES, deadline__lt=day)),
     )
-    found = {row["city_id"]: row for row in rows}
-    changes = _changes_by_city(user=user, day=day, since=since)
+    return {row["city_id"]: (_figures(row), row["oldest_deadline"]) for row in rows}
+
+
+def city_ranking(
+    *, user, day: datetime.date, since: datetime.date | None = None, statistics: dict | None = None
+) -> list[CityLine]:
+    """Every city the user may see, ranked, with its traffic light (and its
+    changes since ``since`` when given); province-level cases last."""
+    found = city_figures(user=user, day=day, statistics=statistics)
+    changes = _changes_by_city(user=user, day=day, since=since) if since else {}
     cities = City.objects.all() if user.sees_whole_province else City.objects.filter(pk=user.city_id)
     lines = []
     for code, name in [(c.code, c.name) for c in cities] + [(None, "")]:
-        row = found.get(code)
-        if code is None and row is None:
+        figures, oldest = found.get(code, (Figures(), None))
+        if code is None and not figures.total:
             continue
-        line = CityLine(code, name, _figures(row) if row else Figures(), changes=changes.get(code, Changes()))
-        if row and row["oldest_deadline"]:
-            line.max_days_overdue = (day - row["oldest_deadline"]).days
+        line = CityLine(code, name, figures, changes=changes.get(code, Changes()))
+        if oldest:
+            line.max_days_overdue = (day - oldest).days
         lines.append(line)
+    lines = _rank(lines)
+    apply_lights(lines, list(TrafficLightRule.objects.filter(active=True)))
     return lines
 
 
@@ -313,9 +352,7 @@ def apply_lights(lines: list[CityLine], rules: list[TrafficLightRule]) -> None:
 
 
 def progress_report(*, user, day: datetime.date, since: datetime.date) -> ProgressReport:
-    rules = list(TrafficLightRule.objects.filter(active=True))
-    cities = _rank(_city_lines(user=user, day=day, since=since))
-    apply_lights(cities, rules)
+    cities = city_ranking(user=user, day=day, since=since)
     totals, changes = Figures(), Changes()
     for line in cities:
         totals.add(line.figures)
@@ -330,5 +367,5 @@ def progress_report(*, user, day: datetime.date, since: datetime.date) -> Progre
         campaigns=_campaign_lines(user=user, day=day),
         cities=cities,
         overdue_cases=overdue_at_end_of(user=user, day=day),
-        rules=rules,
+        rules=list(TrafficLightRule.objects.filter(active=True)),
     )

@@ -26,10 +26,6 @@ def _percent(value) -> str:
     return "—" if value is None else f"{value:.2f}"
 
 
-def light_label(light: str) -> str:
-    return str(Light(light).label)
-
-
 def _date(day) -> str:
     return pgettext("report", "%(year)s-%(month)s-%(day)s") % {"year": day.year, "month": day.month, "day": day.day}
 
@@ -72,7 +68,7 @@ def completion_table(report: ProgressReport) -> tuple[list, list, list]:
             _percent(line.figures.completion),
             _percent(line.gap_to_leader) if line.completion_rank else "",
             line.figures.overdue,
-            light_label(line.light) if line.completion_rank else "",
+            line.light_label if line.completion_rank else "",
         ]
         for line in report.cities
     ]
@@ -82,7 +78,15 @@ def completion_table(report: ProgressReport) -> tuple[list, list, list]:
 
 
 def overdue_ranking_table(report: ProgressReport) -> tuple[list, list, list]:
-    headers = [pgettext("report", "Rank"), pgettext("report", "City"), pgettext("report", "Overdue"), pgettext("report", "Most days overdue"), pgettext("report", "Overdue share (%)"), pgettext("report", "Light"), pgettext("report", "Why")]
+    headers = [
+        pgettext("report", "Rank"),
+        pgettext("report", "City"),
+        pgettext("report", "Overdue"),
+        pgettext("report", "Most days overdue"),
+        pgettext("report", "Overdue share (%)"),
+        pgettext("report", "Light"),
+        pgettext("report", "Why"),
+    ]
     rows = [
         [
             line.overdue_rank,
@@ -90,7 +94,7 @@ def overdue_ranking_table(report: ProgressReport) -> tuple[list, list, list]:
             line.figures.overdue,
             line.max_days_overdue,
             _percent(line.measure("overdue_percent")),
-            light_label(line.light),
+            line.light_label,
             "；".join(rule_text(rule) for rule in line.reasons),
         ]
         for line in report.by_overdue
@@ -160,7 +164,7 @@ def lights_text(report: ProgressReport) -> str:
     counts = {light: 0 for light in Light}
     for line in report.ranked:
         counts[line.light] += 1
-    rules = "；".join(f"{light_label(rule.light)}：{rule_text(rule)}" for rule in report.rules)
+    rules = "；".join(f"{rule.get_light_display()}：{rule_text(rule)}" for rule in report.rules)
     return pgettext("report", "Red: %(red)s cities, yellow: %(yellow)s, green: %(green)s. Rules: %(rules)s.") % {
         "red": counts[Light.RED],
         "yellow": counts[Light.YELLOW],

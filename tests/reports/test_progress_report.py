@@ -240,3 +240,13 @@ def test_the_page_shows_the_ranking_with_a_scale_that_starts_near_the_data(clien
 def test_the_page_is_refused_to_a_city(client, nanchang_officer, province):
     client.force_login(nanchang_officer)
     assert client.get("/reports/progress/").status_code == 403
+
+
+def test_todays_figures_from_the_kept_counts_equal_those_read_from_every_case(supervisor, province):
+    from reports.progress import city_figures, scanned_city_figures
+
+    Case.objects.filter(pk=province["late"].pk).update(status="pending_acceptance")
+    kept = city_figures(user=supervisor, day=TODAY)
+    scanned = scanned_city_figures(user=supervisor, day=TODAY)
+    assert kept == scanned
+    assert kept[None][0].total == 1 and kept["360100"][0].awaiting_acceptance == 1

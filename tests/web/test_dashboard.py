@@ -76,7 +76,7 @@ def test_every_number_links_to_the_list_it_counts(client, supervisor, province):
 def test_the_chart_draws_one_bar_per_city(client, supervisor, province):
     client.force_login(supervisor)
     page = client.get("/dashboard/").content.decode()
-    assert page.count('class="bar"') == 11
+    assert page.count('class="bar light-') == 11
     assert "<svg" in page and "http://" not in page.split("<svg", 1)[1].split(">", 1)[1].split("</svg>")[0]
 
 
@@ -96,3 +96,16 @@ def test_the_dashboard_costs_the_same_queries_however_many_cases(client, supervi
     CaseFactory.create_batch(30, city=nanchang)
     with django_assert_max_num_queries(len(small.captured_queries)):
         client.get("/dashboard/")
+
+
+@time_machine.travel(shanghai(2024, 3, 1, 10), tick=False)
+def test_the_ranking_shows_the_order_the_gap_to_the_leader_and_a_scale_near_the_data(client, supervisor, province):
+    client.force_login(supervisor)
+    response = client.get("/dashboard/")
+    jiujiang, nanchang = city_row(response, "360400")["ranking"], city_row(response, "360100")["ranking"]
+    assert (jiujiang.completion_rank, nanchang.completion_rank) == (1, 2)  # 50% against 33.33%
+    assert str(nanchang.gap_to_leader) == "16.67"
+    chart = response.context["chart"]
+    assert [item["bar"].name for item in chart["bars"][:2]] == ["九江市", "南昌市"]
+    assert chart["start"] == 31  # not 0: a little below the lowest city
+    assert "16.67" in response.content.decode()

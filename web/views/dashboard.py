@@ -10,6 +10,8 @@ from cases.constants import Kind, Status
 from cases.models import City
 from cases.querysets import empty_statistics, local_today
 from cases.statistics import case_statistics
+from reports.charts import completion_chart
+from reports.progress import city_ranking
 
 
 @require_GET
@@ -35,42 +37,6 @@ def _completion(stats: dict) -> float | None:
     return round(100 * stats["closed"] / stats["total"], 1) if stats["total"] else None
 
 
-# Geometry of the completion chart, in SVG user units.
-CHART_ROW = 24
-CHART_BAR = 14
-CHART_LABEL = 80
-CHART_TRACK = 300
-
-
-def _completion_chart(rows: list[dict]) -> dict:
-    """Horizontal bars of completion per city, drawn as inline SVG so the
-    page needs no chart library and nothing from the network."""
-    bars = []
-    for index, row in enumerate(rows):
-        completion = row["completion"]
-        bars.append(
-            {
-                "name": row["name"],
-                "url": row["urls"]["closed"],
-                "y": index * CHART_ROW + (CHART_ROW - CHART_BAR) // 2,
-                "text_y": index * CHART_ROW + CHART_ROW * 2 // 3,
-                "width": round(CHART_TRACK * (completion or 0) / 100, 1),
-                "text": f"{completion}% ({row['stats']['closed']}/{row['stats']['total']})"
-                if completion is not None
-                else "—",
-            }
-        )
-    return {
-        "bars": bars,
-        "width": CHART_LABEL + CHART_TRACK + 120,
-        "height": max(len(bars), 1) * CHART_ROW,
-        "bar_x": CHART_LABEL,
-        "bar_width": CHART_TRACK,
-        "bar_height": CHART_BAR,
-        "value_x": CHART_LABEL + CHART_TRACK + 8,
-    }
-
-
 @require_GET
 @login_required
 def dashboard(request):
@@ -83,7 +49,8 @@ def dashboard(request):
 
     # Figures per (kind, city); both tables are sums of those few rows.
     by_kind, by_city = {}, {}
-    for (kind, city), stats in case_statistics(user=user, today=today).items():
+    statistics = case_statistics(user=user, today=today)
+    for (kind, city), stats in statistics.items():
         for totals, key in ((by_kind, kind), (by_city, city)):
             _add(totals.setdefault(key, empty_statistics()), stats)
 
@@ -108,6 +75,7 @@ def dashboard(request):
     rows = [(city.code, city.name) for city in cities]
     if None in by_city:
         rows.append((None, None))
+    ranking = {line.code: line for line in city_ranking(user=user, day=today, statistics=statistics)}
     city_rows = []
     for code, name in rows:
         stats = by_city.get(code, empty_statistics())
@@ -123,6 +91,7 @@ def dashboard(request):
                 "name": name,
                 "stats": stats,
                 "completion": _completion(stats),
+                "ranking": ranking.get(code),
                 "urls": {
                     "total": _list_url("web:case_list", city=param),
                     "closed": _list_url("web:case_list", city=param, status=Status.CLOSED),
@@ -139,7 +108,10 @@ def dashboard(request):
         "today": today,
         "cards": cards,
         "city_rows": city_rows,
-        "chart": _completion_chart([row for row in city_rows if row["code"]]),
+        "chart": completion_chart(
+            [line for line in ranking.values() if line.code],
+            urls={row["code"]: row["urls"]["closed"] for row in city_rows},
+        ),
         "totals": totals,
         "total_completion": _completion(totals),
     }
