@@ -27,6 +27,8 @@ _PATTERN = re.compile(
     r"|(?P<email>[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"
 )
 _DIGITS = re.compile(r"\d")
+# Every pattern needs a digit or an @: text without one is returned as is.
+_CANDIDATE = re.compile(r"[0-9０-９@＠]")
 
 
 def _mask_mobile(found: str) -> str:
@@ -60,7 +62,7 @@ _MASKS = {
 def mask_personal_data(text: str) -> str:
     """``text`` with every phone number, ID card number and e-mail address
     masked; anything else unchanged (full-width characters included)."""
-    if not text:
+    if not text or not _CANDIDATE.search(text):
         return text
     # Folding maps one character to one, so positions in ``folded`` are
     # positions in ``text``.

@@ -201,13 +201,17 @@ def cases_at_end_of(*, user, day: datetime.date):
     return Case.objects.for_user(user).filter(created_at__lt=end_of(day)).annotate(status_then=status_at_end_of(day))
 
 
+OVERDUE_FIELDS = ("reference", "title", "city__name", "responsible_unit", "lead_unit", "deadline_type", "deadline")
+
+
 def overdue_at_end_of(*, user, day: datetime.date):
-    """The overdue list of ``day``: most days overdue first."""
+    """The overdue list of ``day``, most days overdue first, as rows of
+    OVERDUE_FIELDS (tens of thousands at national scale: no model objects)."""
     return (
         cases_at_end_of(user=user, day=day)
         .filter(status_then__in=WITH_CITY_STATUSES, deadline__lt=day)
-        .select_related("city", "campaign")
         .order_by("deadline", "id")
+        .values_list(*OVERDUE_FIELDS, named=True)
     )
 
 

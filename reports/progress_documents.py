@@ -121,13 +121,14 @@ def overdue_rows(report: ProgressReport, *, limit: int | None = None):
     cases = report.overdue_cases
     if limit is not None:
         cases = cases[:limit]
+    province = pgettext("report", "Province-level")
     for serial, case in enumerate(cases.iterator(chunk_size=CHUNK), start=1):
         deadline = format_deadline(case.deadline_type, case.deadline)
         yield [
             serial,
             case.reference,
             mask_personal_data(case.title),
-            case.city.name if case.city_id else pgettext("report", "Province-level"),
+            case.city__name or province,
             case.responsible_unit or case.lead_unit,
             deadline.isoformat() if hasattr(deadline, "isoformat") else deadline,
             (report.date - case.deadline).days,
