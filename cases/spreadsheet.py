@@ -153,9 +153,11 @@ class Column:
 
 
 class Sheet:
-    """One worksheet being written: ``append`` rows of plain values."""
+    """One worksheet being written: ``append`` rows of plain values. A
+    ``heading`` (a report's title) goes in a bold first row, above the
+    column headers; the panes freeze below the headers either way."""
 
-    def __init__(self, stream, columns: Sequence[Column]):
+    def __init__(self, stream, columns: Sequence[Column], heading: str | None = None):
         self._stream = stream
         self._letters = [column_letter(i) for i in range(len(columns))]
         self._number = 0
@@ -164,16 +166,22 @@ class Sheet:
             f'<col min="{i}" max="{i}" width="{column.width}" customWidth="1"/>'
             for i, column in enumerate(columns, start=1)
         )
+        header_row = 2 if heading else 1
+        first_data = f"A{header_row + 1}"
         self._write(
             f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet {_NS} {_NS_R}>'
             '<sheetViews><sheetView workbookViewId="0">'
-            '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
-            '<selection pane="bottomLeft" activeCell="A2" sqref="A2"/>'
+            f'<pane ySplit="{header_row}" topLeftCell="{first_data}" activePane="bottomLeft" state="frozen"/>'
+            f'<selection pane="bottomLeft" activeCell="{first_data}" sqref="{first_data}"/>'
             f"</sheetView></sheetViews><sheetFormatPr defaultRowHeight=\"15\"/><cols>{cols}</cols><sheetData>"
         )
-        self._number = 1
-        cells = "".join(_text(f"{letter}1", str(column.header), BOLD) for letter, column in zip(self._letters, columns))
-        self._pending.append(f'<row r="1">{cells}</row>')
+        if heading:
+            self._pending.append(f'<row r="1">{_text("A1", str(heading), BOLD)}</row>')
+        self._number = self._header_row = header_row
+        cells = "".join(
+            _text(f"{letter}{header_row}", str(column.header), BOLD) for letter, column in zip(self._letters, columns)
+        )
+        self._pending.append(f'<row r="{header_row}">{cells}</row>')
 
     def _write(self, text: str) -> None:
         self._stream.write(text.encode())
@@ -216,7 +224,7 @@ class Sheet:
     @property
     def rows(self) -> int:
         """Rows written after the header."""
-        return self._number - 1
+        return self._number - self._header_row
 
 
 class Workbook:
@@ -230,12 +238,12 @@ class Workbook:
         self._titles: list[str] = []
         self._sheet: Sheet | None = None
 
-    def add_sheet(self, title: str, columns: Sequence[Column]) -> Sheet:
+    def add_sheet(self, title: str, columns: Sequence[Column], *, heading: str | None = None) -> Sheet:
         self._close_sheet()
         title = _sheet_title(title, taken=self._titles)
         self._titles.append(title)
         stream = self._zip.open(f"xl/worksheets/sheet{len(self._titles)}.xml", "w", force_zip64=True)
-        self._sheet = Sheet(stream, columns)
+        self._sheet = Sheet(stream, columns, heading)
         return self._sheet
 
     def _close_sheet(self) -> None:

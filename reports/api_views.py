@@ -2,7 +2,7 @@
 come back as attachments; refusals and bad input in the API's one error
 shape."""
 
-from django.http import HttpResponse
+from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 
@@ -13,10 +13,10 @@ from . import produce
 from .models import ReportFormat
 
 
-def attachment(produced: produce.Produced) -> HttpResponse:
-    response = HttpResponse(produced.content, content_type=produced.content_type)
-    response["Content-Disposition"] = f'attachment; filename="{produced.filename}"'
-    return response
+def attachment(produced: produce.Produced) -> FileResponse:
+    return FileResponse(
+        produced.file, as_attachment=True, filename=produced.filename, content_type=produced.content_type
+    )
 
 
 def _file_schema(format: str, *, summary: str, parameters: list):

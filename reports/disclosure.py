@@ -13,11 +13,11 @@ from django.utils.translation import pgettext, pgettext_lazy
 
 from cases.constants import Kind, Status
 from cases.models import Campaign, Case
+from cases.spreadsheet import Column, write_xlsx
 from imports.parsing import values as v
 
 from . import documents as doc
 from .masking import mask_personal_data
-from .spreadsheets import Sheet, new_workbook, workbook_bytes
 
 # (header msgid, Excel column width, Word column width in cm). The headers
 # have their own context: the published wording differs from the case page's.
@@ -118,17 +118,20 @@ def disclosure_table(*, user, campaign: Campaign, batch: int) -> DisclosureTable
     return DisclosureTable(campaign=campaign, batch=batch, transferred_on=transferred_on, rows=rows)
 
 
-def disclosure_xlsx(table: DisclosureTable) -> bytes:
-    workbook = new_workbook()
-    with translation.override("zh-hans"):
-        sheet = Sheet(workbook, pgettext("report", "Disclosure"), widths=[w for _m, w, _c in COLUMNS], title=table.title)
-        sheet.header(table.headers)
+def disclosure_xlsx(table: DisclosureTable):
+    """The workbook, as a temporary file positioned at its start."""
+
+    def fill(book):
+        columns = [Column(header, width) for header, (_msgid, width, _cm) in zip(table.headers, COLUMNS, strict=True)]
+        sheet = book.add_sheet(pgettext("report", "Disclosure"), columns, heading=table.title)
         for row in table.rows:
             sheet.append(row)
-    return workbook_bytes(workbook)
+
+    with translation.override("zh-hans"):
+        return write_xlsx(fill)
 
 
-def disclosure_docx(table: DisclosureTable) -> bytes:
+def disclosure_docx(table: DisclosureTable):
     document = doc.new_document(landscape=True)
     with translation.override("zh-hans"):
         doc.title(document, table.title)
@@ -139,4 +142,4 @@ def disclosure_docx(table: DisclosureTable) -> bytes:
                 indent=False,
             )
         doc.table(document, table.headers, table.rows, widths_cm=[cm for _m, _w, cm in COLUMNS])
-    return doc.document_bytes(document)
+    return doc.document_file(document)

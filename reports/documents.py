@@ -157,7 +157,9 @@ class _RowXml:
         return f'<w:r>{"<w:rPr><w:b/></w:rPr>" if bold else ""}<w:t xml:space="preserve">{lines}</w:t></w:r>'
 
 
-def document_bytes(document) -> bytes:
+def document_file(document) -> io.BytesIO:
+    """The document as a file positioned at its start."""
     buffer = io.BytesIO()
     document.save(buffer)
-    return buffer.getvalue()
+    buffer.seek(0)
+    return buffer

@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils.translation import pgettext_lazy
 
 from cases.errors import CaseError, InvalidInput
+from cases.spreadsheet import XLSX_CONTENT_TYPE
 
 from .access import ensure_may_produce_reports, record_production
 from .disclosure import DisclosureQuery, disclosure_docx, disclosure_table, disclosure_xlsx
@@ -19,7 +20,7 @@ from .progress import ProgressQuery, progress_report
 from .progress_documents import overdue_rows, progress_docx, progress_xlsx
 
 CONTENT_TYPES = {
-    ReportFormat.XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    ReportFormat.XLSX: XLSX_CONTENT_TYPE,
     ReportFormat.DOCX: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 }
 
@@ -33,7 +34,7 @@ class NothingToReport(CaseError):
 
 @dataclass(frozen=True)
 class Produced:
-    content: bytes
+    file: object  # positioned at its start
     filename: str
     content_type: str
 

@@ -10,13 +10,13 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.translation import pgettext
 
+from cases.spreadsheet import Column, write_xlsx
 from imports.parsing.values import format_deadline
 
 from . import documents as doc
 from .masking import mask_personal_data
 from .models import Light
 from .progress import CityLine, ProgressReport
-from .spreadsheets import BOLD, Sheet, new_workbook, workbook_bytes
 
 CHUNK = 2000
 SECTION_NUMBERS = "一二三四五六七八九十"
@@ -192,7 +192,7 @@ def title_text() -> str:
     return pgettext("report", "Notice on the progress of rectifying the problems found by environmental inspections")
 
 
-def progress_docx(report: ProgressReport) -> bytes:
+def progress_docx(report: ProgressReport):
     document = doc.new_document()
     limit = settings.REPORT_NOTICE_OVERDUE_ROWS
     with translation.override("zh-hans"):
@@ -215,30 +215,33 @@ def progress_docx(report: ProgressReport) -> bytes:
         doc.table(document, overdue_headers(), overdue_rows(report, limit=limit), total=_overdue_total(report))
         doc.paragraph(document, settings.REPORT_ISSUER, align_right=True)
         doc.paragraph(document, _date(report.date), align_right=True)
-    return doc.document_bytes(document)
+    return doc.document_file(document)
 
 
 def _overdue_total(report: ProgressReport) -> list:
     return [total_label(), "", pgettext("report", "%(count)s cases") % {"count": report.totals.overdue}, "", "", "", ""]
 
 
-def progress_xlsx(report: ProgressReport) -> bytes:
-    workbook = new_workbook()
-    with translation.override("zh-hans"):
-        for number, (heading, sentence, (headers, rows, total)) in enumerate(sections(report), start=1):
-            widths = [36 if index == 0 else 14 for index in range(len(headers))]
-            sheet = Sheet(workbook, heading, widths=widths, title=f"{title_text()}：{heading}（{_date(report.date)}）")
-            if sentence:
-                sheet.append([sentence])
-            sheet.header(headers)
+def progress_xlsx(report: ProgressReport):
+    """The workbook, as a temporary file positioned at its start: a sheet
+    per section, then every overdue case."""
+
+    def fill(book):
+        for heading, sentence, (headers, rows, total) in sections(report):
+            columns = [Column(header, 36 if index == 0 else 14) for index, header in enumerate(headers)]
+            sheet = book.add_sheet(heading, columns, heading=f"{title_text()}：{heading}（{_date(report.date)}）")
             for row in rows:
                 sheet.append(row)
-            sheet.append(total, font=BOLD)
-        sheet = Sheet(workbook, pgettext("report", "Overdue cases"), widths=[6, 22, 48, 10, 30, 14, 10], title=pgettext("report", "Overdue cases"))
-        sheet.header(overdue_headers())
+            sheet.append(total)
+            if sentence:
+                sheet.append([sentence])
+        widths = (6, 22, 48, 10, 30, 14, 10)
+        overdue = pgettext("report", "Overdue cases")
+        columns = [Column(header, width) for header, width in zip(overdue_headers(), widths, strict=True)]
+        sheet = book.add_sheet(overdue, columns, heading=f"{title_text()}：{overdue}（{_date(report.date)}）")
         for row in overdue_rows(report):
             sheet.append(row)
-        sheet.append(_overdue_total(report), font=BOLD)
-    return workbook_bytes(workbook)
+        sheet.append(_overdue_total(report))
 
-
+    with translation.override("zh-hans"):
+        return write_xlsx(fill)

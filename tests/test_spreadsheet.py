@@ -86,3 +86,17 @@ def test_sheet_names_are_made_acceptable_and_unique():
 
 def test_column_letters():
     assert [column_letter(i) for i in (0, 25, 26, 27, 701, 702)] == ["A", "Z", "AA", "AB", "ZZ", "AAA"]
+
+
+def test_a_heading_goes_above_the_headers_and_the_panes_freeze_below_them():
+    def fill(book):
+        sheet = book.add_sheet("表", [Column("序号"), Column("受理编号")], heading="第3批公开情况一览表")
+        sheet.append([1, "X2JX202104170001"])
+        assert sheet.rows == 1
+
+    sheet = read(write_xlsx(fill).read()).active
+    assert list(sheet.iter_rows(values_only=True)) == [
+        ("第3批公开情况一览表", None), ("序号", "受理编号"), (1, "X2JX202104170001")
+    ]
+    assert sheet["A1"].font.bold and sheet["A2"].font.bold and not sheet["A3"].font.bold
+    assert sheet.freeze_panes == "A3"
