@@ -14,6 +14,7 @@ from cases.filters import ORDERINGS
 from cases.models import Campaign, Case, City
 from cases.querysets import local_today
 from imports.export import ledger_response
+from reports.ledger import PRINT_LABEL, printable_ledger
 
 from ..export import case_list_response
 from ..filters import PageCaseFilter
@@ -30,8 +31,9 @@ class CaseListView(LoginRequiredMixin, View):
     ledger_url_name = "web:case_list_ledger"
     export_filename = "cases"
     # None: the page; "xlsx": the list as a spreadsheet; "ledger": the list
-    # as the rectification ledger (one sheet per kind, import layouts).
-    # Either export holds exactly the rows the page lists, in its order.
+    # as the rectification ledger (one sheet per kind, import layouts);
+    # "print": the list as a ledger to print (reports.ledger). Each holds
+    # exactly the rows the page lists, in its order.
     export = None
     filterset_class = PageCaseFilter
     show_days_overdue = False
@@ -68,6 +70,8 @@ class CaseListView(LoginRequiredMixin, View):
             return case_list_response(cases, today=today, filename=self.export_filename)
         if self.export == "ledger" and valid:
             return ledger_response(cases, today=today)
+        if self.export == "print" and valid:
+            return printable_ledger(request, cases, today=today, title=self.title, filterset=filterset)
         page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
         page.object_list = self.rows(list(page.object_list), today)
         context = {
@@ -81,6 +85,8 @@ class CaseListView(LoginRequiredMixin, View):
             "list_url_name": self.url_name,
             "export_url_name": self.export_url_name,
             "ledger_url_name": self.ledger_url_name,
+            "print_url_name": self.url_name + "_print",
+            "print_label": PRINT_LABEL,
             "choices": self.filter_choices(),
             **(extra or {}),
         }
