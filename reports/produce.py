@@ -53,6 +53,7 @@ def one_snapshot():
                 if outermost:
                     cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
                 cursor.execute("SET LOCAL jit = off")
+                cursor.execute("SET LOCAL enable_incremental_sort = off")
         yield
 
 

@@ -14,12 +14,13 @@ few aggregate queries, however many cases there are.
 """
 
 import datetime
+from itertools import chain
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.db.models import Case as DbCase
-from django.db.models import Count, F, Min, OuterRef, Q, Subquery, When
+from django.db.models import BooleanField, Count, F, Min, OuterRef, Q, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
@@ -61,20 +62,30 @@ def end_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time()))
 
 
+def _moved_since(day: datetime.date):
+    """The status changes after the end of ``day``."""
+    return CaseEvent.objects.filter(action=EventAction.TRANSITION, created_at__gte=end_of(day))
+
+
+def _status_before_moving(day: datetime.date):
+    """The status a case's first move after ``day`` started from."""
+    first_later_move = _moved_since(day).filter(case=OuterRef("pk")).order_by("version").values("from_status")[:1]
+    return Coalesce(Subquery(first_later_move), F("status"))
+
+
+def is_over(day: datetime.date) -> bool:
+    """Whether ``day`` has ended: only then can a case have moved since."""
+    return end_of(day) <= timezone.now()
+
+
 def status_at_end_of(day: datetime.date):
     """An expression for a case's status at the end of ``day``: the status
     its first move after that day started from, or its status now. Only
     the cases that moved since are looked up in their timeline (the set is
     read once per query, hashed); the rest keep their status."""
-    end = end_of(day)
-    if end > timezone.now():
+    if not is_over(day):
         return F("status")
-    moved_since = CaseEvent.objects.filter(action=EventAction.TRANSITION, created_at__gte=end)
-    first_later_move = moved_since.filter(case=OuterRef("pk")).order_by("version").values("from_status")[:1]
-    return DbCase(
-        When(pk__in=moved_since.values("case_id"), then=Coalesce(Subquery(first_later_move), F("status"))),
-        default=F("status"),
-    )
+    return DbCase(When(pk__in=_moved_since(day).values("case_id"), then=_status_before_moving(day)), default=F("status"))
 
 
 def completion(closed: int, total: int) -> Decimal | None:
@@ -176,29 +187,70 @@ class ProgressReport:
         return f"progress-{self.date:%Y%m%d}"
 
 
-def _figures(row: dict) -> Figures:
-    return Figures(row["total"], row["closed"], row["overdue"], row["awaiting_acceptance"])
+def _aggregate(cases, day, group_by: tuple[str, ...]) -> dict[tuple, tuple[Figures, datetime.date | None]]:
+    """Per ``group_by`` values: the figures at the end of ``day`` and the
+    deadline of the most overdue case. The rows are grouped by their
+    status then and whether their deadline has passed, and folded here: so
+    each case's status then is worked out once, however many figures use
+    it (for an earlier day it may need a look into the case's timeline)."""
+    past_deadline = DbCase(When(deadline__lt=day, then=Value(True)), default=Value(False), output_field=BooleanField())
 
-
-def _aggregate(cases, day, group_by: tuple[str, ...], **extra):
-    overdue = Q(status_then__in=WITH_CITY_STATUSES, deadline__lt=day)
-    return (
-        cases.order_by()
-        .values(*group_by)
-        .annotate(
-            total=Count("id"),
-            closed=Count("id", filter=Q(status_then=Status.CLOSED)),
-            overdue=Count("id", filter=overdue),
-            awaiting_acceptance=Count("id", filter=Q(status_then=Status.PENDING_ACCEPTANCE)),
-            **extra,
+    def grouped(queryset):
+        return (
+            queryset.annotate(past_deadline=past_deadline)
+            .order_by()
+            .values(*group_by, "status_then", "past_deadline")
+            .annotate(n=Count("id"), oldest=Min("deadline"))
         )
-    )
+
+    if is_over(day):
+        # Two reads, so that the planner sees a plain status column for the
+        # many cases that did not move since (a hashed grouping of a million
+        # rows) and looks into the timelines of only those that did.
+        moved = _moved_since(day).values("case_id")
+        rows = chain(
+            grouped(cases.exclude(pk__in=moved).annotate(status_then=F("status"))),
+            grouped(cases.filter(pk__in=moved).annotate(status_then=_status_before_moving(day))),
+        )
+    else:
+        rows = grouped(cases.annotate(status_then=F("status")))
+    found: dict[tuple, tuple[Figures, datetime.date | None]] = {}
+    for row in rows:
+        key = tuple(row[field] for field in group_by)
+        figures, oldest = found.get(key, (Figures(), None))
+        status, n = row["status_then"], row["n"]
+        overdue = status in WITH_CITY_STATUSES and row["past_deadline"]
+        figures.add(
+            Figures(
+                total=n,
+                closed=n if status == Status.CLOSED else 0,
+                overdue=n if overdue else 0,
+                awaiting_acceptance=n if status == Status.PENDING_ACCEPTANCE else 0,
+            )
+        )
+        if overdue and (oldest is None or row["oldest"] < oldest):
+            oldest = row["oldest"]
+        found[key] = (figures, oldest)
+    return found
+
+
+def _count_with_status(cases, statuses) -> dict[str | None, int]:
+    """Per city, the cases whose status then is one of ``statuses``."""
+    counts: dict[str | None, int] = {}
+    for row in cases.order_by().values("city_id", "status_then").annotate(n=Count("id")):
+        if row["status_then"] in statuses:
+            counts[row["city_id"]] = counts.get(row["city_id"], 0) + row["n"]
+    return counts
+
+
+def cases_existing_at_end_of(*, user, day: datetime.date):
+    """The cases ``user`` may see that existed at the end of ``day``."""
+    return Case.objects.for_user(user).filter(created_at__lt=end_of(day))
 
 
 def cases_at_end_of(*, user, day: datetime.date):
-    """The cases ``user`` may see that existed at the end of ``day``, each
-    with ``status_then``."""
-    return Case.objects.for_user(user).filter(created_at__lt=end_of(day)).annotate(status_then=status_at_end_of(day))
+    """The same, each with ``status_then``."""
+    return cases_existing_at_end_of(user=user, day=day).annotate(status_then=status_at_end_of(day))
 
 
 OVERDUE_FIELDS = ("reference", "title", "city__name", "responsible_unit", "lead_unit", "deadline_type", "deadline")
@@ -224,15 +276,9 @@ def _changes_by_city(*, user, day: datetime.date, since: datetime.date) -> dict[
     changes: dict[str | None, Changes] = {}
     moves = CaseEvent.objects.filter(window, action=EventAction.TRANSITION, case__in=visible)
     closed_ids = moves.filter(to_status=Status.CLOSED).values("case_id")
-    newly_closed = (
-        cases_at_end_of(user=user, day=day)
-        .filter(id__in=closed_ids, status_then=Status.CLOSED)
-        .order_by()
-        .values("city_id")
-        .annotate(n=Count("id"))
-    )
-    for row in newly_closed:
-        changes.setdefault(row["city_id"], Changes()).newly_closed = row["n"]
+    newly_closed = _count_with_status(cases_at_end_of(user=user, day=day).filter(id__in=closed_ids), (Status.CLOSED,))
+    for city, n in newly_closed.items():
+        changes.setdefault(city, Changes()).newly_closed = n
     reopened = (
         moves.filter(from_status=Status.CLOSED, to_status=Status.IN_PROGRESS)
         .order_by()
@@ -241,28 +287,21 @@ def _changes_by_city(*, user, day: datetime.date, since: datetime.date) -> dict[
     )
     for row in reopened:
         changes.setdefault(row["case__city_id"], Changes()).reopened = row["n"]
-    newly_overdue = (
-        cases_at_end_of(user=user, day=day)
-        .filter(status_then__in=WITH_CITY_STATUSES, deadline__gte=since, deadline__lt=day)
-        .order_by()
-        .values("city_id")
-        .annotate(n=Count("id"))
-    )
-    for row in newly_overdue:
-        changes.setdefault(row["city_id"], Changes()).newly_overdue = row["n"]
+    passed_meanwhile = cases_at_end_of(user=user, day=day).filter(deadline__gte=since, deadline__lt=day)
+    for city, n in _count_with_status(passed_meanwhile, WITH_CITY_STATUSES).items():
+        changes.setdefault(city, Changes()).newly_overdue = n
     return changes
 
 
 def _campaign_lines(*, user, day) -> list[CampaignLine]:
-    rows = _aggregate(cases_at_end_of(user=user, day=day), day, ("campaign_id", "kind", "petition_batch"))
+    found = _aggregate(cases_existing_at_end_of(user=user, day=day), day, ("campaign_id", "kind", "petition_batch"))
     campaigns = {c.pk: c for c in Campaign.objects.all()}
     own: dict[int, Figures] = {}
     batches: dict[int, dict[int, Figures]] = {}
-    for row in rows:
-        figures = _figures(row)
-        own.setdefault(row["campaign_id"], Figures()).add(figures)
-        if row["kind"] == Kind.PETITION and row["petition_batch"] is not None:
-            batches.setdefault(row["campaign_id"], {}).setdefault(row["petition_batch"], Figures()).add(figures)
+    for (campaign_id, kind, batch), (figures, _oldest) in found.items():
+        own.setdefault(campaign_id, Figures()).add(figures)
+        if kind == Kind.PETITION and batch is not None:
+            batches.setdefault(campaign_id, {}).setdefault(batch, Figures()).add(figures)
     lines = []
     for campaign_id in sorted(own, key=lambda pk: campaigns[pk].code):
         lines.append(CampaignLine(campaigns[campaign_id], None, own[campaign_id]))
@@ -296,13 +335,8 @@ def city_figures(
 
 def scanned_city_figures(*, user, day: datetime.date) -> dict[str | None, tuple[Figures, datetime.date | None]]:
     """``city_figures`` read from every case (the slow path, any day)."""
-    rows = _aggregate(
-        cases_at_end_of(user=user, day=day),
-        day,
-        ("city_id",),
-        oldest_deadline=Min("deadline", filter=Q(status_then__in=WITH_CITY_STATUSES, deadline__lt=day)),
-    )
-    return {row["city_id"]: (_figures(row), row["oldest_deadline"]) for row in rows}
+    found = _aggregate(cases_existing_at_end_of(user=user, day=day), day, ("city_id",))
+    return {city: figures for (city,), figures in found.items()}
 
 
 def city_ranking(
