@@ -41,62 +41,39 @@ class FileView(ApiView):
         return super().perform_content_negotiation(request, force=True)
 
 
-class Disclosure(FileView):
-    """边督边改公开情况一览表 of one batch of petitions, personal data masked.
-    Every production is recorded."""
+def report_view(name: str, *, produce_with, format: str, parameters: list, summary: str, doc: str) -> type:
+    """The view that answers with one report in one format."""
 
-    format = ReportFormat.XLSX
-    query_parameters = DISCLOSURE_PARAMETERS
-
+    @_file_schema(format, summary=summary, parameters=parameters)
     def get(self, request):
-        return attachment(produce.disclosure(user=request.user, query=request.query_params, format=self.format))
+        return attachment(produce_with(user=request.user, query=request.query_params, format=format))
+
+    return type(name, (FileView,), {"__doc__": doc, "query_parameters": parameters, "get": get})
 
 
-class DisclosureXlsx(Disclosure):
-    format = ReportFormat.XLSX
-
-    @_file_schema(ReportFormat.XLSX, summary="Disclosure table of a petition batch (Excel)", parameters=DISCLOSURE_PARAMETERS)
-    def get(self, request):
-        return super().get(request)
-
-
-class DisclosureDocx(Disclosure):
-    format = ReportFormat.DOCX
-
-    @_file_schema(ReportFormat.DOCX, summary="Disclosure table of a petition batch (Word)", parameters=DISCLOSURE_PARAMETERS)
-    def get(self, request):
-        return super().get(request)
-
+DISCLOSURE_DOC = """边督边改公开情况一览表 of one batch of petitions, personal data masked.
+Every production is recorded."""
+DisclosureXlsx = report_view(
+    "DisclosureXlsx", produce_with=produce.disclosure, format=ReportFormat.XLSX, parameters=DISCLOSURE_PARAMETERS,
+    summary="Disclosure table of a petition batch (Excel)", doc=DISCLOSURE_DOC,
+)  # fmt: skip
+DisclosureDocx = report_view(
+    "DisclosureDocx", produce_with=produce.disclosure, format=ReportFormat.DOCX, parameters=DISCLOSURE_PARAMETERS,
+    summary="Disclosure table of a petition batch (Word)", doc=DISCLOSURE_DOC,
+)  # fmt: skip
 
 PROGRESS_PARAMETERS = [
     OpenApiParameter("date", OpenApiTypes.DATE, description="The report's date (default today, Asia/Shanghai)."),
     OpenApiParameter("since", OpenApiTypes.DATE, description="Count the changes since this date (default a week before)."),
 ]
-
-
-class Progress(FileView):
-    """整改进展通报: totals per campaign and batch, cities ranked by
-    completion and by overdue cases with their traffic lights, changes
-    since an earlier date, the overdue list. Every production is recorded."""
-
-    format = ReportFormat.XLSX
-    query_parameters = PROGRESS_PARAMETERS
-
-    def get(self, request):
-        return attachment(produce.progress(user=request.user, query=request.query_params, format=self.format))
-
-
-class ProgressXlsx(Progress):
-    format = ReportFormat.XLSX
-
-    @_file_schema(ReportFormat.XLSX, summary="Progress report (Excel)", parameters=PROGRESS_PARAMETERS)
-    def get(self, request):
-        return super().get(request)
-
-
-class ProgressDocx(Progress):
-    format = ReportFormat.DOCX
-
-    @_file_schema(ReportFormat.DOCX, summary="Progress report as an official notice (Word)", parameters=PROGRESS_PARAMETERS)
-    def get(self, request):
-        return super().get(request)
+PROGRESS_DOC = """整改进展通报: totals per campaign and batch, cities ranked by completion
+and by overdue cases with their traffic lights, changes since an earlier
+date, the overdue list. Every production is recorded."""
+ProgressXlsx = report_view(
+    "ProgressXlsx", produce_with=produce.progress, format=ReportFormat.XLSX, parameters=PROGRESS_PARAMETERS,
+    summary="Progress report (Excel)", doc=PROGRESS_DOC,
+)  # fmt: skip
+ProgressDocx = report_view(
+    "ProgressDocx", produce_with=produce.progress, format=ReportFormat.DOCX, parameters=PROGRESS_PARAMETERS,
+    summary="Progress report as an official notice (Word)", doc=PROGRESS_DOC,
+)  # fmt: skip
