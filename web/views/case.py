@@ -83,13 +83,16 @@ def _evidence_count(case: Case) -> int:
     return case.attachments.count()
 
 
-def _transition_form(case: Case, user, to: str, data=None) -> TransitionForm | None:
+def _transition_form(case: Case, user, to: str, data=None, *, rule=None) -> TransitionForm | None:
     """The form for moving ``case`` to ``to``, or None when the viewer may
     not make that move now."""
-    for target, rule in workflow.available_transitions(case, user):
-        if target == to:
-            return TransitionForm(data, case=case, to=to, rule=rule, evidence_count=_evidence_count(case))
-    return None
+    if rule is None:
+        rule = dict(workflow.available_transitions(case, user)).get(to)
+        if rule is None:
+            return None
+    # Only signing off says how much evidence there is.
+    evidence_count = _evidence_count(case) if rule.name == "accept" else 0
+    return TransitionForm(data, case=case, to=to, rule=rule, evidence_count=evidence_count)
 
 
 def _progress_form(case: Case, user, data=None) -> ProgressForm | None:
@@ -106,8 +109,8 @@ def _actions(case: Case, user, bound: dict) -> list[tuple[str, object]]:
     attach evidence, then submit (or, once the city has handed the case in,
     the supervisor's decision first)."""
     moves = [
-        bound.get(f"t-{to}") or _transition_form(case, user, to)
-        for to, _rule in workflow.available_transitions(case, user)
+        bound.get(f"t-{to}") or _transition_form(case, user, to, rule=rule)
+        for to, rule in workflow.available_transitions(case, user)
     ]
     first = [("move", form) for form in moves if form.action == "start"]
     later = [("move", form) for form in moves if form.action != "start"]
@@ -219,7 +222,7 @@ def case_transition(request, pk: int):
         messages.error(request, _("This action is no longer available: the case was changed meanwhile."))
         _keep_typed_note(request, request.POST.get(f"{key}-note"))
         return _render_case(request, case, status=409)
-    form = TransitionForm(request.POST, case=case, to=to, rule=rule, evidence_count=_evidence_count(case))
+    form = _transition_form(case, request.user, to, request.POST, rule=rule)
     if not form.is_valid():
         return _render_case(request, case, bound={key: form}, status=400)
 
