@@ -3,6 +3,7 @@ what is required, which values are known) live in cases.workflow and
 cases.services, whose errors are put back next to the field they name."""
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -12,6 +13,8 @@ from cases.models import Case
 
 # A select's empty choice says what it means instead of "---------".
 VERACITY_CHOICES = [("", _("Not yet stated"))] + Veracity.choices
+# The field's one label (是否属实), as the facts and the timeline show it.
+VERACITY_LABEL = capfirst(Case._meta.get_field("veracity").verbose_name)
 
 
 class CaseForm(forms.Form):
@@ -67,7 +70,7 @@ class TransitionForm(CaseForm):
         if case.kind == Kind.PETITION and rule.petition_needs:
             # A petition is submitted with its finding and what was done.
             self.fields["veracity"] = forms.ChoiceField(
-                label=_("Veracity"), choices=VERACITY_CHOICES, required=False,
+                label=VERACITY_LABEL, choices=VERACITY_CHOICES, required=False,
                 initial=case.veracity,
             )
             self.fields["handling"] = forms.CharField(
@@ -89,7 +92,7 @@ class ProgressForm(CaseForm):
     progress = forms.CharField(label=_("Reported progress"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
     measures = forms.CharField(label=_("Rectification measures"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
     investigation = forms.CharField(label=_("Investigation findings"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
-    veracity = forms.ChoiceField(label=_("Veracity"), required=False, choices=VERACITY_CHOICES)
+    veracity = forms.ChoiceField(label=VERACITY_LABEL, required=False, choices=VERACITY_CHOICES)
     handling = forms.CharField(
         label=_("Handling and rectification"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )

@@ -190,3 +190,11 @@ def test_a_creation_does_not_repeat_every_fact_in_the_timeline(client, superviso
     client.force_login(supervisor)
     timeline = timeline_text(client, case)
     assert "创建" in timeline and "长期巡查" not in timeline
+
+
+def test_a_field_has_one_label_in_the_facts_the_forms_and_the_timeline(client, nanchang_officer, nanchang):
+    petition = PetitionFactory(city=nanchang, status="in_progress", veracity="true")
+    client.force_login(nanchang_officer)
+    page = client.get(f"/cases/{petition.pk}/").content.decode()
+    assert '<label for="id_progress-veracity">是否属实</label>' in page
+    assert "<dt>是否属实</dt>" in page and "调查核实结论" not in page
