@@ -253,3 +253,12 @@ def test_todays_figures_from_the_kept_counts_equal_those_read_from_every_case(su
     scanned = scanned_city_figures(user=supervisor, day=TODAY)
     assert kept == scanned
     assert kept[None][0].total == 1 and kept["360100"][0].awaiting_acceptance == 1
+
+
+def test_the_page_speaks_the_readers_language_and_the_notice_stays_chinese(client, supervisor, province):
+    client.force_login(supervisor)
+    client.post("/language/", {"language": "en", "next": "/reports/"})
+    page = client.get("/reports/progress/").content.decode()
+    assert "Cities ranked by completion" in page and "各设区市完成率排名" not in page
+    notice = Document(io.BytesIO(body(client.get(DOCX))))
+    assert any(p.text == "二、各设区市完成率排名" for p in notice.paragraphs)
