@@ -14,8 +14,10 @@ from .masking import mask_personal_data
 # More rows than this are not a sheet of paper anyone reads: the ledger
 # says how many there are and that the Excel export holds them all.
 PRINT_LIMIT = 2000
-# The list pages' link to their ledger.
+# The list pages' link to their ledger, and the dashboard's to the
+# report's campaign section (texts of this app shown on web's pages).
 PRINT_LABEL = pgettext_lazy("report", "Print the ledger")
+CAMPAIGNS_LINK_LABEL = pgettext_lazy("report", "Completion per campaign and per batch, in the progress report")
 
 
 def _division(request, city_code: str | None) -> str:

@@ -109,3 +109,11 @@ def test_the_ranking_shows_the_order_the_gap_to_the_leader_and_a_scale_near_the_
     assert [item["bar"].name for item in chart["bars"][:2]] == ["九江市", "南昌市"]
     assert chart["start"] == 31  # not 0: a little below the lowest city
     assert "16.67" in response.content.decode()
+
+
+@time_machine.travel(shanghai(2024, 3, 1, 10), tick=False)
+def test_a_supervisor_is_led_to_the_completion_per_campaign_and_batch(client, supervisor, nanchang_officer, province):
+    client.force_login(supervisor)
+    assert 'href="/reports/progress/#section-1"' in client.get("/dashboard/").content.decode()
+    client.force_login(nanchang_officer)
+    assert "/reports/progress/" not in client.get("/dashboard/").content.decode()

@@ -11,6 +11,7 @@ from cases.models import City
 from cases.querysets import empty_statistics, local_today
 from cases.statistics import case_statistics
 from reports.charts import completion_chart
+from reports.ledger import CAMPAIGNS_LINK_LABEL
 from reports.progress import city_ranking
 
 
@@ -114,5 +115,6 @@ def dashboard(request):
         ),
         "totals": totals,
         "total_completion": _completion(totals),
+        "campaigns_link_label": CAMPAIGNS_LINK_LABEL,
     }
     return render(request, "web/dashboard.html", context)
