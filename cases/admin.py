@@ -8,10 +8,9 @@ as an admin action, never by editing the field."""
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
-from .constants import Status
 from .errors import CaseError
-from .models import Attachment, Campaign, Case, CaseEvent, City
-from .workflow import transition
+from .models import Attachment, Campaign, Case, CaseEvent, City, Objection, Review
+from .workflow import MOVES, transition
 
 
 @admin.register(City)
@@ -22,7 +21,7 @@ class CityAdmin(admin.ModelAdmin):
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "kind", "round", "batch", "year")
+    list_display = ("code", "name", "kind", "round", "batch", "year", "accepting_level", "publicity_required")
     list_filter = ("kind", "round", "year")
     search_fields = ("code", "name")
     filter_horizontal = ("cities",)
@@ -40,12 +39,31 @@ class EventInline(admin.TabularInline):
         return False
 
 
-def _transition_action(to: str, label):
+class ReviewInline(admin.TabularInline):
+    model = Review
+    extra = 0
+    can_delete = False
+    fields = ("version", "created_at", "level", "reviewer", "result", "opinion")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ObjectionInline(ReviewInline):
+    model = Objection
+    fields = ("version", "received_on", "channel", "content", "recorded_by", "created_at")
+    readonly_fields = fields
+
+
+def _transition_action(name: str):
+    rule = MOVES[name]
+
     def action(modeladmin, request, queryset):
         done, refused = 0, []
         for case in queryset:
             try:
-                transition(case=case, to=to, actor=request.user, note=str(_("Changed in the admin")))
+                transition(case=case, action=name, actor=request.user, note=str(_("Changed in the admin")))
                 done += 1
             except CaseError as error:
                 refused.append(f"{case.reference}: {error.message}")
@@ -54,24 +72,22 @@ def _transition_action(to: str, label):
         for line in refused[:20]:
             modeladmin.message_user(request, line, messages.ERROR)
 
-    action.__name__ = f"move_to_{to}"
-    action.short_description = label
+    action.__name__ = f"move_{name}"
+    action.short_description = rule.label
     return action
 
 
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
-    list_display = ("reference", "title", "kind", "city", "status", "deadline_type", "deadline", "version", "updated_at")
+    list_display = (
+        "reference", "title", "kind", "city", "status", "review_stage", "deadline_type", "deadline", "version", "updated_at",
+    )  # fmt: skip
     list_filter = ("kind", "status", "deadline_type", "campaign", "city")
     list_select_related = ("city", "campaign")
     search_fields = ("reference", "title", "acceptance_number")
     date_hierarchy = "deadline"
-    inlines = [EventInline]
-    actions = [
-        _transition_action(Status.IN_PROGRESS, _("Start rectification (from Assigned)")),
-        _transition_action(Status.CLOSED, _("Accept and close")),
-        _transition_action(Status.IN_PUBLICITY, _("Put in publicity")),
-    ]
+    inlines = [EventInline, ReviewInline, ObjectionInline]
+    actions = [_transition_action(name) for name in ("start", "approve", "publicize", "close")]
     show_full_result_count = False
 
     def get_readonly_fields(self, request, obj=None):

@@ -29,6 +29,26 @@ class Status(models.TextChoices):
 WITH_CITY_STATUSES = (Status.ASSIGNED, Status.IN_PROGRESS)
 
 
+class Level(models.TextChoices):
+    """The levels of the administrative tree a case is reviewed at, bottom up."""
+
+    COUNTY = "county", _("County level")
+    CITY = "city", _("City level")
+    PROVINCE = "province", _("Province level")
+
+
+# Bottom up: a submission is reviewed by each level above the case's own,
+# up to the accepting level.
+LEVELS_UP = (Level.COUNTY, Level.CITY, Level.PROVINCE)
+
+
+class ReviewResult(models.TextChoices):
+    APPROVED = "approved", _("Approved, passed up")
+    RETURNED = "returned", _("Returned to the level below")
+    PUBLICIZED = "publicized", _("Accepted, put in publicity")
+    CLOSED = "closed", _("Accepted and closed")
+
+
 class DeadlineType(models.TextChoices):
     IMMEDIATE = "immediate", _("Rectify immediately")
     DATED = "dated", _("Rectify by a deadline")
@@ -91,7 +111,7 @@ PETITION_STATUS_LABELS = {
 PETITION_ACTION_LABELS = {
     "start": pgettext_lazy("petition", "Start handling"),
     "submit": pgettext_lazy("petition", "Submit for review"),
-    "accept": pgettext_lazy("petition", "Approve and close"),
+    "close": pgettext_lazy("petition", "Approve and close"),
 }
 
 

@@ -5,7 +5,7 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -17,7 +17,9 @@ from .constants import (
     DeadlineType,
     EventAction,
     Kind,
+    Level,
     PollutionType,
+    ReviewResult,
     Status,
     Veracity,
     status_label,
@@ -56,6 +58,21 @@ class Campaign(models.Model):
     year = models.PositiveSmallIntegerField(_("year"), null=True, blank=True)
     cities = models.ManyToManyField(City, verbose_name=_("cities covered"), blank=True, related_name="campaigns")
     started_on = models.DateField(_("started on"), null=True, blank=True)
+
+    # The sign-off rules of the campaign's problem list (验收销号办法).
+    accepting_level = models.CharField(
+        _("accepting level"),
+        max_length=8,
+        choices=[(Level.PROVINCE, Level.PROVINCE.label), (Level.CITY, Level.CITY.label)],
+        default=Level.PROVINCE,
+        help_text=_("Who accepts and closes a case: the province, or the city where the list delegates it (谁验收谁负责)."),
+    )
+    publicity_required = models.BooleanField(
+        _("publicity required"), default=False, help_text=_("Accepted cases are published before they are closed.")
+    )
+    publicity_days = models.PositiveSmallIntegerField(
+        _("publicity period (working days)"), default=5, validators=[MinValueValidator(1), MaxValueValidator(60)]
+    )
 
     class Meta:
         ordering = ["code"]
@@ -103,6 +120,12 @@ class Case(models.Model):
     updated_at = models.DateTimeField(_("updated at"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    # While awaiting acceptance or in publicity: the level the case waits at.
+    # Nullable, so that adding it alters the table in place (on SQLite a
+    # rebuilt table would lose the feed and tally triggers).
+    review_stage = models.CharField(_("review stage"), max_length=8, choices=Level.choices, null=True, blank=True)
+    publicity_starts_on = models.DateField(_("publicity starts on"), null=True, blank=True)
+    publicity_ends_on = models.DateField(_("publicity ends on"), null=True, blank=True)
 
     # Feedback and provincial problems (督察反馈问题 / 省级督察问题).
     problem_number = models.PositiveIntegerField(_("problem number"), null=True, blank=True)
@@ -312,6 +335,54 @@ class CaseTally(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.city_id} {self.status} {self.cases:+d}"
+
+
+class Review(models.Model):
+    """A level's signed opinion on a submitted case: approved and passed up,
+    returned, or accepted (put in publicity or closed). Written with the
+    move's event, never changed."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="reviews")
+    level = models.CharField(_("level"), max_length=8, choices=Level.choices)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reviewer"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    result = models.CharField(_("result"), max_length=12, choices=ReviewResult.choices)
+    opinion = models.TextField(_("opinion"), blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now)
+    version = models.PositiveIntegerField(_("case version after the review"))
+
+    class Meta:
+        verbose_name = _("review")
+        verbose_name_plural = _("reviews")
+        ordering = ["case_id", "version"]
+        constraints = [models.UniqueConstraint(fields=["case", "version"], name="review_one_per_case_version")]
+
+    def __str__(self):
+        return f"{self.case_id} {self.level} {self.result}"
+
+
+class Objection(models.Model):
+    """An objection (异议) received while a case was in publicity; it
+    returned the case to the level that rectifies it."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="objections")
+    received_on = models.DateField(_("received on"))
+    channel = models.CharField(_("channel"), max_length=40, help_text=_("e.g. 电话, 来信, 网络"))
+    content = models.TextField(_("content"))
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    version = models.PositiveIntegerField(_("case version after the objection"))
+
+    class Meta:
+        verbose_name = _("objection")
+        verbose_name_plural = _("objections")
+        ordering = ["case_id", "version"]
+
+    def __str__(self):
+        return f"{self.case_id} {self.received_on}"
 
 
 def attachment_path(instance, filename):

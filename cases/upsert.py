@@ -30,10 +30,10 @@ from accounts.models import Role
 
 from .constants import DeadlineType, EventAction, Kind, Status
 from .errors import CaseError, ConcurrentChange, InvalidInput, RoleNotAllowed
-from .models import Campaign, Case, CaseEvent, City
+from .models import Campaign, Case, CaseEvent, City, Objection, Review
 from .services import CREATE_FIELDS, _serialize, clean_case_data, editable_fields
 from .validation import FORBIDDEN, clean_note
-from .workflow import MOVED_COLUMNS, TRANSITIONS, Step, check_step, moved
+from .workflow import MOVED_COLUMNS, TRANSITIONS, Step, check_step, moved, signed_rows, waiting_at
 from .writes import event_row
 
 KEY_FIELDS = ("campaign", "reference")
@@ -80,6 +80,7 @@ class _Move:
     from_status: str
     to_status: str
     step: Step
+    stage: str  # the level the case waited at before the step
 
 
 @dataclass
@@ -93,6 +94,7 @@ class _Plan:
     note: str
     is_new: bool
     read_version: int  # the version the row had when read; 1 for a new case
+    campaign: Campaign
 
 
 class _Invalid(Exception):
@@ -331,8 +333,12 @@ def _plan_update(*, actor, row: dict, data: dict, control: dict, note: str, resu
         if not actor.sees_whole_province and "city" in changes:
             raise _Invalid({"city": [_("This account may only handle cases of its own city.")]})
         _check_deadline(updated["deadline_type"], updated["deadline"])
-    walk = _checked_walk(actor=actor, row=updated, path=_path(row["status"], control.get("status")), note=item_note)
-    return _Plan(result, updated, changes, walk, item_note, is_new=False, read_version=row["version"])
+    walk = _checked_walk(
+        actor=actor, row=updated, campaign=data["campaign"], path=_path(row["status"], control.get("status")), note=item_note
+    )
+    return _Plan(
+        result, updated, changes, walk, item_note, is_new=False, read_version=row["version"], campaign=data["campaign"]
+    )
 
 
 def _plan_create(*, actor, data: dict, control: dict, note: str, result: ItemResult, defaults: dict) -> _Plan:
@@ -352,8 +358,10 @@ def _plan_create(*, actor, data: dict, control: dict, note: str, result: ItemRes
         row["pollution_types"] = list(row["pollution_types"])
     changes = {name: _serialize(value) for name, value in data.items()}
     item_note = (control.get("note") or note or "").strip()
-    walk = _checked_walk(actor=actor, row=row, path=_path(Status.ASSIGNED, control.get("status")), note=item_note)
-    return _Plan(result, row, changes, walk, item_note, is_new=True, read_version=1)
+    walk = _checked_walk(
+        actor=actor, row=row, campaign=data["campaign"], path=_path(Status.ASSIGNED, control.get("status")), note=item_note
+    )
+    return _Plan(result, row, changes, walk, item_note, is_new=True, read_version=1, campaign=data["campaign"])
 
 
 def _path(status: str, target: str | None) -> list[str]:
@@ -368,18 +376,18 @@ def _path(status: str, target: str | None) -> list[str]:
     return path
 
 
-def _checked_walk(*, actor, row: dict, path: list[str], note: str) -> list[_Move]:
+def _checked_walk(*, actor, row: dict, campaign, path: list[str], note: str) -> list[_Move]:
     """Check every step of the walk as ``transition`` would, in memory,
     before anything is written: a refused step refuses the whole item."""
-    case = SimpleNamespace(**row)  # what the rules read: status, kind, city, veracity, handling
+    case = SimpleNamespace(**row, campaign=campaign)  # what the rules read: status, kind, city, stage, ...
     walk = []
     for to in path:
         try:
             step = check_step(case=case, to=to, actor=actor, note=note)
         except CaseError as error:
             raise _Invalid({error.field or "status": [error.message]}) from None
-        walk.append(_Move(case.status, to, step))
-        case.status = to
+        walk.append(_Move(case.status, to, step, stage=waiting_at(case, step.chain)))
+        vars(case).update(moved(step.rule, case=case, chain=step.chain, at=timezone.now()))
     return walk
 
 
@@ -389,14 +397,22 @@ def _apply(*, actor, plans: list[_Plan]) -> None:
     changed = [plan for plan in plans if not plan.is_new and (plan.changes or plan.walk)]
     for plan, case_id in zip(new, _allocate_ids(len(new)) if new else []):
         plan.row["id"] = case_id
-    events = []
+    events, signed = [], []
     for plan in new + changed:
         plan_events = _events(actor=actor, plan=plan, now=now)
         events += plan_events
+        moves = plan_events[len(plan_events) - len(plan.walk) :]
+        for move, event in zip(plan.walk, moves):
+            signed += signed_rows(
+                move.step, stage=move.stage, case_id=plan.row["id"], actor_id=actor.pk, at=now, version=event["version"]
+            )
         _walk_row(plan, version=plan_events[-1]["version"], now=now)
     _insert(Case, COLUMNS, [plan.row for plan in new])
     _update(changed, now=now)
-    _insert(CaseEvent, [f for f in CaseEvent._meta.concrete_fields if f.attname != "id"], events)
+    _insert(CaseEvent, _inserted_fields(CaseEvent), events)
+    for model in (Review, Objection):
+        fields = _inserted_fields(model)
+        _insert(model, fields, [{f.attname: getattr(r, f.attname) for f in fields} for r in signed if isinstance(r, model)])
     for plan in plans:
         result = plan.result
         result.id, result.version = plan.row["id"], plan.row["version"]
@@ -454,8 +470,15 @@ def _walk_row(plan: _Plan, *, version: int, now) -> None:
     (``workflow.moved``)."""
     row = plan.row
     row["version"], row["updated_at"] = version, now
-    for move in plan.walk:
-        row.update(moved(status=row["status"], to=move.to_status, reopened_count=row["reopened_count"], at=now))
+    if plan.walk:
+        case = SimpleNamespace(**row, campaign=plan.campaign)
+        for move in plan.walk:
+            vars(case).update(moved(move.step.rule, case=case, chain=move.step.chain, at=now))
+        row.update({column: getattr(case, column) for column in MOVED_COLUMNS})
+
+
+def _inserted_fields(model) -> list:
+    return [f for f in model._meta.concrete_fields if f.attname != "id"]
 
 
 def _allocate_ids(count: int) -> list[int]:

@@ -1,56 +1,100 @@
-"""The rectification workflow: the one table of allowed moves and the one
-function that applies it. The API, the pages, the admin and tasks change a
-case's status through ``transition``; the bulk upsert (``cases.upsert``)
-checks every step of a walk with ``check_step``, the same checks, takes
-each step's effects from ``moved`` and writes the walks of a whole batch
-at once."""
+"""The rectification workflow: the one table of moves and the one function
+that applies it. The API, the pages, the admin and tasks move a case
+through ``transition``; the bulk upsert (``cases.upsert``) checks every
+step of a walk with ``check_step``, the same checks, takes each step's
+effects from ``moved`` and writes the walks of a whole batch at once.
 
+A submitted case climbs a chain of review levels (DESIGN section 3): each
+level above the case's own, up to the campaign's accepting level, approves
+it (passes it up) or returns it to the level below; the accepting level
+puts it in publicity or closes it. The chain is data the table reads
+(``review_chain``); nobody acts at a level that is not theirs."""
+
+import datetime
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
 
-from .constants import EventAction, Kind, Status, Veracity, action_label, status_label
+from .constants import LEVELS_UP, EventAction, Kind, Level, ReviewResult, Status, Veracity, action_label, status_label
 from .errors import CaseNotVisible, InvalidInput, RoleNotAllowed, TransitionNotAllowed
-from .models import Case, CaseEvent
+from .models import Case, CaseEvent, Objection, Review
 from .validation import LONG_TEXT, checked_text, clean_note
 from .writes import ensure_version, write_case
 
-CITY_ROLES = frozenset({Role.OFFICER, Role.API_CLIENT, Role.SUPERVISOR})
-SUPERVISOR_ONLY = frozenset({Role.SUPERVISOR})
+S = Status
+
+
+class By:
+    """Who makes a move."""
+
+    HOLDER = "holder"  # the side that rectifies: its city (officer, city client) or the supervisor
+    STAGE = "stage"  # the level the case waits at
+    ACCEPTOR = "acceptor"  # the case's accepting level
 
 
 @dataclass(frozen=True)
 class Rule:
-    name: str  # the action's name in the domain: start, submit, accept, ...
+    name: str  # the action: start, submit, approve, return, publicize, object, close, reopen
     label: str
-    roles: frozenset
+    sources: tuple  # the statuses it leaves
+    target: str  # the status it leads to (approve, and return above the first level, stay awaiting acceptance)
+    by: str
     needs_note: bool = False
     # Petitions must say whether the complaint was true and what was done.
     petition_needs: tuple = ()
     counts_reopening: bool = False
+    review: str = ""  # the ReviewResult the move signs, if it is a review
+    needs_channel: bool = False  # an objection says how it was received
 
     def label_for(self, kind: str | None) -> str:
         """The move's name on a case of ``kind`` (a petition is handled, not rectified)."""
         return action_label(self.name, kind, self.label)
 
 
-S = Status
+# The one table. The order is the order of the work (pages offer moves in it).
+MOVES: dict[str, Rule] = {
+    rule.name: rule
+    for rule in (
+        Rule("start", _("Start rectification"), (S.ASSIGNED,), S.IN_PROGRESS, By.HOLDER),
+        Rule(
+            "submit", _("Submit for acceptance"), (S.IN_PROGRESS,), S.PENDING_ACCEPTANCE, By.HOLDER,
+            needs_note=True, petition_needs=("veracity", "handling"),
+        ),
+        Rule(
+            "approve", _("Approve and pass up"), (S.PENDING_ACCEPTANCE,), S.PENDING_ACCEPTANCE, By.STAGE,
+            review=ReviewResult.APPROVED,
+        ),
+        Rule(
+            "publicize", _("Accept and put in publicity"), (S.PENDING_ACCEPTANCE,), S.IN_PUBLICITY, By.ACCEPTOR,
+            review=ReviewResult.PUBLICIZED,
+        ),
+        Rule(
+            "close", _("Accept and close"), (S.PENDING_ACCEPTANCE, S.IN_PUBLICITY), S.CLOSED, By.ACCEPTOR,
+            review=ReviewResult.CLOSED,
+        ),
+        Rule(
+            "return", _("Return"), (S.PENDING_ACCEPTANCE,), S.IN_PROGRESS, By.STAGE,
+            needs_note=True, review=ReviewResult.RETURNED,
+        ),
+        Rule(
+            "object", _("Record an objection"), (S.IN_PUBLICITY,), S.IN_PROGRESS, By.ACCEPTOR,
+            needs_note=True, needs_channel=True,
+        ),
+        Rule(
+            "reopen", _("Reopen (recurrence)"), (S.CLOSED,), S.IN_PROGRESS, By.ACCEPTOR,
+            needs_note=True, counts_reopening=True,
+        ),
+    )
+}  # fmt: skip
+# The same moves by the statuses they join, for clients that name the
+# status to reach ({"to": ...}, the bulk upsert's walks).
 TRANSITIONS: dict[tuple[str, str], Rule] = {
-    (S.ASSIGNED, S.IN_PROGRESS): Rule("start", _("Start rectification"), CITY_ROLES),
-    (S.IN_PROGRESS, S.PENDING_ACCEPTANCE): Rule(
-        "submit", _("Submit for acceptance"), CITY_ROLES, needs_note=True, petition_needs=("veracity", "handling")
-    ),
-    (S.PENDING_ACCEPTANCE, S.IN_PUBLICITY): Rule("publicize", _("Put in publicity"), SUPERVISOR_ONLY),
-    (S.PENDING_ACCEPTANCE, S.CLOSED): Rule("accept", _("Accept and close"), SUPERVISOR_ONLY),
-    (S.IN_PUBLICITY, S.CLOSED): Rule("accept", _("Accept and close"), SUPERVISOR_ONLY),
-    (S.PENDING_ACCEPTANCE, S.IN_PROGRESS): Rule("reject", _("Reject"), SUPERVISOR_ONLY, needs_note=True),
-    (S.IN_PUBLICITY, S.IN_PROGRESS): Rule("reject", _("Reject after objection"), SUPERVISOR_ONLY, needs_note=True),
-    (S.CLOSED, S.IN_PROGRESS): Rule(
-        "reopen", _("Reopen (recurrence)"), SUPERVISOR_ONLY, needs_note=True, counts_reopening=True
-    ),
+    (source, rule.target): rule for rule in MOVES.values() for source in rule.sources if source != rule.target
 }
 
 
@@ -58,24 +102,94 @@ def rule_for(from_status: str, to_status: str) -> Rule | None:
     return TRANSITIONS.get((from_status, to_status))
 
 
+# --- the chain -------------------------------------------------------------
+
+
+def case_level(case) -> str:
+    """The level of the division responsible for the case."""
+    return Level.CITY if case.city_id else Level.PROVINCE
+
+
+def accepting_level(case) -> str:
+    return case.campaign.accepting_level
+
+
+def review_chain(case) -> list[str]:
+    """The levels a submission climbs, bottom up: each level above the
+    case's own up to its accepting level, and at least the level just above
+    (nobody reviews their own submission); a province-level case is
+    reviewed by the province."""
+    above = list(LEVELS_UP[LEVELS_UP.index(case_level(case)) + 1 :]) or [Level.PROVINCE]
+    top = max(LEVELS_UP.index(accepting_level(case)), LEVELS_UP.index(above[0]))
+    return [level for level in above if LEVELS_UP.index(level) <= top]
+
+
+def waiting_at(case, chain: list[str] | None = None) -> str:
+    """The level a case awaiting acceptance or in publicity waits at ("" for
+    other statuses). Rows written before the chain existed wait at their
+    first level."""
+    if case.status not in (S.PENDING_ACCEPTANCE, S.IN_PUBLICITY):
+        return ""
+    chain = chain or review_chain(case)
+    if case.status == S.IN_PUBLICITY:
+        return chain[-1]
+    return case.review_stage if case.review_stage in chain else chain[0]
+
+
+def review_level(actor) -> str | None:
+    """The level at which ``actor`` reviews: the provincial supervisor at
+    the province, a city's officer or system at its city, nobody else."""
+    if actor.role == Role.SUPERVISOR:
+        return Level.PROVINCE
+    if actor.role in (Role.OFFICER, Role.API_CLIENT) and actor.city_id is not None:
+        return Level.CITY
+    return None
+
+
+# Moves by a case's own side (start, submit), as before the chain.
+HOLDER_ROLES = frozenset({Role.OFFICER, Role.API_CLIENT, Role.SUPERVISOR})
+
+
+# --- effects -----------------------------------------------------------------
+
 # The columns a move writes besides the version and the time of the change.
-MOVED_COLUMNS = ("status", "closed_at", "reopened_count")
+MOVED_COLUMNS = ("status", "closed_at", "reopened_count", "review_stage", "publicity_starts_on", "publicity_ends_on")
 
 
-def moved(*, status: str, to: str, reopened_count: int, at) -> dict:
-    """What an allowed move from ``status`` to ``to`` at ``at`` writes on
-    the case's row (some of MOVED_COLUMNS): the new status, the closing
-    time set on closing and cleared on leaving closed, a reopening
-    counted. ``transition``, the bulk upsert and the demo all take a
-    move's effects from here."""
-    values = {"status": to}
-    if to == Status.CLOSED:
+def moved(rule: Rule, *, case, chain: list[str], at) -> dict:
+    """What ``rule`` applied to ``case`` (its status, review stage and
+    reopenings as read) at ``at`` writes on the case's row (some of
+    MOVED_COLUMNS): the new status and review stage, the closing time set
+    on closing and cleared on leaving closed, a reopening counted, the
+    publicity period. ``transition``, the bulk upsert and the demo all take
+    a move's effects from here."""
+    stage = waiting_at(case, chain)
+    values = {"status": rule.target, "review_stage": None}
+    if rule.name == "submit":
+        values["review_stage"] = chain[0]
+    elif rule.name == "approve":
+        values["review_stage"] = chain[chain.index(stage) + 1]
+    elif rule.name == "return" and stage != chain[0]:
+        values.update(status=S.PENDING_ACCEPTANCE, review_stage=chain[chain.index(stage) - 1])
+    elif rule.name == "publicize":
+        from workdays.calendar import add_working_days
+
+        starts = timezone.localdate(at)
+        values.update(
+            review_stage=stage,
+            publicity_starts_on=starts,
+            publicity_ends_on=add_working_days(starts, case.campaign.publicity_days),
+        )
+    if rule.target == S.CLOSED:
         values["closed_at"] = at
-    elif status == Status.CLOSED:
+    elif case.status == S.CLOSED:
         values["closed_at"] = None
-    if TRANSITIONS[(status, to)].counts_reopening:
-        values["reopened_count"] = reopened_count + 1
+    if rule.counts_reopening:
+        values["reopened_count"] = case.reopened_count + 1
     return values
+
+
+# --- checks -----------------------------------------------------------------
 
 
 def ensure_can_see(case: Case, actor) -> None:
@@ -93,62 +207,155 @@ def ensure_can_write(actor) -> None:
         raise RoleNotAllowed(_("This account is read-only."), code="read_only")
 
 
-def refusal(case: Case, actor, to: str) -> Exception | None:
-    """Why ``actor`` may not move ``case`` to ``to`` (before input checks),
-    or None when the move is allowed. Pages use it to offer only the
-    actions the viewer may take."""
-    try:
-        ensure_can_see(case, actor)
-    except CaseNotVisible as error:
-        return error
+def resolve(case, *, action: str | None = None, to: str | None = None) -> Rule:
+    """The move an input names: an action, or the status to reach where
+    exactly one move from the case's status leads there."""
+    if action is not None:
+        rule = MOVES.get(action)
+        if rule is None:
+            raise InvalidInput(
+                "action",
+                _("Unknown action “%(value)s”. Known: %(known)s.") % {"value": action, "known": ", ".join(MOVES)},
+                code="unknown_action",
+            )
+        if case.status not in rule.sources:
+            raise TransitionNotAllowed(
+                _("A case “%(status)s” cannot be given the action “%(action)s”.")
+                % {"status": status_label(case.status, case.kind), "action": rule.label_for(case.kind)},
+                code="transition_not_allowed",
+            )
+        return rule
     if to not in Status.values:
-        return InvalidInput("to", _("Unknown status “%(value)s”.") % {"value": to}, code="unknown_status")
+        raise InvalidInput("to", _("Unknown status “%(value)s”.") % {"value": to}, code="unknown_status")
     rule = rule_for(case.status, to)
     if rule is None:
-        return TransitionNotAllowed(
+        raise TransitionNotAllowed(
             _("A case cannot go from “%(from)s” to “%(to)s”.")
             % {"from": status_label(case.status, case.kind), "to": status_label(to, case.kind)}
         )
-    if not actor.may_write:
-        return RoleNotAllowed(_("This account is read-only."), code="read_only")
-    if actor.role not in rule.roles:
+    return rule
+
+
+def _chain_refusal(rule: Rule, case, actor, chain: list[str]) -> Exception | None:
+    """Why the chain does not let ``actor`` make ``rule`` on ``case`` now."""
+    if rule.by == By.HOLDER:
+        if actor.role not in HOLDER_ROLES:
+            return RoleNotAllowed(_("Your role may not %(action)s a case.") % {"action": rule.label_for(case.kind).lower()})
+        return None
+    mine = review_level(actor)
+    if mine is None:
         return RoleNotAllowed(
-            _("Only a provincial supervisor may %(action)s a case.") % {"action": rule.label_for(case.kind).lower()}
-            if rule.roles == SUPERVISOR_ONLY
-            else _("Your role may not %(action)s a case.") % {"action": rule.label_for(case.kind).lower()}
+            _("Only a reviewing level (a city bureau or the provincial office) may %(action)s a case.")
+            % {"action": rule.label_for(case.kind).lower()}
+        )
+    stage, accepting = waiting_at(case, chain), chain[-1]
+    if rule.by == By.ACCEPTOR and mine != accepting:
+        return TransitionNotAllowed(
+            _("This case is accepted at %(accepting)s; your account acts at %(mine)s.")
+            % {"accepting": Level(accepting).label, "mine": Level(mine).label},
+            code="not_the_accepting_level",
+        )
+    if stage and mine != stage:
+        return TransitionNotAllowed(
+            _("The case is waiting for the review at %(stage)s; your account acts at %(mine)s.")
+            % {"stage": Level(stage).label, "mine": Level(mine).label},
+            code="waiting_at_another_level",
+        )
+    if rule.name == "approve" and stage == accepting:
+        return TransitionNotAllowed(
+            _("%(level)s is the accepting level: close the case or put it in publicity.")
+            % {"level": Level(stage).label},
+            code="accepting_level",
+        )
+    if rule.name == "close" and case.status == S.PENDING_ACCEPTANCE and case.campaign.publicity_required:
+        return TransitionNotAllowed(
+            _("This campaign requires publicity before a case is closed."), code="publicity_required"
+        )
+    if rule.name == "close" and case.status == S.IN_PUBLICITY and publicity_running(case):
+        return TransitionNotAllowed(
+            _("The publicity runs until %(date)s; the case can be closed after it.")
+            % {"date": case.publicity_ends_on.isoformat()},
+            code="publicity_running",
         )
     return None
 
 
-def available_transitions(case: Case, actor) -> list[tuple[str, Rule]]:
-    """The moves ``actor`` may make on ``case`` now, as (to_status, rule)."""
-    return [(to, rule) for (frm, to), rule in TRANSITIONS.items() if frm == case.status and refusal(case, actor, to) is None]
+def publicity_running(case, today: datetime.date | None = None) -> bool:
+    """In publicity and its period not over (its last day included)."""
+    today = today or timezone.localdate()
+    return case.status == S.IN_PUBLICITY and case.publicity_ends_on is not None and today <= case.publicity_ends_on
+
+
+def refusal(case: Case, actor, to: str | None = None, *, action: str | None = None) -> Exception | None:
+    """Why ``actor`` may not make the move (named by ``action`` or ``to``)
+    on ``case`` (before input checks), or None when it is allowed. Pages
+    use it to offer only the actions the viewer may take."""
+    try:
+        ensure_can_see(case, actor)
+        rule = resolve(case, action=action, to=to)
+    except (CaseNotVisible, InvalidInput, TransitionNotAllowed) as error:
+        return error
+    if not actor.may_write:
+        return RoleNotAllowed(_("This account is read-only."), code="read_only")
+    chain = review_chain(case)
+    error = _chain_refusal(rule, case, actor, chain)
+    if error is not None:
+        return error
+    if action is None and rule.name == "return" and waiting_at(case, chain) != chain[0]:
+        return TransitionNotAllowed(
+            _("From %(stage)s, returning sends the case to the review below, not to “%(to)s”; use the action “return”.")
+            % {"stage": Level(waiting_at(case, chain)).label, "to": status_label(to, case.kind)},
+            code="use_action",
+        )
+    return None
+
+
+def available_moves(case: Case, actor) -> list[Rule]:
+    """The moves ``actor`` may make on ``case`` now, in the order of the work."""
+    return [rule for rule in MOVES.values() if refusal(case, actor, action=rule.name) is None]
 
 
 @dataclass(frozen=True)
 class Step:
-    """One checked move: its rule, the note as it will be recorded, and the
-    petition fields (veracity, handling) the move sets, as [old, new]."""
+    """One checked move: its rule, the chain it climbs, the note as it
+    will be recorded, the petition fields (veracity, handling) the move
+    sets, as [old, new], and an objection's reception."""
 
     rule: Rule
+    chain: list
     note: str
     changes: dict
+    received_on: datetime.date | None = None
+    channel: str = ""
 
 
-def check_step(*, case, to: str, actor, note: str = "", veracity: str | None = None, handling: str | None = None) -> Step:
+def check_step(
+    *,
+    case,
+    actor,
+    to: str | None = None,
+    action: str | None = None,
+    note: str = "",
+    veracity: str | None = None,
+    handling: str | None = None,
+    received_on=None,
+    channel: str | None = None,
+) -> Step:
     """Every check ``transition`` makes before writing, without writing:
     raises the error ``transition`` would raise. ``case`` need only carry
-    the attributes the rules read (status, kind, city_id, veracity,
-    handling), so bulk writers can check a walk step by step in memory."""
-    error = refusal(case, actor, to)
+    the attributes the rules read (status, kind, city_id, campaign,
+    review_stage, veracity, handling), so bulk writers can check a walk
+    step by step in memory."""
+    error = refusal(case, actor, to, action=action)
     if error is not None:
         raise error
-    rule = rule_for(case.status, to)
+    rule = resolve(case, action=action, to=to)
     note = clean_note(note)
     if rule.needs_note and not note:
         raise InvalidInput(
             "note", _("A note is required to %(action)s.") % {"action": rule.label_for(case.kind).lower()}, code="required"
         )
+    reception = _reception(case, received_on, channel) if rule.needs_channel else {}
 
     changes = {}
     if case.kind == Kind.PETITION and rule.petition_needs:
@@ -163,63 +370,127 @@ def check_step(*, case, to: str, actor, note: str = "", veracity: str | None = N
         for field, value in (("veracity", veracity), ("handling", handling)):
             if getattr(case, field) != value:
                 changes[field] = [getattr(case, field), value]
-    return Step(rule, note, changes)
+    return Step(rule, review_chain(case), note, changes, **reception)
+
+
+def _reception(case, received_on, channel) -> dict:
+    """An objection's date and channel, checked: received while the
+    publicity ran, not in the future."""
+    channel = checked_text(channel or "", field="channel", limit=Objection._meta.get_field("channel").max_length)
+    if not channel:
+        raise InvalidInput("channel", _("Say how the objection was received (phone, letter, ...)."), code="required")
+    today = timezone.localdate()
+    if received_on in (None, ""):
+        received_on = today
+    elif not isinstance(received_on, datetime.date):
+        try:
+            received_on = parse_date(str(received_on))
+        except ValueError:
+            received_on = None
+        if received_on is None:
+            raise InvalidInput("received_on", _("Enter a date as YYYY-MM-DD."))
+    if received_on > today:
+        raise InvalidInput("received_on", _("The objection cannot be received in the future."))
+    if case.publicity_starts_on and received_on < case.publicity_starts_on:
+        raise InvalidInput(
+            "received_on",
+            _("The publicity started on %(date)s; an objection received before it does not belong to it.")
+            % {"date": case.publicity_starts_on.isoformat()},
+        )
+    return {"received_on": received_on, "channel": channel}
 
 
 def transition(
     *,
     case: Case,
-    to: str,
     actor,
+    to: str | None = None,
+    action: str | None = None,
     note: str = "",
     expected_version: int | None = None,
     veracity: str | None = None,
     handling: str | None = None,
+    received_on=None,
+    channel: str | None = None,
 ) -> Case:
-    """Move ``case`` to status ``to`` on behalf of ``actor``.
+    """Make the move named by ``action`` (or the one that reaches status
+    ``to``) on ``case`` on behalf of ``actor``.
 
     Checks, in order: the actor may see the case (else CaseNotVisible), the
-    status exists and the table allows the move (TransitionNotAllowed), the
-    role may make it (RoleNotAllowed), the required input is there
-    (InvalidInput). Then ``cases.writes.write_case`` changes the row with a
-    compare-and-swap on its version and writes the event in the same
-    transaction: of two racing writers exactly one wins; the other gets
-    ConcurrentChange.
+    move exists from the case's status (TransitionNotAllowed), the role and
+    the level may make it (RoleNotAllowed; TransitionNotAllowed naming the
+    rule of the chain), the required input is there (InvalidInput). Then
+    ``cases.writes.write_case`` changes the row with a compare-and-swap on
+    its version and writes the event in the same transaction, with the
+    level's review or the objection: of two racing writers exactly one
+    wins; the other gets ConcurrentChange.
     """
-    step = check_step(case=case, to=to, actor=actor, note=note, veracity=veracity, handling=handling)
-    note, changes = step.note, step.changes
+    step = check_step(
+        case=case, to=to, action=action, actor=actor, note=note, veracity=veracity, handling=handling,
+        received_on=received_on, channel=channel,
+    )  # fmt: skip
     ensure_version(case, expected_version)
-    now = timezone.now()
-    values = {field: new for field, (old, new) in changes.items()}
-    values.update(moved(status=case.status, to=to, reopened_count=case.reopened_count, at=now))
-    write_case(
-        case,
-        actor=actor,
-        at=now,
-        action=EventAction.TRANSITION,
-        values=values,
-        from_status=case.status,
-        to_status=to,
-        note=note,
-        changes=changes,
-    )
+    rule, now = step.rule, timezone.now()
+    stage, from_status = waiting_at(case, step.chain), case.status
+    values = {field: new for field, (old, new) in step.changes.items()}
+    values.update(moved(rule, case=case, chain=step.chain, at=now))
+    with transaction.atomic():
+        event = write_case(
+            case,
+            actor=actor,
+            at=now,
+            action=EventAction.TRANSITION,
+            values=values,
+            from_status=from_status,
+            to_status=values["status"],
+            note=step.note,
+            changes=step.changes,
+        )
+        for row in signed_rows(step, stage=stage, case_id=case.pk, actor_id=actor.pk, at=now, version=event.version):
+            row.save(force_insert=True)
     return case
 
 
+def signed_rows(step: Step, *, stage: str, case_id: int, actor_id, at, version: int) -> list:
+    """What a move signs besides its event: a level's review, or the
+    objection that returned the case (unsaved, for ``transition`` and the
+    bulk upsert alike)."""
+    rows = []
+    if step.rule.review:
+        rows.append(
+            Review(
+                case_id=case_id, level=stage, reviewer_id=actor_id, result=step.rule.review, opinion=step.note,
+                created_at=at, version=version,
+            )
+        )  # fmt: skip
+    if step.rule.needs_channel:
+        rows.append(
+            Objection(
+                case_id=case_id, received_on=step.received_on, channel=step.channel, content=step.note,
+                recorded_by_id=actor_id, created_at=at, version=version,
+            )
+        )  # fmt: skip
+    return rows
+
+
+# The moves that hand a case back to the side that rectifies it.
+RETURNS = ("return", "object")
+
+
 def standing_returns(cases) -> dict:
-    """{case id: the event that returned it} for each of ``cases`` the
-    supervisor sent back to its city (a ``reject`` move) and the city has
-    not submitted again: its status is still the one the return set and no
-    other move has happened since. One query for a page of cases; the
-    event's note is the reason."""
-    rejected_to = {to for (frm, to), rule in TRANSITIONS.items() if rule.name == "reject"}
-    ids = [case.pk for case in cases if case.status in rejected_to]
+    """{case id: the event that returned it} for each of ``cases`` sent back
+    to the side that rectifies it (returned in review, or an objection in
+    publicity) that has not been submitted again: its status is still the
+    one the return set and no other move has happened since. One query for
+    a page of cases; the event's note is the reason."""
+    returned_to = {to for (frm, to), rule in TRANSITIONS.items() if rule.name in RETURNS}
+    ids = [case.pk for case in cases if case.status in returned_to]
     latest = {}
-    events = CaseEvent.objects.filter(case_id__in=ids, action=EventAction.TRANSITION, to_status__in=rejected_to)
+    events = CaseEvent.objects.filter(case_id__in=ids, action=EventAction.TRANSITION, to_status__in=returned_to)
     for event in events.select_related("actor").order_by("case_id", "-version"):
         latest.setdefault(event.case_id, event)
     return {
         case_id: event
         for case_id, event in latest.items()
-        if (rule := rule_for(event.from_status, event.to_status)) is not None and rule.name == "reject"
+        if (rule := rule_for(event.from_status, event.to_status)) is not None and rule.name in RETURNS
     }

@@ -53,7 +53,7 @@ def test_status_moves_in_the_admin_go_through_the_workflow(client, nanchang):
     assigned = CaseFactory(city=nanchang, status=Status.ASSIGNED)
     client.post(
         reverse("admin:cases_case_changelist"),
-        {"action": "move_to_closed", "_selected_action": [pending.pk, assigned.pk]},
+        {"action": "move_close", "_selected_action": [pending.pk, assigned.pk]},
     )
     assert Case.objects.get(pk=pending.pk).status == Status.CLOSED
     assert Case.objects.get(pk=assigned.pk).status == Status.ASSIGNED  # refused: not in the table

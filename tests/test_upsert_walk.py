@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 
 from cases.constants import EventAction
 from cases.constants import Status as S
-from cases.errors import RoleNotAllowed
+from cases.errors import TransitionNotAllowed
 from cases.models import Case, CaseEvent
 from cases.upsert import upsert_cases
 from cases.workflow import transition
@@ -121,7 +121,7 @@ def test_reopening_in_bulk_counts_the_reopening_and_clears_the_closing_time(supe
 
 def test_a_city_client_reaching_closed_is_refused_by_the_acceptance_rule_alone(write_client, supervisor):
     pending = PetitionFactory(status=S.PENDING_ACCEPTANCE, acceptance_number="X2JX2024999999")
-    with pytest.raises(RoleNotAllowed) as direct:
+    with pytest.raises(TransitionNotAllowed) as direct:
         transition(case=pending, to=S.CLOSED, actor=write_client)
 
     results = upsert_cases(

@@ -6,7 +6,7 @@ import pytest
 from cases.constants import EventAction, Status
 from cases.errors import CaseNotVisible, InvalidInput, RoleNotAllowed, TransitionNotAllowed
 from cases.models import Case, CaseEvent
-from cases.workflow import TRANSITIONS, available_transitions, transition
+from cases.workflow import TRANSITIONS, available_moves, transition
 from tests.factories import CaseFactory, PetitionFactory
 
 S = Status
@@ -29,7 +29,7 @@ def test_the_table_holds_exactly_the_designed_moves():
 @pytest.mark.parametrize("frm,to", CITY_MOVES + SUPERVISOR_MOVES)
 def test_supervisor_may_make_every_move_in_the_table(supervisor, nanchang, frm, to):
     case = CaseFactory(city=nanchang, status=frm)
-    transition(case=case, to=to, actor=supervisor, note="理由")
+    transition(case=case, to=to, actor=supervisor, note="理由", channel="电话")
     assert Case.objects.get(pk=case.pk).status == to
 
 
@@ -55,13 +55,18 @@ def test_officer_cannot_touch_a_province_level_case(nanchang_officer):
 
 
 @pytest.mark.parametrize("frm,to", SUPERVISOR_MOVES)
-def test_only_a_supervisor_accepts_rejects_and_reopens(nanchang_officer, write_client, province_client, nanchang, frm, to):
+def test_a_city_cannot_accept_return_or_reopen_a_case_the_province_accepts(
+    nanchang_officer, write_client, province_client, nanchang, frm, to
+):
     case = CaseFactory(city=nanchang, status=frm)
-    for actor in (nanchang_officer, write_client, province_client):
-        with pytest.raises(RoleNotAllowed) as refused:
-            transition(case=case, to=to, actor=actor, note="理由")
-        assert refused.value.code == "role_not_allowed"
-        assert "省整改办" in str(refused.value.message)  # says who may
+    for actor in (nanchang_officer, write_client):
+        with pytest.raises(TransitionNotAllowed) as refused:
+            transition(case=case, to=to, actor=actor, note="理由", channel="电话")
+        assert refused.value.code in ("not_the_accepting_level", "waiting_at_another_level")
+        assert "省级" in str(refused.value.message)  # names the level that acts
+    # A province-wide system reviews at no level.
+    with pytest.raises(RoleNotAllowed):
+        transition(case=case, to=to, actor=province_client, note="理由", channel="电话")
     assert Case.objects.get(pk=case.pk).status == frm
     assert not CaseEvent.objects.filter(case=case).exists()
 
@@ -105,7 +110,7 @@ def test_an_unknown_status_is_refused_naming_the_field(supervisor, nanchang_case
 def test_submitting_rejecting_and_reopening_need_a_note(supervisor, nanchang, frm, to):
     case = CaseFactory(city=nanchang, status=frm)
     with pytest.raises(InvalidInput) as refused:
-        transition(case=case, to=to, actor=supervisor, note="   ")
+        transition(case=case, to=to, actor=supervisor, note="   ", channel="电话")
     assert refused.value.field == "note"
     assert Case.objects.get(pk=case.pk).status == frm
 
@@ -157,8 +162,8 @@ def test_a_stale_expected_version_is_refused(supervisor, nanchang_case):
 
 def test_the_offered_actions_are_the_ones_the_viewer_may_take(nanchang_officer, supervisor, jiujiang_officer, nanchang):
     pending = CaseFactory(city=nanchang, status=S.PENDING_ACCEPTANCE)
-    assert available_transitions(pending, nanchang_officer) == []
-    assert available_transitions(pending, jiujiang_officer) == []
-    assert {to for to, _ in available_transitions(pending, supervisor)} == {S.IN_PUBLICITY, S.CLOSED, S.IN_PROGRESS}
+    assert available_moves(pending, nanchang_officer) == []
+    assert available_moves(pending, jiujiang_officer) == []
+    assert [rule.name for rule in available_moves(pending, supervisor)] == ["publicize", "close", "return"]
     assigned = CaseFactory(city=nanchang, status=S.ASSIGNED)
-    assert [to for to, _ in available_transitions(assigned, nanchang_officer)] == [S.IN_PROGRESS]
+    assert [rule.name for rule in available_moves(assigned, nanchang_officer)] == ["start"]

@@ -302,6 +302,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for the review levels wherever they appear (review_stage, a
+    # review's level, the chain).
+    "ENUM_NAME_OVERRIDES": {"LevelEnum": "cases.constants.Level"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         # The error answers every operation can give, documented once.

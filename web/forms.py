@@ -45,13 +45,13 @@ class TransitionForm(CaseForm):
         self.to = to
         self.fields["expected_version"].initial = case.version
         self.prefix = f"t-{to}"
-        if rule.name in ("reject", "reopen"):
+        if rule.name in ("return", "object", "reopen"):
             self.fields["note"].label = _("Reason")
         if rule.needs_note:
             self.fields["note"].widget.attrs["required"] = True
         self.fields["note"].widget.attrs["aria-required"] = "true" if rule.needs_note else "false"
         self.no_evidence = False
-        if rule.name == "accept":
+        if rule.name == "close":
             # Signing off closes the case for good: asked for explicitly,
             # and plainly when nothing proves the rectification.
             self.no_evidence = evidence_count == 0
@@ -77,6 +77,14 @@ class TransitionForm(CaseForm):
                 label=_("Handling and rectification"), required=False, initial=case.handling,
                 widget=forms.Textarea(attrs={"rows": 3}),
             )
+        if rule.needs_channel:
+            # An objection (异议): when and how it came in; the note is its content.
+            self.fields["note"].label = _("Objection")
+            self.fields["received_on"] = forms.DateField(
+                label=_("Received on"), required=False, widget=forms.DateInput(attrs={"type": "date"}),
+                help_text=_("Empty: today."),
+            )
+            self.fields["channel"] = forms.CharField(label=_("Received by"), required=False, max_length=40)
 
 
 # The facts a city records while it works on a case, by kind.

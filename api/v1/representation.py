@@ -56,6 +56,9 @@ DETAIL_COLUMNS = LIST_COLUMNS + (
     *ACCOUNTABILITY_FIELDS,
     "film_year",
     "found_on",
+    "review_stage",
+    "publicity_starts_on",
+    "publicity_ends_on",
 )
 LABEL_LANGUAGE = "zh-hans"
 NAMES_TTL = 300  # seconds

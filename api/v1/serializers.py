@@ -6,21 +6,34 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from cases.constants import DeadlineType, Kind, Status, Veracity
+from cases.constants import DeadlineType, Kind, Level, ReviewResult, Status, Veracity
 from cases.upsert import MAX_ITEMS
 from cases.validation import LONG_TEXT, NOTE_TEXT
+from cases.workflow import MOVES
 
 # --- input ---
 
 
 class TransitionInput(serializers.Serializer):
     # Plain text, so the schema has one status enum; the workflow says which moves exist.
-    to = serializers.CharField(help_text=format_lazy(_("The status to move the case to: {}."), ", ".join(Status.values)))
+    action = serializers.ChoiceField(
+        choices=list(MOVES),
+        required=False,
+        help_text=_("The move to make (preferred over “to”); the case's status and review stage say which are open."),
+    )
+    to = serializers.CharField(
+        required=False,
+        help_text=format_lazy(
+            _("The status to move the case to, where one move leads there (API v1 clients): {}."), ", ".join(Status.values)
+        ),
+    )
     note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_TEXT, default="")
     veracity = serializers.ChoiceField(choices=Veracity.choices, required=False, help_text=_("Petitions, on submit."))
     handling = serializers.CharField(
         required=False, allow_blank=True, max_length=LONG_TEXT, help_text=_("Petitions, on submit.")
     )
+    received_on = serializers.DateField(required=False, help_text=_("Objections: the day it was received (default today)."))
+    channel = serializers.CharField(required=False, max_length=40, help_text=_("Objections: how it was received."))
 
 
 class AttachmentInput(serializers.Serializer):
@@ -104,6 +117,15 @@ class CaseDetail(CaseListItem):
     people_held_accountable = serializers.IntegerField()
     film_year = serializers.IntegerField(allow_null=True)
     found_on = serializers.DateField(allow_null=True)
+    review_stage = serializers.ChoiceField(
+        choices=Level.choices,
+        allow_null=True,
+        help_text=_("Awaiting acceptance or in publicity: the level the case waits at; otherwise null."),
+    )
+    publicity_starts_on = serializers.DateField(allow_null=True, help_text=_("The last publicity period, if any."))
+    publicity_ends_on = serializers.DateField(
+        allow_null=True, help_text=_("Its last day, counted in working days from its start.")
+    )
 
 
 class CasePage(serializers.Serializer):
@@ -136,6 +158,36 @@ class EventOut(serializers.Serializer):
 
 class EventList(serializers.Serializer):
     results = EventOut(many=True)
+
+
+class ReviewOut(serializers.Serializer):
+    version = serializers.IntegerField(help_text=_("The case's version the review left (its event's)."))
+    level = serializers.ChoiceField(choices=Level.choices)
+    reviewer = serializers.CharField(allow_null=True)
+    result = serializers.ChoiceField(choices=ReviewResult.choices)
+    result_label = serializers.CharField()
+    opinion = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class ObjectionOut(serializers.Serializer):
+    version = serializers.IntegerField()
+    received_on = serializers.DateField()
+    channel = serializers.CharField()
+    content = serializers.CharField()
+    recorded_by = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+
+
+class SignOffOut(serializers.Serializer):
+    chain = serializers.ListField(
+        child=serializers.ChoiceField(choices=Level.choices),
+        help_text=_("The levels a submission climbs, bottom up; the last one accepts."),
+    )
+    review_stage = serializers.ChoiceField(choices=Level.choices, allow_null=True)
+    actions = serializers.ListField(child=serializers.CharField(), help_text=_("The actions you may take now."))
+    reviews = ReviewOut(many=True)
+    objections = ObjectionOut(many=True)
 
 
 class FeedItemOut(serializers.Serializer):

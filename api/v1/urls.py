@@ -11,6 +11,7 @@ urlpatterns = [
     path("cases/<int:pk>/", cases.CaseDetailView.as_view(), name="case-detail"),
     path("cases/<int:pk>/transition/", cases.CaseTransition.as_view(), name="case-transition"),
     path("cases/<int:pk>/events/", cases.CaseEvents.as_view(), name="case-events"),
+    path("cases/<int:pk>/sign-off/", cases.CaseSignOff.as_view(), name="case-sign-off"),
     path("cases/<int:pk>/attachments/", cases.CaseAttachments.as_view(), name="case-attachments"),
     path("overdue/", cases.OverdueList.as_view(), name="overdue"),
     path("stats/", reference.Stats.as_view(), name="stats"),

@@ -21,10 +21,11 @@ def test_a_move_the_table_lacks_is_409_saying_which(api, supervisor, nanchang):
     assert Case.objects.get(pk=case.pk).status == "assigned"
 
 
-def test_an_officer_may_not_accept_403(api, nanchang_officer, nanchang):
+def test_an_officer_may_not_accept_what_the_province_accepts_409_naming_the_rule(api, nanchang_officer, nanchang):
     case = CaseFactory(city=nanchang, status="pending_acceptance")
     response = api(nanchang_officer).post(URL.format(case.pk), {"to": "closed"}, format="json")
-    assert response.status_code == 403
+    assert response.status_code == 409
+    assert response.json()["code"] == "not_the_accepting_level"
 
 
 def test_another_citys_case_is_404(api, nanchang_officer, jiujiang_case):

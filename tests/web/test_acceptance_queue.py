@@ -10,7 +10,7 @@ import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cases import workflow
-from cases.models import CaseEvent
+from cases.models import Campaign, CaseEvent
 from cases.services import attach_evidence
 from tests.conftest import shanghai
 from tests.factories import CaseFactory
@@ -45,7 +45,9 @@ def queue(nanchang, jiujiang, nanchang_officer, jiujiang_officer, supervisor):
         "new_proved": submitted(new_proved, nanchang_officer, days_ago=2, files=2),
         "mid": submitted(mid, nanchang_officer, days_ago=5, files=1),
     }
-    with time_machine.travel(shanghai(2024, 2, 28, 9), tick=False):
+    # Three working days of publicity from Monday 26 February: over on 1 March.
+    Campaign.objects.filter(pk=mid.campaign_id).update(publicity_days=3)
+    with time_machine.travel(shanghai(2024, 2, 26, 9), tick=False):
         workflow.transition(case=cases["mid"], to="in_publicity", actor=supervisor)
     cases["mid"].refresh_from_db()
     return cases
@@ -139,9 +141,10 @@ def test_a_batch_return_needs_a_reason_and_records_it_on_each_case(client, super
     assert response.status_code == 400 and "退回原因" in response.content.decode()
     assert not CaseEvent.objects.filter(to_status="in_progress", actor=supervisor).exists()
     response = batch(client, [queue["old_bare"], queue["mid"]], "reject", note="佐证材料不足")
-    assert [o.done for o in response.context["outcomes"]] == [True, True]
+    # A case in publicity goes back only by an objection, recorded on its page.
+    assert [o.done for o in response.context["outcomes"]] == [True, False]
     returns = CaseEvent.objects.filter(action="transition", to_status="in_progress", actor=supervisor)
-    assert sorted(returns.values_list("note", flat=True)) == ["佐证材料不足", "佐证材料不足"]
+    assert sorted(returns.values_list("case__reference", "note")) == [("Q-OLD", "佐证材料不足")]
 
 
 def test_an_officer_cannot_post_a_batch(client, nanchang_officer, queue):

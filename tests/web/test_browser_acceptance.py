@@ -95,7 +95,7 @@ def test_an_officer_submits_and_the_supervisor_accepts_in_a_browser(demo, live_s
     before = closed_count(page, base, kind)
     page.goto(case_url)
     page.screenshot(path=str(OUTPUT / "case-page.png"), full_page=True)
-    accept = page.locator("form[data-action=accept]")
+    accept = page.locator("form[data-action=close]")
     accept.locator("button[type=submit]").click()  # not confirmed: the browser holds it back
     assert page.url == case_url and accept.locator("input[type=checkbox]").evaluate("el => el.validity.valueMissing")
     accept.locator("input[type=checkbox]").check()

@@ -87,7 +87,7 @@ def test_a_supervisor_is_offered_acceptance_publicity_rejection_and_reopening(cl
     client.force_login(supervisor)
     pending = CaseFactory(city=nanchang, status="pending_acceptance")
     closed = CaseFactory(city=nanchang, status="closed")
-    assert set(actions(client.get(f"/cases/{pending.pk}/"))) == {"publicize", "accept", "reject"}
+    assert set(actions(client.get(f"/cases/{pending.pk}/"))) == {"publicize", "close", "return"}
     assert actions(client.get(f"/cases/{closed.pk}/")) == ["reopen"]
 
 

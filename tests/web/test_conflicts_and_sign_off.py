@@ -77,8 +77,8 @@ def test_a_move_made_meanwhile_keeps_the_typed_note_on_the_page(client, nanchang
     client.post(f"/cases/{case.pk}/transition/", {"to": "in_publicity", "t-in_publicity-expected_version": seen})
     response = client.post(f"/cases/{case.pk}/transition/", data)
     assert response.status_code == 409
-    # The return is still possible from publicity: the note is still in its box.
-    assert form_values(response.content.decode(), "reject")["t-in_progress-note"] == "缺少监测报告，请补充"
+    # From publicity the case goes back by an objection: the note is still in its box.
+    assert form_values(response.content.decode(), "object")["t-in_progress-note"] == "缺少监测报告，请补充"
 
 
 def test_a_note_for_a_move_no_longer_possible_is_shown_so_it_is_not_lost(client, supervisor, nanchang):
@@ -115,7 +115,7 @@ def test_a_case_without_evidence_says_so_plainly_where_it_is_signed_off(client, 
     case = CaseFactory(city=nanchang, status="pending_acceptance")
     client.force_login(supervisor)
     page = client.get(f"/cases/{case.pk}/").content.decode()
-    form = re.search(r'<form[^>]*data-action="accept".*?</form>', page, re.S).group(0)
+    form = re.search(r'<form[^>]*data-action="close".*?</form>', page, re.S).group(0)
     assert "该案件没有任何佐证材料" in form and "在没有佐证材料的情况下" in form
 
 
@@ -127,7 +127,7 @@ def test_a_case_with_evidence_asks_to_confirm_the_files_were_checked(client, sup
     case.save()
     client.force_login(supervisor)
     page = client.get(f"/cases/{case.pk}/").content.decode()
-    form = re.search(r'<form[^>]*data-action="accept".*?</form>', page, re.S).group(0)
+    form = re.search(r'<form[^>]*data-action="close".*?</form>', page, re.S).group(0)
     assert "没有任何佐证材料" not in form and "1 份佐证材料" in form
 
 
@@ -143,4 +143,4 @@ def test_the_supervisors_decision_comes_first_on_a_submitted_case(client, superv
     case = CaseFactory(city=nanchang, status="pending_acceptance")
     client.force_login(supervisor)
     order = re.findall(r'<form[^>]*data-action="(\w+)"', client.get(f"/cases/{case.pk}/").content.decode())
-    assert order[:3] == ["publicize", "accept", "reject"] and order[3:] == ["progress", "evidence"]
+    assert order[:3] == ["publicize", "close", "return"] and order[3:] == ["progress", "evidence"]

@@ -20,8 +20,8 @@ from cases.models import Case
 from ..filters import AcceptanceQueueFilter, annotate_queue
 from .lists import CaseListView
 
-# The batch decisions and the status each moves a case to.
-DECISIONS = {"accept": Status.CLOSED, "reject": Status.IN_PROGRESS}
+# The batch decisions and the workflow action each makes.
+DECISIONS = {"accept": "close", "reject": "return"}
 AWAITING = (Status.PENDING_ACCEPTANCE, Status.IN_PUBLICITY)
 
 
@@ -101,7 +101,8 @@ def _selected(values: list[str]) -> list[tuple[int, int]]:
 
 
 def _decide(user, selected: list[tuple[int, int]], decision: str, note: str) -> list[Outcome]:
-    to = DECISIONS[decision]
+    action = DECISIONS[decision]
+    rule = workflow.MOVES[action]
     # The boundary decides what the supervisor may touch, as everywhere.
     cases = Case.objects.for_user(user).select_related("city").in_bulk([case_id for case_id, _v in selected])
     evidence = dict(Case.objects.filter(pk__in=list(cases)).annotate(n=Count("attachments")).values_list("pk", "n"))
@@ -111,10 +112,9 @@ def _decide(user, selected: list[tuple[int, int]], decision: str, note: str) -> 
         if case is None:
             outcomes.append(Outcome("—", None, False, _("No such case.")))
             continue
-        rule = workflow.rule_for(case.status, to)
-        label = rule.label_for(case.kind) if rule else ""
+        label = rule.label_for(case.kind)
         try:
-            workflow.transition(case=case, to=to, actor=user, note=note, expected_version=version)
+            workflow.transition(case=case, action=action, actor=user, note=note, expected_version=version)
         except CaseError as refused:
             outcomes.append(Outcome(case.reference, case.pk, False, str(refused.message)))
             continue

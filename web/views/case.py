@@ -87,11 +87,11 @@ def _transition_form(case: Case, user, to: str, data=None, *, rule=None) -> Tran
     """The form for moving ``case`` to ``to``, or None when the viewer may
     not make that move now."""
     if rule is None:
-        rule = dict(workflow.available_transitions(case, user)).get(to)
+        rule = next((r for r in workflow.available_moves(case, user) if r.target == to), None)
         if rule is None:
             return None
     # Only signing off says how much evidence there is.
-    evidence_count = _evidence_count(case) if rule.name == "accept" else 0
+    evidence_count = _evidence_count(case) if rule.name == "close" else 0
     return TransitionForm(data, case=case, to=to, rule=rule, evidence_count=evidence_count)
 
 
@@ -109,8 +109,8 @@ def _actions(case: Case, user, bound: dict) -> list[tuple[str, object]]:
     attach evidence, then submit (or, once the city has handed the case in,
     the supervisor's decision first)."""
     moves = [
-        bound.get(f"t-{to}") or _transition_form(case, user, to, rule=rule)
-        for to, rule in workflow.available_transitions(case, user)
+        bound.get(f"t-{rule.target}") or _transition_form(case, user, rule.target, rule=rule)
+        for rule in workflow.available_moves(case, user)
     ]
     first = [("move", form) for form in moves if form.action == "start"]
     later = [("move", form) for form in moves if form.action != "start"]
@@ -242,6 +242,8 @@ def case_transition(request, pk: int):
             expected_version=data["expected_version"],
             veracity=data.get("veracity") if "veracity" in form.fields else None,
             handling=data.get("handling") if "handling" in form.fields else None,
+            received_on=data.get("received_on"),
+            channel=data.get("channel"),
         )
     except InvalidInput as invalid:
         form.add_service_errors(invalid)

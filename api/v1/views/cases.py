@@ -9,7 +9,8 @@ from rest_framework import exceptions, status
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.response import Response
 
-from cases.constants import EventAction, Kind, Status, status_label
+from cases import workflow
+from cases.constants import EventAction, Kind, ReviewResult, Status, status_label
 from cases.errors import ConcurrentChange
 from cases.filters import DEFAULT_ORDERING, ORDERINGS, CaseFilter, apply_simple_filters, order_cases, simple_filters
 from cases.models import Attachment, Case, CaseEvent
@@ -206,7 +207,11 @@ class CaseTransition(ApiView):
     def post(self, request, pk: int):
         case = visible_case(request, pk)
         version = expected_version(request, required=False)
-        data = text_fields(request.data, required=("to",), optional=("note", "veracity", "handling"))
+        data = text_fields(
+            request.data, required=(), optional=("action", "to", "note", "veracity", "handling", "received_on", "channel")
+        )
+        if "action" not in data and "to" not in data:
+            raise exceptions.ValidationError({"action": [_("Name the action (or the status to move to, “to”).")]})
         try:
             case = transition(case=case, actor=request.user, expected_version=version, **data)
         except ConcurrentChange as error:
@@ -282,6 +287,35 @@ class CaseEvents(ApiView):
                 }
             )
         return Response({"results": results})
+
+
+class CaseSignOff(ApiView):
+    @extend_schema(
+        responses={200: s.SignOffOut, **ERRORS},
+        summary="The case's sign-off: its chain of review levels, the reviews signed and the objections received",
+    )
+    def get(self, request, pk: int):
+        case = visible_case(request, pk)
+        chain = workflow.review_chain(case)
+        results = {r.value: str(r.label) for r in ReviewResult}
+        reviews = case.reviews.order_by("version").values(
+            "version", "level", "reviewer__username", "result", "opinion", "created_at"
+        )
+        objections = case.objections.order_by("version").values(
+            "version", "received_on", "channel", "content", "recorded_by__username", "created_at"
+        )
+        return Response(
+            {
+                "chain": chain,
+                "review_stage": workflow.waiting_at(case, chain) or None,
+                "actions": [rule.name for rule in workflow.available_moves(case, request.user)],
+                "reviews": [
+                    {**row, "reviewer": row.pop("reviewer__username"), "result_label": results[row["result"]]}
+                    for row in reviews
+                ],
+                "objections": [{**row, "recorded_by": row.pop("recorded_by__username")} for row in objections],
+            }
+        )
 
 
 class CaseAttachments(ApiView):

@@ -12,7 +12,7 @@ from cases.constants import EventAction, Status
 from cases.models import Campaign, Case, CaseEvent, City
 from cases.querysets import local_today
 from cases.reference import ensure_cities
-from cases.workflow import moved
+from cases.workflow import moved, review_chain, rule_for
 from cases.writes import event_row
 from fixtures import demo
 from fixtures.campaigns import ALL_CITIES, CAMPAIGNS, DEFAULT_PASSWORD, DEMO_ACCOUNTS
@@ -101,15 +101,7 @@ class Command(BaseCommand):
         """The case as its timeline leaves it: each move's effects (status,
         closing time, reopenings) taken from the workflow, as a walk
         through ``transition`` would write them."""
-        state = {"status": Status.ASSIGNED, "reopened_count": 0, "closed_at": None}
-        for event in spec.events:
-            if event.action == EventAction.TRANSITION:
-                state.update(
-                    moved(status=state["status"], to=event.to_status, reopened_count=state["reopened_count"], at=event.at)
-                )
-        if state["status"] != spec.status:
-            raise AssertionError(f"{spec.reference}: timeline ends in {state['status']}, case is {spec.status}")
-        return Case(
+        case = Case(
             campaign=campaigns[spec.campaign],
             reference=spec.reference,
             kind=spec.kind,
@@ -117,12 +109,20 @@ class Command(BaseCommand):
             city_id=spec.city,
             deadline_type=spec.deadline_type,
             deadline=spec.deadline,
+            status=Status.ASSIGNED,
             version=len(spec.events),
             created_at=spec.events[0].at,
             updated_at=spec.events[-1].at,
-            **state,
             **spec.facts,
         )
+        for event in spec.events:
+            if event.action == EventAction.TRANSITION:
+                rule = rule_for(event.from_status, event.to_status)
+                for field, value in moved(rule, case=case, chain=review_chain(case), at=event.at).items():
+                    setattr(case, field, value)
+        if case.status != spec.status:
+            raise AssertionError(f"{spec.reference}: timeline ends in {case.status}, case is {spec.status}")
+        return case
 
     def report(self, created: int) -> None:
         self.stdout.write(f"created {created} demo case(s)" if created else "demo cases already loaded; nothing changed")
