@@ -348,7 +348,7 @@ class Review(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("reviewer"), on_delete=models.PROTECT, null=True, related_name="+"
     )
     result = models.CharField(_("result"), max_length=12, choices=ReviewResult.choices)
-    opinion = models.TextField(_("opinion"), blank=True)
+    opinion = models.TextField(_("opinion"), blank=True, validators=[plain_text])
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     version = models.PositiveIntegerField(_("case version after the review"))
 
@@ -368,8 +368,8 @@ class Objection(models.Model):
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="objections")
     received_on = models.DateField(_("received on"))
-    channel = models.CharField(_("channel"), max_length=40, help_text=_("e.g. 电话, 来信, 网络"))
-    content = models.TextField(_("content"))
+    channel = models.CharField(_("channel"), max_length=40, help_text=_("e.g. 电话, 来信, 网络"), validators=[plain_text])
+    content = models.TextField(_("content"), validators=[plain_text])
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recorded by"), on_delete=models.PROTECT, null=True, related_name="+"
     )

@@ -1,4 +1,4 @@
-"""Migration 0007 places the cases that were waiting when the sign-off
+"""Migration 0008 places the cases that were waiting when the sign-off
 chain arrived: awaiting acceptance or in publicity, they wait at the
 province (the only acceptor before); a case in publicity gets its period
 from the day it entered publicity, five working days; no row is lost."""
@@ -9,8 +9,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("cases", "0006_search_trigram_indexes"), ("workdays", "0001_initial")]
-AFTER = [("cases", "0007_sign_off_chain")]
+BEFORE = [("cases", "0007_text_limits"), ("workdays", "0001_initial")]
+AFTER = [("cases", "0008_sign_off_chain")]
 
 
 @pytest.fixture
