@@ -156,13 +156,14 @@ HOLDER_ROLES = frozenset({Role.OFFICER, Role.API_CLIENT, Role.SUPERVISOR})
 MOVED_COLUMNS = ("status", "closed_at", "reopened_count", "review_stage", "publicity_starts_on", "publicity_ends_on")
 
 
-def moved(rule: Rule, *, case, chain: list[str], at) -> dict:
+def moved(rule: Rule, *, case, chain: list[str], at, calendar=None) -> dict:
     """What ``rule`` applied to ``case`` (its status, review stage and
     reopenings as read) at ``at`` writes on the case's row (some of
     MOVED_COLUMNS): the new status and review stage, the closing time set
     on closing and cleared on leaving closed, a reopening counted, the
     publicity period. ``transition``, the bulk upsert and the demo all take
-    a move's effects from here."""
+    a move's effects from here (a writer of many moves passes one
+    ``workdays.calendar.WorkCalendar``, which reads each year once)."""
     stage = waiting_at(case, chain)
     values = {"status": rule.target, "review_stage": None}
     if rule.name == "submit":
@@ -172,13 +173,13 @@ def moved(rule: Rule, *, case, chain: list[str], at) -> dict:
     elif rule.name == "return" and stage != chain[0]:
         values.update(status=S.PENDING_ACCEPTANCE, review_stage=chain[chain.index(stage) - 1])
     elif rule.name == "publicize":
-        from workdays.calendar import add_working_days
+        from workdays.calendar import WorkCalendar
 
         starts = timezone.localdate(at)
         values.update(
             review_stage=stage,
             publicity_starts_on=starts,
-            publicity_ends_on=add_working_days(starts, case.campaign.publicity_days),
+            publicity_ends_on=(calendar or WorkCalendar()).add_working_days(starts, case.campaign.publicity_days),
         )
     if rule.target == S.CLOSED:
         values["closed_at"] = at

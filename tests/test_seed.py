@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from accounts.models import User
 from cases.constants import Kind, Status
-from cases.models import Case, CaseEvent
+from cases.models import Case, CaseEvent, Review
 from cases.workflow import rule_for
 from tests.conftest import demo_loaded
 
@@ -80,6 +80,23 @@ def test_closed_cases_were_signed_off_by_the_supervisor(demo):
     closing = CaseEvent.objects.filter(to_status=Status.CLOSED)
     assert closing.exists()
     assert set(closing.values_list("actor__username", flat=True)) == {"supervisor"}
+
+
+def test_each_review_move_of_the_demo_signed_a_review_with_its_event(demo):
+    # Every approve, return, publicity and close has its review, at the
+    # province (the demo's cases are city- or province-level), same version,
+    # same reviewer and opinion as the event.
+    moves = CaseEvent.objects.filter(from_status__in=[Status.PENDING_ACCEPTANCE, Status.IN_PUBLICITY]).exclude(
+        from_status=Status.IN_PUBLICITY, to_status=Status.IN_PROGRESS
+    )
+    events = {(e.case_id, e.version): (e.actor_id, e.note) for e in moves}
+    reviews = {(r.case_id, r.version): (r.reviewer_id, r.opinion) for r in Review.objects.all()}
+    assert events and reviews == events
+    assert set(Review.objects.values_list("level", flat=True)) == {"province"}
+    closed = Case.objects.filter(status=Status.CLOSED)
+    assert closed.filter(reviews__result="closed").distinct().count() == closed.count()
+    in_publicity = Case.objects.filter(status=Status.IN_PUBLICITY)
+    assert in_publicity.exists() and not in_publicity.filter(publicity_ends_on__isnull=True).exists()
 
 
 @pytest.mark.django_db

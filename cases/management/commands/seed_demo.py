@@ -2,6 +2,7 @@
 figures, and demo accounts. Running it again changes nothing."""
 
 import datetime
+from types import SimpleNamespace
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
@@ -9,12 +10,13 @@ from django.db.models import Count
 
 from accounts.models import User
 from cases.constants import EventAction, Status
-from cases.models import Campaign, Case, CaseEvent, City
+from cases.models import Campaign, Case, CaseEvent, City, Objection, Review
 from cases.querysets import local_today
 from cases.reference import ensure_cities
-from cases.workflow import moved, review_chain, rule_for
+from cases.workflow import Step, moved, review_chain, rule_for, signed_rows, waiting_at
 from cases.writes import event_row
 from fixtures import demo
+from workdays.calendar import WorkCalendar
 from fixtures.campaigns import ALL_CITIES, CAMPAIGNS, DEFAULT_PASSWORD, DEMO_ACCOUNTS
 
 
@@ -75,7 +77,8 @@ class Command(BaseCommand):
     def load_cases(self, cases: list, campaigns: dict, users: dict) -> int:
         existing = set(Case.objects.values_list("campaign__code", "reference"))
         todo = [c for c in cases if (c.campaign, c.reference) not in existing]
-        rows = [self.case_row(spec, campaigns) for spec in todo]
+        calendar = WorkCalendar()
+        rows = [self.case_row(spec, campaigns, calendar) for spec in todo]
         Case.objects.bulk_create(rows, batch_size=1000)
         events = [
             CaseEvent(
@@ -94,10 +97,39 @@ class Command(BaseCommand):
             for version, event in enumerate(spec.events, start=1)
         ]
         CaseEvent.objects.bulk_create(events, batch_size=2000)
+        signed = [
+            row
+            for case, spec in zip(rows, todo)
+            for row in self.signed(case, spec, users, calendar)
+        ]
+        for model in (Review, Objection):
+            model.objects.bulk_create([row for row in signed if isinstance(row, model)], batch_size=2000)
         return len(rows)
 
     @staticmethod
-    def case_row(spec, campaigns: dict) -> Case:
+    def signed(case: Case, spec, users: dict, calendar) -> list:
+        """The reviews (and objections) the timeline's moves signed, as
+        ``transition`` writes them: one per level that approved, returned,
+        put in publicity or closed."""
+        walked = SimpleNamespace(
+            status=Status.ASSIGNED, review_stage=None, reopened_count=0, campaign=case.campaign, city_id=case.city_id
+        )
+        rows = []
+        for version, event in enumerate(spec.events, start=1):
+            if event.action != EventAction.TRANSITION:
+                continue
+            rule = rule_for(event.from_status, event.to_status)
+            chain = review_chain(walked)
+            step = Step(rule, chain, event.note, {})
+            actor = users[event.actor].pk if event.actor else None
+            rows += signed_rows(
+                step, stage=waiting_at(walked, chain), case_id=case.pk, actor_id=actor, at=event.at, version=version
+            )
+            vars(walked).update(moved(rule, case=walked, chain=chain, at=event.at, calendar=calendar))
+        return rows
+
+    @staticmethod
+    def case_row(spec, campaigns: dict, calendar) -> Case:
         """The case as its timeline leaves it: each move's effects (status,
         closing time, reopenings) taken from the workflow, as a walk
         through ``transition`` would write them."""
@@ -118,7 +150,7 @@ class Command(BaseCommand):
         for event in spec.events:
             if event.action == EventAction.TRANSITION:
                 rule = rule_for(event.from_status, event.to_status)
-                for field, value in moved(rule, case=case, chain=review_chain(case), at=event.at).items():
+                for field, value in moved(rule, case=case, chain=review_chain(case), at=event.at, calendar=calendar).items():
                     setattr(case, field, value)
         if case.status != spec.status:
             raise AssertionError(f"{spec.reference}: timeline ends in {case.status}, case is {spec.status}")
