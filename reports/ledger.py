@@ -20,6 +20,11 @@ PRINT_LABEL = pgettext_lazy("report", "Print the ledger")
 CAMPAIGNS_LINK_LABEL = pgettext_lazy("report", "Completion per campaign and per batch, in the progress report")
 
 
+def labelled(headers: list, rows: list) -> list:
+    """Each cell with its column's header, which a phone shows beside it."""
+    return [list(zip(headers, row, strict=True)) for row in rows]
+
+
 def _division(request, city_code: str | None) -> str:
     if city_code == "province":
         return pgettext("report", "Province-level")
@@ -57,23 +62,25 @@ def printable_ledger(request, cases, *, today, title, filterset):
                 days or "",
             ]
         )
+    headers = [
+        pgettext("report", "No."),
+        pgettext("report", "Reference"),
+        pgettext("report", "Kind"),
+        pgettext("report", "Problem"),
+        pgettext("report", "City"),
+        pgettext("report", "Responsible unit"),
+        pgettext("report", "Deadline"),
+        pgettext("report", "Status"),
+        pgettext("report", "Days overdue"),
+    ]
     context = {
         "title": title,
         "campaign": campaign,
         "division": _division(request, wanted.get("city")),
         "today": today,
-        "headers": [
-            pgettext("report", "No."),
-            pgettext("report", "Reference"),
-            pgettext("report", "Kind"),
-            pgettext("report", "Problem"),
-            pgettext("report", "City"),
-            pgettext("report", "Responsible unit"),
-            pgettext("report", "Deadline"),
-            pgettext("report", "Status"),
-            pgettext("report", "Days overdue"),
-        ],
+        "headers": headers,
         "rows": rows,
+        "labelled_rows": labelled(headers, rows),
         "total": total,
         "overdue": overdue,
         "limited": total > len(rows),

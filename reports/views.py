@@ -17,6 +17,7 @@ from cases.models import Case
 from . import produce
 from .access import ensure_may_produce_reports
 from .charts import completion_chart
+from .ledger import labelled
 from .models import ReportFormat
 from .progress import ProgressQuery
 from .progress_documents import overdue_headers, sections, title_text
@@ -67,7 +68,8 @@ def disclosure_page(request):
             raise refusal from error
         context = {"error": error, "batches": petition_batches(request.user), "progress_form": ProgressQuery()}
         return render(request, "reports/index.html", context, status=400)
-    return render(request, "reports/disclosure.html", {"table": table, "query": request.GET.urlencode()})
+    context = {"table": table, "labelled_rows": labelled(table.headers, table.rows), "query": request.GET.urlencode()}
+    return render(request, "reports/disclosure.html", context)
 
 
 @require_GET

@@ -99,6 +99,10 @@ def test_no_page_is_wider_than_the_screen(demo, import_job, live_server, browser
         ("imports", "/imports/"),
         ("import-job", f"/imports/jobs/{job}/?outcome=all"),
         ("not-found", "/no-such-page/"),
+        ("reports", "/reports/"),
+        ("progress-report", "/reports/progress/"),
+        ("disclosure", "/reports/disclosure/?campaign=central-2021-r2&batch=3"),
+        ("overdue-ledger", "/overdue/print/"),
     ):
         page.goto(f"{base}{path}")
         problems += fits(page, name, shot)
