@@ -28,3 +28,8 @@ def schedule_reminders(sender, **kwargs):
         sender.signature("reminders.tasks.sweep_reminders"),
         name="reminders left behind by a failure",
     )
+    sender.add_periodic_task(
+        settings.IMPORT_SWEEP_SECONDS,
+        sender.signature("imports.sweep_imports"),
+        name="imports left behind by a failure",
+    )
