@@ -73,10 +73,11 @@ def make_files(directory: Path, rows: int) -> list[tuple[str, Path]]:
         made.append((f"{description} ({len(data) / 1024:,.0f} KB on disk)", path))
 
     rows -= 1  # the header is a row too
-    save(f"ledger, {rows:,} rows of text near the unpacked limit", "ledger.xlsx", _shared_workbook(_ledger_rows(rows, 75), LEDGER_HEADER))
+    save(f"ledger, {rows:,} rows of text near the unpacked limit", "ledger.xlsx", _shared_workbook(_ledger_rows(rows, 48), LEDGER_HEADER))
     save(f"{rows:,} rows x {settings.IMPORT_MAX_COLUMNS} columns of numbers", "wide.xlsx", bombs.cells_bomb(rows, settings.IMPORT_MAX_COLUMNS))
-    save("no dimension, 1,000,000 rows x 3 (stopped at the row limit)", "undimensioned.xlsx", bombs.cells_bomb(1_000_000, 3, dimension=None))
+    save("no dimension, 500,000 rows x 3 (stopped at the row limit)", "undimensioned.xlsx", bombs.cells_bomb(500_000, 3, dimension=None))
     save("3,000,000 cells, dimension stated (refused before reading)", "cells.xlsx", bombs.cells_bomb(1_000_000, 3))
+    save("500,000 rows x 3, dimension stated (refused before reading)", "rows.xlsx", bombs.cells_bomb(500_000, 3))
     save("one cell of 200 MB (refused by the unpacked size)", "cell.xlsx", bombs.one_cell_bomb(200 * 1024 * 1024))
     csv_rows = _ledger_rows(rows, 60)
     text = "\n".join(",".join(row) for row in [LEDGER_HEADER, *csv_rows]).encode()

@@ -378,7 +378,7 @@ IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "50000"))
 # Checked in the worker before any cell is read (an .xlsx is a zip: a small
 # file can unpack to gigabytes): the unpacked size of the workbook, the
 # columns of a sheet, and the characters of one cell (Excel's own limit).
-IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_UNPACKED_BYTES", str(40 * 1024 * 1024)))
+IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_UNPACKED_BYTES", str(30 * 1024 * 1024)))
 IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", "60"))
 IMPORT_MAX_CELL_CHARS = int(os.environ.get("IMPORT_MAX_CELL_CHARS", "32767"))
 # Files above this size (about a thousand rows) go to a Celery worker and

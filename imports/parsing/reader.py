@@ -2,6 +2,7 @@
 is not a plain spreadsheet of values: the whole file is refused before
 any row is looked at, so a bad file changes nothing."""
 
+import codecs
 import csv
 import io
 import re
@@ -223,7 +224,9 @@ def _read_xlsx(data: bytes) -> list[Sheet]:
     return sheets
 
 
-def _decode(data: bytes) -> str:
+def _encoding(data: bytes) -> str:
+    """The encoding the whole file decodes with (checked in slices, so that
+    no second copy of a large file is made)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         # Excel's "Unicode text" is UTF-16.
         raise FileProblem(
@@ -231,19 +234,23 @@ def _decode(data: bytes) -> str:
         )
     if b"\x00" in data[:8192]:
         raise FileProblem(_("This is not a text (.csv) file."), code="not_spreadsheet")
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            pass
-    else:
-        # Excel on Chinese Windows saves .csv in GBK; GB 18030 is its superset.
-        for encoding in ("utf-8", "gb18030"):
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError:
-                continue
+    # Excel on Chinese Windows saves .csv in GBK; GB 18030 is its superset.
+    candidates = ("utf-8-sig",) if data.startswith(b"\xef\xbb\xbf") else ("utf-8", "gb18030")
+    for encoding in candidates:
+        if _decodes(data, encoding):
+            return encoding
     raise FileProblem(_("The text encoding is not recognised; save the .csv as UTF-8 or GBK."), code="encoding")
+
+
+def _decodes(data: bytes, encoding: str, slice_bytes: int = 1 << 20) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    try:
+        for start in range(0, len(data), slice_bytes):
+            decoder.decode(data[start : start + slice_bytes])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
 
 
 def _csv_where(row: int, column: int) -> str:
@@ -251,14 +258,16 @@ def _csv_where(row: int, column: int) -> str:
 
 
 def _read_csv(data: bytes, filename: str) -> Sheet:
-    content = _decode(data)
+    # Read as a stream: the text is never held whole beside the bytes.
+    content = io.TextIOWrapper(io.BytesIO(data), encoding=_encoding(data), newline="")
     try:
-        dialect = csv.Sniffer().sniff(content[:8192], delimiters=",\t;")
+        dialect = csv.Sniffer().sniff(content.read(8192), delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
+    content.seek(0)
     sheet = Sheet(filename.replace("\\", "/").rsplit("/", 1)[-1])
     try:
-        for number, row in enumerate(csv.reader(io.StringIO(content, newline=""), dialect), start=1):
+        for number, row in enumerate(csv.reader(content, dialect), start=1):
             values = [cell.strip() for cell in row]
             while values and not values[-1]:
                 values.pop()
