@@ -59,29 +59,53 @@ def _ledger_rows(count: int, text_chars: int) -> list[list[str]]:
     ]  # fmt: skip
 
 
-def make_files(directory: Path, rows: int) -> list[tuple[str, Path]]:
-    """(description, path) of each file to import."""
+def _fitted(make, limit: int, measure) -> bytes:
+    """``make(scale)`` for the largest scale (text length, rows) whose file
+    ``measure`` says is within 97% of ``limit``."""
+    scale, data = 100, make(100)
+    for _ in range(4):
+        scale = max(1, int(scale * 0.97 * limit / measure(data)))
+        data = make(scale)
+        if measure(data) <= limit:
+            break
+    return data
+
+
+def make_files(directory: Path) -> list[tuple[str, Path]]:
+    """(description, path) of each file to import: the largest each limit
+    admits, and bombs beyond them."""
     from django.conf import settings
 
+    from imports.parsing.reader import content_size
     from tests.imports import bombs
 
     made = []
+    rows = settings.IMPORT_MAX_ROWS - 1  # the header is a row too
+    unpacked = settings.IMPORT_MAX_UNPACKED_BYTES
+    columns = settings.IMPORT_MAX_COLUMNS
 
     def save(description, name, data):
         path = directory / name
         path.write_bytes(data)
-        made.append((f"{description} ({len(data) / 1024:,.0f} KB on disk)", path))
+        size = content_size(data, name)
+        made.append((f"{description}: {size / 2**20:.1f} MB ({len(data) / 1024:,.0f} KB on disk)", path))
 
-    rows -= 1  # the header is a row too
-    save(f"ledger, {rows:,} rows of text near the unpacked limit", "ledger.xlsx", _shared_workbook(_ledger_rows(rows, 48), LEDGER_HEADER))
-    save(f"{rows:,} rows x {settings.IMPORT_MAX_COLUMNS} columns of numbers", "wide.xlsx", bombs.cells_bomb(rows, settings.IMPORT_MAX_COLUMNS))
-    save("no dimension, 500,000 rows x 3 (stopped at the row limit)", "undimensioned.xlsx", bombs.cells_bomb(500_000, 3, dimension=None))
-    save("3,000,000 cells, dimension stated (refused before reading)", "cells.xlsx", bombs.cells_bomb(1_000_000, 3))
-    save("500,000 rows x 3, dimension stated (refused before reading)", "rows.xlsx", bombs.cells_bomb(500_000, 3))
-    save("one cell of 200 MB (refused by the unpacked size)", "cell.xlsx", bombs.one_cell_bomb(200 * 1024 * 1024))
-    csv_rows = _ledger_rows(rows, 60)
-    text = "\n".join(",".join(row) for row in [LEDGER_HEADER, *csv_rows]).encode()
-    save(f"ledger .csv, {rows:,} rows", "ledger.csv", text)  # fmt: skip
+    def unpacked_size(data):
+        return content_size(data, "x.xlsx")
+
+    save(f"ledger .xlsx, {rows:,} rows of text", "ledger.xlsx",
+         _fitted(lambda n: _shared_workbook(_ledger_rows(rows, n), LEDGER_HEADER), unpacked, unpacked_size))
+    save(f".xlsx, {columns} columns of numbers", "wide.xlsx",
+         _fitted(lambda n: bombs.cells_bomb(min(rows, n * 100), columns), unpacked, unpacked_size))
+    save(".xlsx, 3 columns, no dimension stated", "undimensioned.xlsx",
+         _fitted(lambda n: bombs.cells_bomb(n * 1000, 3, dimension=None), unpacked, unpacked_size))
+    save("3,000,000 cells, dimension stated (a bomb)", "cells.xlsx", bombs.cells_bomb(1_000_000, 3))
+    save("one cell of 200 MB (a bomb)", "cell.xlsx", bombs.one_cell_bomb(200 * 1024 * 1024))
+
+    def csv_ledger(n):
+        return "\n".join(",".join(row) for row in [LEDGER_HEADER, *_ledger_rows(rows, n)]).encode()
+
+    save(f"ledger .csv, {rows:,} rows of text", "ledger.csv", _fitted(csv_ledger, settings.IMPORT_MAX_BYTES, len))
     return made
 
 
@@ -109,7 +133,6 @@ def child(path: Path) -> None:
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.import_memory", description=__doc__.split("\n\n")[1])
-    parser.add_argument("--rows", type=int, default=50_000, help="rows of the admitted files (default: the row limit)")
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
@@ -129,8 +152,8 @@ def main(argv=None) -> int:
         import django
 
         django.setup()
-        files = make_files(directory, args.rows)
-        print(f"{'file':<78} {'before':>8} {'peak':>8} {'time':>7}  outcome")
+        files = make_files(directory)
+        print(f"{'file (size to read)':<78} {'before':>8} {'peak':>8} {'time':>7}  outcome")
         worst = 0
         for description, path in files:
             result = subprocess.run(

@@ -33,3 +33,8 @@ def schedule_reminders(sender, **kwargs):
         sender.signature("imports.sweep_imports"),
         name="imports left behind by a failure",
     )
+    sender.add_periodic_task(
+        settings.TALLY_COMPACT_SECONDS,
+        sender.signature("cases.tasks.compact_case_tallies"),
+        name="fold the statistics' delta rows",
+    )

@@ -339,6 +339,9 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# Beat folds the statistics' delta rows (cases/statistics.py) this often.
+TALLY_COMPACT_SECONDS = float(os.environ.get("TALLY_COMPACT_SECONDS", "300"))
+
 # Days ahead of a deadline that count as "due soon".
 DUE_SOON_DAYS = 7
 
@@ -374,7 +377,7 @@ REMINDER_BATCH_SIZE = int(os.environ.get("REMINDER_BATCH_SIZE", "50"))
 # --- imports (issue 6) ---
 # Limits on one spreadsheet import, stated in the error when exceeded.
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
-IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "50000"))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "20000"))
 # Checked in the worker before any cell is read (an .xlsx is a zip: a small
 # file can unpack to gigabytes): the unpacked size of the workbook, the
 # columns of a sheet, and the characters of one cell (Excel's own limit).

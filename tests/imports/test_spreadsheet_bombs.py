@@ -50,7 +50,7 @@ def test_three_million_cells_in_a_small_file_are_refused_before_they_are_read(
     job = imported(supervisor, central, data, django_capture_on_commit_callbacks)
 
     assert (job.state, job.error_code) == (JobState.FAILED, "too_many_rows")
-    assert "more than 50000 rows" in job.error
+    assert f"more than {settings.IMPORT_MAX_ROWS} rows" in job.error
     assert not Case.objects.exists()
 
 
