@@ -6,6 +6,7 @@ Status changes live in ``cases.workflow``."""
 import datetime
 import decimal
 import hashlib
+import logging
 import mimetypes
 
 from django.conf import settings
@@ -16,6 +17,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Role
+from tracker.resilience import DATABASE_ERRORS, retry_database
 
 from .constants import (
     ACCOUNTABILITY_FIELDS,
@@ -32,6 +34,8 @@ from .models import Attachment, Campaign, Case, CaseEvent, City
 from .validation import checked_text, clean_integer, clean_note, clean_text, message, text_limit
 from .workflow import ensure_can_see, ensure_can_write
 from .writes import ensure_version, event_row, write_case
+
+logger = logging.getLogger(__name__)
 
 # Fields a city (officer or city-bound client) may edit while it holds the case.
 CITY_EDITABLE = (
@@ -375,7 +379,11 @@ ALLOWED_EVIDENCE_TYPES = {
 
 
 def attach_evidence(*, case: Case, actor, upload, note: str = "", expected_version: int | None = None) -> Attachment:
-    """Store an evidence file with its SHA-256 and record an event."""
+    """Store an evidence file with its SHA-256 and record an event.
+
+    Idempotent: the same file (by SHA-256) on the same case by the same
+    person returns the attachment made the first time, with ``is_new``
+    False (True on a new one)."""
     ensure_can_see(case, actor)
     ensure_can_write(actor)
     if case.status == Status.CLOSED and actor.role != Role.SUPERVISOR:
@@ -404,28 +412,56 @@ def attach_evidence(*, case: Case, actor, upload, note: str = "", expected_versi
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
+    sha256 = digest.hexdigest()
+    # A client that retries after an error (the first upload may have been
+    # committed all the same) gets the attachment it made, not a second one.
+    existing = Attachment.objects.filter(case=case, uploaded_by=actor, sha256=sha256).order_by("pk").first()
+    if existing is not None:
+        existing.is_new = False
+        return existing
     ensure_version(case, expected_version)
     now = timezone.now()
     name = upload.name.replace("\\", "/").rsplit("/", 1)[-1][:255]
-    with transaction.atomic():
-        event = write_case(
-            case,
-            actor=actor,
-            at=now,
-            action=EventAction.EVIDENCE,
-            note=note,
-            changes={"file": name, "sha256": digest.hexdigest(), "size": upload.size},
-        )
-        attachment = Attachment(
-            case=case,
-            event=event,
-            original_name=name,
-            content_type=content_type,
-            size=upload.size,
-            sha256=digest.hexdigest(),
-            uploaded_by=actor,
-            uploaded_at=now,
-        )
-        attachment.file.save(name, upload, save=False)
-        attachment.save()
+    attachment = Attachment(
+        case=case,
+        original_name=name,
+        content_type=content_type,
+        size=upload.size,
+        sha256=sha256,
+        uploaded_by=actor,
+        uploaded_at=now,
+    )
+    # The file is written first and removed again if its row is not
+    # committed, so no file is left on disk without its row.
+    storage = attachment.file.storage
+    stored = storage.save(attachment.file.field.generate_filename(attachment, name), upload)
+    attachment.file.name = stored
+    try:
+        with transaction.atomic():
+            attachment.event = write_case(
+                case,
+                actor=actor,
+                at=now,
+                action=EventAction.EVIDENCE,
+                note=note,
+                changes={"file": name, "sha256": sha256, "size": upload.size},
+            )
+            attachment.save()
+    except BaseException:
+        _remove_unless_recorded(storage, stored)
+        raise
+    attachment.is_new = True
     return attachment
+
+
+def _remove_unless_recorded(storage, stored: str) -> None:
+    """Delete an evidence file whose transaction failed, unless its row was
+    committed after all (a connection lost during COMMIT leaves that open;
+    asked on a new connection)."""
+    try:
+        recorded = retry_database(lambda: Attachment.objects.filter(file=stored).exists(), what="checking an upload", tries=4)
+    except DATABASE_ERRORS:
+        logger.error("Evidence file %s kept: the database cannot say whether its row was committed.", stored)
+        return
+    if not recorded:
+        storage.delete(stored)

@@ -10,6 +10,10 @@ wait for each other on a hot counter row nor deadlock.
 
 Overdue depends on the day, so it cannot be kept; it is counted from the
 open cases only, through their partial index (a few percent of the rows).
+
+The delta rows are folded into one row per key by ``compact_tallies``,
+which beat runs every TALLY_COMPACT_SECONDS (``cases.tasks``): a page or
+an API call only reads.
 """
 
 import datetime
@@ -46,32 +50,34 @@ def case_statistics(*, user, today: datetime.date | None = None) -> dict[tuple[s
             closed=Sum("cases", filter=Q(status=Status.CLOSED), default=0),
             awaiting_acceptance=Sum("cases", filter=Q(status=Status.PENDING_ACCEPTANCE), default=0),
             reopened=Sum("reopened"),
-            deltas=Count("id"),
         )
     )
-    result, stored = {}, 0
+    result = {}
     for row in rows:
-        stored += row.pop("deltas")
         key = (row.pop("kind"), row.pop("city_id"))
         if row["total"] or row["reopened"]:
             result[key] = row | {"overdue": 0}
     overdue = cases.overdue(today).order_by().values_list("kind", "city_id").annotate(n=Count("*"))
     for kind, city, n in overdue:
         result.setdefault((kind, city), empty_statistics())["overdue"] = n
-    if stored > COMPACT_AFTER_ROWS + 4 * len(result):
-        compact_tallies()
     return result
 
 
-def compact_tallies() -> None:
-    """Replace the delta rows by one row per key. DELETE ... RETURNING
+def compact_tallies(*, only_if_worth_it: bool = False) -> bool:
+    """Replace the delta rows by one row per key; with ``only_if_worth_it``
+    only when they outnumber the keys by COMPACT_AFTER_ROWS. Returns
+    whether it compacted. DELETE ... RETURNING
     removes exactly the rows it sums, so a delta committed meanwhile by a
     writer is left for the next compaction, never lost or counted twice."""
+    if only_if_worth_it:
+        keys = CaseTally.objects.values("kind", "city_id", "status").distinct().count()
+        if CaseTally.objects.count() <= COMPACT_AFTER_ROWS + keys:
+            return False
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [COMPACT_LOCK])
             if not cursor.fetchone()[0]:
-                return  # another request is compacting
+                return False  # another run is compacting
         cursor.execute("DELETE FROM cases_casetally RETURNING kind, city_id, status, cases, reopened")
         sums: dict[tuple, list[int]] = {}
         for kind, city, status, cases, reopened in cursor.fetchall():
@@ -83,3 +89,4 @@ def compact_tallies() -> None:
             for (kind, city, status), (cases, reopened) in sums.items()
             if cases or reopened
         )
+    return True

@@ -2,7 +2,6 @@
 it has got, and what it did to each row."""
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -36,10 +35,12 @@ class ImportJob(models.Model):
     state = models.CharField(_("state"), max_length=16, choices=JobState.choices, default=JobState.QUEUED)
     total_rows = models.PositiveIntegerField(_("rows"), default=0)
     processed_rows = models.PositiveIntegerField(_("rows processed"), default=0)
-    created = models.PositiveIntegerField(_("created"), default=0)
-    updated = models.PositiveIntegerField(_("updated"), default=0)
-    unchanged = models.PositiveIntegerField(_("unchanged"), default=0)
-    invalid = models.PositiveIntegerField(_("invalid"), default=0)
+    # How many rows had each outcome (OUTCOMES); the API shows them as
+    # "counts": {"created": ..., ...}.
+    created_count = models.PositiveIntegerField(_("created"), default=0)
+    updated_count = models.PositiveIntegerField(_("updated"), default=0)
+    unchanged_count = models.PositiveIntegerField(_("unchanged"), default=0)
+    invalid_count = models.PositiveIntegerField(_("invalid"), default=0)
     # {"sheets": [...], "rows": [{"sheet", "row", "reference", "outcome",
     #  "changed_fields", "problems": [{"column", "cell", "message"}], "notes"}]}
     report = models.JSONField(_("report"), default=dict, blank=True)
@@ -67,17 +68,15 @@ class ImportJob(models.Model):
         return self.state in (JobState.DONE, JobState.FAILED)
 
     @property
-    def progress_key(self) -> str:
-        return f"imports:job:{self.pk}:progress"
-
-    @property
     def progress(self) -> int:
         """Rows processed so far. While rows are applied the count lives in
-        the cache: the job's own row is only written after the one
-        transaction that applies them has committed."""
+        the cache (``imports.progress``, best effort): the job's own row is
+        only written after the one transaction that applies them commits."""
         if self.is_finished:
             return self.processed_rows
-        return max(self.processed_rows, cache.get(self.progress_key, 0))
+        from . import progress
+
+        return max(self.processed_rows, progress.read(self))
 
     @property
     def percent(self) -> int:
@@ -86,4 +85,5 @@ class ImportJob(models.Model):
         return int(100 * self.progress / self.total_rows) if self.total_rows else 0
 
     def counts(self) -> dict:
-        return {outcome: getattr(self, outcome) for outcome in OUTCOMES}
+        """Rows per outcome: {"created": 3, "updated": 0, ...}."""
+        return {outcome: getattr(self, f"{outcome}_count") for outcome in OUTCOMES}

@@ -88,9 +88,9 @@ def job_detail(request, pk: int):
         "job": job,
         "page": page,
         "shown": shown,
-        "summary": [(outcome, label, getattr(job, outcome)) for outcome, label in OUTCOME_LABELS.items()],
+        "summary": [(outcome, label, job.counts()[outcome]) for outcome, label in OUTCOME_LABELS.items()],
         "sheets": (job.report or {}).get("sheets", []),
-        "may_apply": job.dry_run and job.state == "done" and (job.created + job.updated) > 0,
+        "may_apply": job.dry_run and job.state == "done" and (job.created_count + job.updated_count) > 0,
     }
     return render(request, "imports/job.html", context)
 

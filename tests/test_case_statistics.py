@@ -95,6 +95,35 @@ def test_folding_the_deltas_changes_no_figure(mixed_cases, supervisor):
     assert CaseTally.objects.count() < rows_before
 
 
+def test_reading_the_statistics_never_folds_the_deltas_the_beat_task_does(mixed_cases, supervisor, monkeypatch):
+    from cases import statistics
+    from cases.tasks import compact_case_tallies
+    from tests.conftest import token_client
+
+    monkeypatch.setattr(statistics, "COMPACT_AFTER_ROWS", 3)
+    for case in mixed_cases[:3]:
+        transition(case=case, to="pending_acceptance" if case.status == "in_progress" else "in_progress",
+                   actor=supervisor, note="合成")  # fmt: skip
+    rows = CaseTally.objects.count()
+
+    assert token_client(supervisor).get("/api/v1/stats/").status_code == 200
+    case_statistics(user=supervisor, today=TODAY)
+    assert CaseTally.objects.count() == rows  # a GET only reads
+
+    assert compact_case_tallies.apply().get() is True
+    assert CaseTally.objects.count() < rows
+    assert case_statistics(user=supervisor, today=TODAY) == full_count(supervisor)
+    assert compact_case_tallies.apply().get() is False  # nothing left worth folding
+
+
+def test_the_compaction_is_on_the_beat_schedule(settings):
+    from tracker.celery import app
+
+    app.loader.import_default_modules()
+    entry = app.conf.beat_schedule["fold the statistics' delta rows"]
+    assert (entry["task"], entry["schedule"]) == ("cases.tasks.compact_case_tallies", settings.TALLY_COMPACT_SECONDS)
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_writers_and_a_compaction_leave_exact_counts(supervisor, nanchang):

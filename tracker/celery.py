@@ -18,13 +18,13 @@ def schedule_reminders(sender, **kwargs):
     from django.conf import settings
 
     # crontab is in CELERY_TIMEZONE (Asia/Shanghai): 09:00 local by default.
-    sender.add_periodic_task(
-        crontab(hour=settings.REMINDER_HOUR, minute=settings.REMINDER_MINUTE),
-        sender.signature("reminders.tasks.send_reminders"),
-        name="daily deadline reminders",
-    )
-    sender.add_periodic_task(
-        settings.REMINDER_SWEEP_SECONDS,
-        sender.signature("reminders.tasks.sweep_reminders"),
-        name="reminders left behind by a failure",
-    )
+    schedule = [
+        (crontab(hour=settings.REMINDER_HOUR, minute=settings.REMINDER_MINUTE),
+         "reminders.tasks.send_reminders", "daily deadline reminders"),
+        # The sweeps: work a failure left behind (a dead worker, the broker down).
+        (settings.REMINDER_SWEEP_SECONDS, "reminders.tasks.sweep_reminders", "reminders left behind by a failure"),
+        (settings.IMPORT_SWEEP_SECONDS, "imports.sweep_imports", "imports left behind by a failure"),
+        (settings.TALLY_COMPACT_SECONDS, "cases.tasks.compact_case_tallies", "fold the statistics' delta rows"),
+    ]  # fmt: skip
+    for when, task, name in schedule:
+        sender.add_periodic_task(when, sender.signature(task), name=name)

@@ -270,7 +270,13 @@ CELERY_RESULT_BACKEND_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_VISIBILI
 
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # The cache only holds what can be done without (import
+            # progress): with Redis down, give up within a second.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
@@ -333,6 +339,9 @@ LOGGING = {
     "loggers": {"axes": {"level": "WARNING"}},
 }
 
+# Beat folds the statistics' delta rows (cases/statistics.py) this often.
+TALLY_COMPACT_SECONDS = float(os.environ.get("TALLY_COMPACT_SECONDS", "300"))
+
 # Days ahead of a deadline that count as "due soon".
 DUE_SOON_DAYS = 7
 
@@ -368,12 +377,21 @@ REMINDER_BATCH_SIZE = int(os.environ.get("REMINDER_BATCH_SIZE", "50"))
 # --- imports (issue 6) ---
 # Limits on one spreadsheet import, stated in the error when exceeded.
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
-IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "50000"))
+IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "20000"))
+# Checked in the worker before any cell is read (an .xlsx is a zip: a small
+# file can unpack to gigabytes): the unpacked size of the workbook, the
+# columns of a sheet, and the characters of one cell (Excel's own limit).
+IMPORT_MAX_UNPACKED_BYTES = int(os.environ.get("IMPORT_MAX_UNPACKED_BYTES", str(30 * 1024 * 1024)))
+IMPORT_MAX_COLUMNS = int(os.environ.get("IMPORT_MAX_COLUMNS", "60"))
+IMPORT_MAX_CELL_CHARS = int(os.environ.get("IMPORT_MAX_CELL_CHARS", "32767"))
 # Files above this size (about a thousand rows) go to a Celery worker and
 # the page shows their progress; smaller ones are done within the request.
 IMPORT_INLINE_MAX_BYTES = int(os.environ.get("IMPORT_INLINE_MAX_BYTES", str(256 * 1024)))
 # An import running longer is stopped and marked failed (nothing applied).
 IMPORT_TIME_LIMIT_SECONDS = int(os.environ.get("IMPORT_TIME_LIMIT_SECONDS", str(15 * 60)))
+# Beat runs the import sweep this often: queued jobs whose task never
+# reached a worker are handed on, jobs whose worker died are marked failed.
+IMPORT_SWEEP_SECONDS = float(os.environ.get("IMPORT_SWEEP_SECONDS", "60"))
 
 # --- web (issue 5) ---
 # The pages live in the "web" URL namespace.

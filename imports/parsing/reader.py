@@ -2,8 +2,10 @@
 is not a plain spreadsheet of values: the whole file is refused before
 any row is looked at, so a bad file changes nothing."""
 
+import codecs
 import csv
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -89,19 +91,98 @@ def _check_row_count(count: int) -> None:
         )
 
 
+def content_size(data: bytes, filename: str) -> int:
+    """The bytes there are to read: an .xlsx's unpacked size, from its zip
+    directory (nothing is unpacked), else the file's own size."""
+    if filename.lower().endswith(".xlsx") and data[:4] == b"PK\x03\x04":
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                return sum(member.file_size for member in archive.infolist())
+        except zipfile.BadZipFile:
+            pass
+    return len(data)
+
+
+# <dimension ref="A1:I3000"/>, the sheet's used range, which Excel and
+# every library writing .xlsx put before the rows.
+DIMENSION = re.compile(rb"<(?:\w+:)?dimension\s+ref=\"([A-Z]{1,3})(\d+)(?::([A-Z]{1,3})(\d+))?\"")
+DIMENSION_WITHIN = 64 * 1024  # bytes at the start of a sheet's XML
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - ord("A") + 1
+    return number
+
+
+def _too_many_columns(where: str = "") -> FileProblem:
+    return FileProblem(
+        _("A sheet has more than %(limit)d columns; at most %(limit)d can be imported. Delete the empty columns.")
+        % {"limit": settings.IMPORT_MAX_COLUMNS},
+        code="too_many_columns",
+        where=where,
+    )
+
+
+def _check_unpacked(archive: zipfile.ZipFile) -> None:
+    """Refuse a workbook whose content is too large before reading any of
+    it: the unpacked sizes from the zip directory (reading a member stops at
+    its stated size, so a lying entry gains nothing), then each sheet's
+    stated dimension, which is near the start of its XML."""
+    members = archive.infolist()
+    unpacked = sum(member.file_size for member in members)
+    if unpacked > settings.IMPORT_MAX_UNPACKED_BYTES:
+        raise FileProblem(
+            _(
+                "The workbook unpacks to %(size)d MB; at most %(limit)d MB can be read. "
+                "Split it, or save it again without formatting or images."
+            )
+            % {"size": unpacked // (1024 * 1024), "limit": settings.IMPORT_MAX_UNPACKED_BYTES // (1024 * 1024)},
+            code="too_large",
+        )
+    for member in members:
+        if not (member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml")):
+            continue
+        with archive.open(member) as sheet:
+            match = DIMENSION.search(sheet.read(DIMENSION_WITHIN))
+        if match is None:
+            continue  # checked row by row while reading
+        last_column, last_row = match.group(3) or match.group(1), match.group(4) or match.group(2)
+        if _column_number(last_column) > settings.IMPORT_MAX_COLUMNS:
+            raise _too_many_columns()
+        # Rows beyond the limit may be blank (a formatted sheet runs on);
+        # far beyond it they are the data.
+        if int(last_row) > settings.IMPORT_MAX_ROWS + BLANK_RUN_ENDS_SHEET:
+            _check_row_count(int(last_row))
+
+
+def _check_cell(value, where) -> None:
+    """``where()`` names the cell, only when there is something to say."""
+    if isinstance(value, str) and len(value) > settings.IMPORT_MAX_CELL_CHARS:
+        raise FileProblem(
+            _("A cell holds %(length)d characters; at most %(limit)d are accepted.")
+            % {"length": len(value), "limit": settings.IMPORT_MAX_CELL_CHARS},
+            code="cell_too_long",
+            where=where(),
+        )
+
+
 def _read_xlsx(data: bytes) -> list[Sheet]:
     if data[:4] != b"PK\x03\x04":
         raise FileProblem(_("This is not an Excel workbook (.xlsx), although its name says so."), code="not_spreadsheet")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             names = archive.namelist()
-    except zipfile.BadZipFile:
+            # A macro workbook renamed to .xlsx still carries its VBA project.
+            if any(n.lower().endswith("vbaproject.bin") for n in names):
+                raise FileProblem(
+                    _("The workbook contains macros; save it as a plain .xlsx (without macros) and import that."),
+                    code="macros",
+                )
+            _check_unpacked(archive)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, NotImplementedError, EOFError, OSError):
         raise FileProblem(_("The workbook is damaged and cannot be read."), code="not_spreadsheet") from None
-    # A macro workbook renamed to .xlsx still carries its VBA project.
-    if any(n.lower().endswith("vbaproject.bin") for n in names):
-        raise FileProblem(
-            _("The workbook contains macros; save it as a plain .xlsx (without macros) and import that."), code="macros"
-        )
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError):
@@ -121,6 +202,12 @@ def _read_xlsx(data: bytes) -> list[Sheet]:
                             where=_where(worksheet.title, number, column),
                         )
                     value = cell.value
+                    if value is None:
+                        values.append(None)
+                        continue
+                    if column >= settings.IMPORT_MAX_COLUMNS:
+                        raise _too_many_columns(_where(worksheet.title, number, column))
+                    _check_cell(value, lambda: _where(worksheet.title, number, column))
                     values.append(value.strip() if isinstance(value, str) else value)
                 if any(v not in (None, "") for v in values):
                     blank_run = 0
@@ -137,7 +224,9 @@ def _read_xlsx(data: bytes) -> list[Sheet]:
     return sheets
 
 
-def _decode(data: bytes) -> str:
+def _encoding(data: bytes) -> str:
+    """The encoding the whole file decodes with (checked in slices, so that
+    no second copy of a large file is made)."""
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         # Excel's "Unicode text" is UTF-16.
         raise FileProblem(
@@ -145,38 +234,52 @@ def _decode(data: bytes) -> str:
         )
     if b"\x00" in data[:8192]:
         raise FileProblem(_("This is not a text (.csv) file."), code="not_spreadsheet")
-    if data.startswith(b"\xef\xbb\xbf"):
-        try:
-            return data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            pass
-    else:
-        # Excel on Chinese Windows saves .csv in GBK; GB 18030 is its superset.
-        for encoding in ("utf-8", "gb18030"):
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError:
-                continue
+    # Excel on Chinese Windows saves .csv in GBK; GB 18030 is its superset.
+    candidates = ("utf-8-sig",) if data.startswith(b"\xef\xbb\xbf") else ("utf-8", "gb18030")
+    for encoding in candidates:
+        if _decodes(data, encoding):
+            return encoding
     raise FileProblem(_("The text encoding is not recognised; save the .csv as UTF-8 or GBK."), code="encoding")
 
 
-def _read_csv(data: bytes, filename: str) -> Sheet:
-    content = _decode(data)
+def _decodes(data: bytes, encoding: str, slice_bytes: int = 1 << 20) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
     try:
-        dialect = csv.Sniffer().sniff(content[:8192], delimiters=",\t;")
+        for start in range(0, len(data), slice_bytes):
+            decoder.decode(data[start : start + slice_bytes])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _csv_where(row: int, column: int) -> str:
+    return _("row %(row)d, column %(column)s") % {"row": row, "column": get_column_letter(column + 1)}
+
+
+def _read_csv(data: bytes, filename: str) -> Sheet:
+    # Read as a stream: the text is never held whole beside the bytes.
+    content = io.TextIOWrapper(io.BytesIO(data), encoding=_encoding(data), newline="")
+    try:
+        dialect = csv.Sniffer().sniff(content.read(8192), delimiters=",\t;")
     except csv.Error:
         dialect = csv.excel
+    content.seek(0)
     sheet = Sheet(filename.replace("\\", "/").rsplit("/", 1)[-1])
     try:
-        for number, row in enumerate(csv.reader(io.StringIO(content, newline=""), dialect), start=1):
+        for number, row in enumerate(csv.reader(content, dialect), start=1):
             values = [cell.strip() for cell in row]
+            while values and not values[-1]:
+                values.pop()
+            if len(values) > settings.IMPORT_MAX_COLUMNS:
+                raise _too_many_columns(_csv_where(number, settings.IMPORT_MAX_COLUMNS))
             for column, value in enumerate(values):
+                _check_cell(value, lambda: _csv_where(number, column))
                 if value.startswith("="):
                     raise FileProblem(
                         _("Formulas are refused; a cell may not start with “=”."),
                         code="formula",
-                        where=_("row %(row)d, column %(column)s")
-                        % {"row": number, "column": get_column_letter(column + 1)},
+                        where=_csv_where(number, column),
                     )
             if any(values):
                 sheet.rows.append((number, [v or None for v in values]))

@@ -59,6 +59,6 @@ def test_the_overdue_list_has_the_most_days_overdue_first(api, demo, pinned):
 @pytest.mark.django_db
 def test_stats_take_three_small_queries(api, demo, pinned, django_assert_max_num_queries):
     client = api(User.objects.get(username="supervisor"))
-    compact_tallies()  # the seed's writes left many delta rows; a request would fold them first
+    compact_tallies()  # the seed's writes left many delta rows; beat folds them
     with django_assert_max_num_queries(3):  # the kept counts, the overdue count, the city names
         assert client.get("/api/v1/stats/").status_code == 200

@@ -5,7 +5,7 @@ importer; the same file twice changes nothing the second time."""
 import pytest
 
 from cases.models import Case, CaseEvent
-from imports import services
+from imports import running, services
 
 from .conftest import LEDGER_HEADER, PETITION_HEADER, csv_bytes, ledger_row, outcomes, petition_row, run_import, xlsx_bytes
 
@@ -129,8 +129,8 @@ def test_a_row_of_another_campaign_is_not_imported_into_this_one(supervisor, cen
 def test_applying_is_all_or_nothing_when_a_batch_fails(supervisor, central, monkeypatch):
     # Two batches of one row each; the second blows up after the first was
     # written inside the same transaction.
-    monkeypatch.setattr(services, "MAX_ITEMS", 1)
-    real = services.upsert_cases
+    monkeypatch.setattr(running, "MAX_ITEMS", 1)
+    real = running.upsert_cases
     calls = []
 
     def failing_second_batch(**kwargs):
@@ -139,7 +139,7 @@ def test_applying_is_all_or_nothing_when_a_batch_fails(supervisor, central, monk
             raise RuntimeError("database went away")
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "upsert_cases", failing_second_batch)
+    monkeypatch.setattr(running, "upsert_cases", failing_second_batch)
 
     job = run_import(supervisor, ledger(ledger_row(1), ledger_row(2)), "ledger.xlsx", central)
 

@@ -6,7 +6,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.models import Case
-from imports import services
+from imports import running, services
 from imports.models import ImportJob
 from tracker.celery import app as celery_app
 
@@ -49,8 +49,8 @@ def test_a_large_file_is_queued_and_processed_by_the_task_after_commit(
 
 
 def test_progress_counts_rows_while_they_are_applied(supervisor, central, monkeypatch):
-    monkeypatch.setattr(services, "MAX_ITEMS", 10)
-    real = services.upsert_cases
+    monkeypatch.setattr(running, "MAX_ITEMS", 10)
+    real = running.upsert_cases
     seen = []
 
     def observed(**kwargs):
@@ -58,7 +58,7 @@ def test_progress_counts_rows_while_they_are_applied(supervisor, central, monkey
         seen.append((job.state, job.progress, job.total_rows))
         return real(**kwargs)
 
-    monkeypatch.setattr(services, "upsert_cases", observed)
+    monkeypatch.setattr(running, "upsert_cases", observed)
 
     job = run_import(supervisor, petitions(25), "batch.csv", central)
 
@@ -70,8 +70,8 @@ def test_progress_never_goes_back_while_the_report_is_written(supervisor, centra
     """Between the rows' commit and the job's final save the report is
     built; a poller then must still see every row processed, not 0 (seen
     in CI through a real worker: 500, 0, 1200)."""
-    monkeypatch.setattr(services, "MAX_ITEMS", 10)
-    real = services._row_report
+    monkeypatch.setattr(running, "MAX_ITEMS", 10)
+    real = running._row_report
     seen = []
 
     def observed(row):
@@ -79,7 +79,7 @@ def test_progress_never_goes_back_while_the_report_is_written(supervisor, centra
         seen.append((job.state, job.progress))
         return real(row)
 
-    monkeypatch.setattr(services, "_row_report", observed)
+    monkeypatch.setattr(running, "_row_report", observed)
 
     job = run_import(supervisor, petitions(25), "batch.csv", central)
 
@@ -112,8 +112,8 @@ def test_a_task_run_twice_does_the_import_once(supervisor, central, settings, dj
     with django_capture_on_commit_callbacks(execute=False):
         job = run_import(supervisor, petitions(30), "batch.csv", central)
 
-    services.run_import_job(job_id=job.pk)
-    second = services.run_import_job(job_id=job.pk)
+    running.run_import_job(job_id=job.pk)
+    second = running.run_import_job(job_id=job.pk)
 
     assert second.counts()["created"] == 30
     assert Case.objects.count() == 30

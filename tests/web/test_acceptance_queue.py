@@ -23,7 +23,8 @@ TODAY = datetime.date(2024, 3, 1)
 def submitted(case, officer, *, days_ago: int, files: int = 0):
     with time_machine.travel(shanghai(2024, 3, 1, 9) - datetime.timedelta(days=days_ago), tick=False):
         for n in range(files):
-            upload = SimpleUploadedFile(f"证明{n}.pdf", b"%PDF", content_type="application/pdf")
+            # Distinct files: the same file sent twice is one attachment.
+            upload = SimpleUploadedFile(f"证明{n}.pdf", f"%PDF {n}".encode(), content_type="application/pdf")
             attach_evidence(case=case, actor=officer, upload=upload)
         workflow.transition(case=case, to="pending_acceptance", actor=officer, note="已完成整改")
     case.refresh_from_db()

@@ -301,9 +301,9 @@ def case_evidence(request, pk: int):
         # file must be chosen again.
         return _evidence_form(current, request.user, data)
 
-    error = _stale(form, case)
-    if error:
-        return _refused(request, case, error, "evidence", form, build)
+    # No version check before the service: a file sent again after an error
+    # (the page sends the version it was loaded with) is found there first
+    # and answered with the attachment already made.
     try:
         attachment = services.attach_evidence(
             case=case,
@@ -317,7 +317,10 @@ def case_evidence(request, pk: int):
         return _render_case(request, case, bound={"evidence": form}, status=400)
     except CaseError as refused:
         return _refused(request, case, refused, "evidence", form, build)
-    messages.success(request, _("Evidence “%(name)s” attached.") % {"name": attachment.original_name})
+    if attachment.is_new:
+        messages.success(request, _("Evidence “%(name)s” attached.") % {"name": attachment.original_name})
+    else:
+        messages.info(request, _("You had already attached this file (“%(name)s”).") % {"name": attachment.original_name})
     return redirect("web:case_detail", pk=case.pk)
 
 

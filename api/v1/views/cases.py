@@ -323,8 +323,10 @@ class CaseAttachments(ApiView):
 
     @extend_schema(
         request={"multipart/form-data": s.AttachmentInput},
-        responses={201: s.AttachmentOut, 412: s.ErrorOut, **ERRORS},
+        responses={201: s.AttachmentOut, 200: s.AttachmentOut, 412: s.ErrorOut, **ERRORS},
         summary="Attach evidence (PDF, images, Office, text, ZIP, MP4)",
+        description="Idempotent: the same file (by SHA-256) on the same case by the same caller answers 200 "
+        "with the attachment made the first time.",
     )
     @idempotent
     def post(self, request, pk: int):
@@ -348,4 +350,5 @@ class CaseAttachments(ApiView):
             "sha256": attachment.sha256,
             "uploaded_at": attachment.uploaded_at,
         }
-        return Response(_attachment(row), status=status.HTTP_201_CREATED, headers={"ETag": etag(case.version)})
+        code = status.HTTP_201_CREATED if attachment.is_new else status.HTTP_200_OK
+        return Response(_attachment(row), status=code, headers={"ETag": etag(case.version)})
