@@ -22,8 +22,13 @@ class SegmentedCases:
     segments it touches, each only as far as the slice reaches, and the
     export iterates them in turn."""
 
-    def __init__(self, segments):
+    def __init__(self, segments, whole=None):
         self.segments = segments
+        # The rows of all segments as one queryset, when there is one: the
+        # list's count is then one count of it, not one per segment (a
+        # search no index serves reads the table once, not three times).
+        self.whole = whole
+        self._whole_counted: tuple[int, bool] = (0, False)
         # Per segment: (rows counted, whether that is all of them).
         self._counted: list[tuple[int, bool]] = [(0, False)] * len(segments)
 
@@ -31,14 +36,26 @@ class SegmentedCases:
         """Rows of segment ``index``, counted no further than ``limit``."""
         counted, complete = self._counted[index]
         if not complete and counted < limit:
-            counted = count_up_to(self.segments[index], limit)
-            complete = counted < limit
+            whole, whole_complete = self._whole_counted
+            before = self._counted[:index]
+            if index == len(self.segments) - 1 and whole_complete and all(done for _n, done in before):
+                # The last segment is what the others leave of the whole.
+                counted, complete = whole - sum(n for n, _done in before), True
+            else:
+                counted = count_up_to(self.segments[index], limit)
+                complete = counted < limit
             self._counted[index] = (counted, complete)
         return min(counted, limit), complete
 
     def count_up_to(self, limit: int) -> int:
         """The number of rows, or ``limit`` when there are at least that
-        many: each segment counted only as far as needed."""
+        many, counting no further than that."""
+        if self.whole is not None:
+            counted, complete = self._whole_counted
+            if not complete and counted < limit:
+                counted = count_up_to(self.whole, limit)
+                self._whole_counted = (counted, counted < limit)
+            return min(counted, limit)
         total = 0
         for index in range(len(self.segments)):
             size, _complete = self._size_up_to(index, limit - total)
@@ -82,7 +99,8 @@ class SegmentedCases:
     def _each(self, method: str, *args, **kwargs) -> "SegmentedCases":
         """The same list with ``method`` applied to every segment, in the
         same order (for the exports)."""
-        return SegmentedCases([getattr(segment, method)(*args, **kwargs) for segment in self.segments])
+        whole = None if self.whole is None else getattr(self.whole, method)(*args, **kwargs)
+        return SegmentedCases([getattr(segment, method)(*args, **kwargs) for segment in self.segments], whole)
 
     def filter(self, *args, **kwargs) -> "SegmentedCases":
         return self._each("filter", *args, **kwargs)
@@ -126,7 +144,8 @@ def by_page_ordering(queryset, ordering: str):
         [
             queryset.filter(**{f"{field}__isnull": False}).order_by(f"-{field}", "-id"),
             queryset.filter(**{f"{field}__isnull": True}).order_by("-id"),
-        ]
+        ],
+        whole=queryset,
     )
 
 
@@ -138,4 +157,4 @@ def by_urgency(queryset, today) -> SegmentedCases:
         queryset.filter(is_open).exclude(deadline__lt=today).order_by(F("deadline").asc(nulls_last=True), "id"),
         queryset.exclude(is_open).order_by("-updated_at", "-id"),
     )
-    return SegmentedCases(segments)
+    return SegmentedCases(segments, whole=queryset)
