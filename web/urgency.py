@@ -137,6 +137,8 @@ def by_page_ordering(queryset, ordering: str):
     cases without one last, which no index holds in that order; as two
     segments (dated cases newest deadline first, then the undated ones)
     each is an index range."""
+    if ordering not in ORDERINGS:
+        return queryset  # a page's own ordering (the acceptance queue's), applied by its filter
     field, descending = ORDERINGS[ordering]
     if not (descending and field in NULLABLE_KEYS):
         return order_cases(queryset, ordering)
