@@ -37,7 +37,7 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
     atomic = False
 
-    dependencies = [("cases", "0006_search_trigram_indexes")]
+    dependencies = [("cases", "0007_text_limits")]
 
     operations = [
         migrations.SeparateDatabaseAndState(
