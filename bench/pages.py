@@ -157,7 +157,11 @@ def _pages(run) -> list[Page]:
     deep_officer = -(-in_city // LIST_PAGE)  # the officer's last page
     case_id = _case_with_events(run, city)
     pages = []
-    for role, deep_page, seen in (("supervisor", deep, total), ("officer", deep_officer, in_city)):
+    in_progress = "SELECT count(*) FROM cases_case WHERE withdrawn_at IS NULL AND status = 'in_progress'"
+    (working,) = run.sql(in_progress)[0]
+    (working_in_city,) = run.sql(f"{in_progress} AND city_id = %s", [city])[0]
+    roles = (("supervisor", deep, total, working), ("officer", deep_officer, in_city, working_in_city))
+    for role, deep_page, seen, seen_working in roles:
         full = min(LIST_PAGE, seen)
         pages += [
             Page(role, "dashboard", "/dashboard/"),
@@ -165,7 +169,7 @@ def _pages(run) -> list[Page]:
             Page(role, "case list, deep page", f"/cases/?page={deep_page}", seen - (deep_page - 1) * LIST_PAGE
                  if deep_page * LIST_PAGE > seen else LIST_PAGE),  # fmt: skip
             Page(role, "search", "/cases/?q=九江&kind=petition"),
-            Page(role, "filtered, sorted", "/cases/?status=in_progress&ordering=-deadline", full),
+            Page(role, "filtered, sorted", "/cases/?status=in_progress&ordering=-deadline", min(LIST_PAGE, seen_working)),
             Page(role, "overdue list", "/overdue/"),
             Page(role, "case page, 30 events", f"/cases/{case_id}/"),
         ]
