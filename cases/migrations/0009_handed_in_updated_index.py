@@ -37,7 +37,7 @@ def drop(apps, schema_editor):
 class Migration(migrations.Migration):
     atomic = False
 
-    dependencies = [("cases", "0007_text_limits")]
+    dependencies = [("cases", "0008_sign_off_chain")]
 
     operations = [
         migrations.SeparateDatabaseAndState(
