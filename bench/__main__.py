@@ -2,9 +2,10 @@
 
 Builds (or reuses) the benchmark database, starts the product, the raw
 floor and the stock DRF baseline under gunicorn on 127.0.0.1, measures the
-figures of issue 7 (and figure 7, the progress report of issue 15) and prints one table. Exits 1 when anything goes
-wrong (a server error, a wrong answer); a missed target is reported, not
-an error. See bench/RESULTS.md.
+figures of issue 7, figure 7 (the progress report of issue 15) and figure 8
+(the pages of issue 11, in process: bench/pages.py), and prints one table.
+Exits 1 when anything goes wrong (a server error, a wrong answer); a
+missed target is reported, not an error. See bench/RESULTS.md.
 """
 
 import argparse
@@ -40,9 +41,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--seconds", type=float, default=30, help="time limit per latency series (default 30)")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of the bulk and reminder figures (default 3)")
     parser.add_argument(
-        "--only", type=lambda text: {int(n) for n in text.split(",")}, default={1, 2, 3, 4, 5, 6, 7},
-        metavar="1,2,...", help="measure only these figures (default all seven)",
+        "--only", type=lambda text: {int(n) for n in text.split(",")}, default={1, 2, 3, 4, 5, 6, 7, 8},
+        metavar="1,2,...", help="measure only these figures (default all eight)",
     )  # fmt: skip
+    parser.add_argument("--page-samples", type=int, default=7, help="samples per page of figure 8 (default 7)")
+    parser.add_argument("--export-samples", type=int, default=3, help="samples per export of figure 8 (default 3)")
     args = parser.parse_args(argv)
     if args.cases < 1000:
         parser.error("--cases: at least 1000")
@@ -117,6 +120,7 @@ def table(figures) -> str:
 def main(argv=None) -> int:
     args = parse_args(argv)
     from . import figures as f
+    from . import pages
     from .servers import Server, free_port, server_environment
 
     def log(message: str) -> None:
@@ -161,6 +165,10 @@ def main(argv=None) -> int:
                 ("5. bulk upsert", lambda: f.bulk_upsert(run, rounds=args.rounds)),
                 ("6. reminder run", lambda: f.reminder_run(run, rounds=args.rounds)),
                 ("7. progress report", lambda: f.progress_report(run, rounds=args.rounds)),
+                (
+                    "8. pages and exports",
+                    lambda: pages.pages(run, samples=args.page_samples, export_samples=args.export_samples),
+                ),
             )
             for number, (name, step) in enumerate(steps, start=1):
                 if number not in args.only:

@@ -212,6 +212,13 @@ class Case(models.Model):
             models.Index(fields=["city", "id"], name="case_city_id_idx"),
             models.Index(fields=["status", "id"], name="case_status_id_idx"),
             models.Index(fields=["updated_at", "id"], name="case_updated_idx"),
+            # The work list's last segment (cases handed in, latest change
+            # first): its deep pages skip tens of thousands of ids in it.
+            models.Index(
+                fields=["updated_at", "id"],
+                condition=~Q(status__in=[s.value for s in WITH_CITY_STATUSES]) & Q(withdrawn_at__isnull=True),
+                name="case_handed_in_updated_idx",
+            ),
             models.Index(fields=["feed_xid", "id"], name="case_feed_idx"),
             models.Index(fields=["city", "feed_xid", "id"], name="case_city_feed_idx"),
         ]

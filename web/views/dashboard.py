@@ -26,7 +26,13 @@ def home(request):
 
 
 def _list_url(name: str, **params) -> str:
-    return f"{reverse(name)}?{urlencode(params)}" if params else reverse(name)
+    path = _paths.get(name) or _paths.setdefault(name, reverse(name))
+    return f"{path}?{urlencode(params)}" if params else path
+
+
+# The list paths, reversed once per process: the city table links each of
+# hundreds of cities five times (1,500 reverse() calls a page).
+_paths: dict[str, str] = {}
 
 
 def _add(total: dict, stats: dict) -> None:

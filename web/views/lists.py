@@ -3,7 +3,6 @@ acceptance.py, is one too), each filtered by the shared CaseFilter,
 sortable, paginated and exportable."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.paginator import Paginator
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 from django.views import View
@@ -18,7 +17,8 @@ from reports.ledger import PRINT_LABEL, printable_ledger
 
 from ..export import case_list_response
 from ..filters import PageCaseFilter
-from ..urgency import by_urgency
+from ..paging import CountingPaginator
+from ..urgency import by_page_ordering, by_urgency
 
 PAGE_SIZE = 50
 
@@ -64,15 +64,17 @@ class CaseListView(LoginRequiredMixin, View):
         valid = filterset.is_valid()
         cases = filterset.qs if valid else Case.objects.none()
         cases = cases.select_related("city", "campaign")
-        if valid and not filterset.form.cleaned_data.get("ordering"):
-            cases = self.default_order(cases, today)
+        if valid:
+            ordering = filterset.form.cleaned_data.get("ordering")
+            cases = by_page_ordering(cases, ordering) if ordering else self.default_order(cases, today)
         if self.export == "xlsx" and valid:
             return case_list_response(cases, today=today, filename=self.export_filename)
         if self.export == "ledger" and valid:
             return ledger_response(cases, today=today)
         if self.export == "print" and valid:
             return printable_ledger(request, cases, today=today, title=self.title, filterset=filterset)
-        page = Paginator(cases, PAGE_SIZE).get_page(request.GET.get("page"))
+        number = request.GET.get("page")
+        page = CountingPaginator(cases, PAGE_SIZE, number=number).get_page(number)
         page.object_list = self.rows(list(page.object_list), today)
         context = {
             "title": self.title,

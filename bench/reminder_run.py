@@ -1,6 +1,6 @@
 """Time the reminder run at national scale on PostgreSQL.
 
-    python -m reminders.benchmark --cases 1000000 --overdue 50000
+    python -m bench.reminder_run --cases 1000000 --overdue 50000
 
 Builds the data in its own database (h_rem_bench by default, created if
 missing, rebuilt when the sizes differ or with --rebuild) with INSERT ...
@@ -30,7 +30,7 @@ DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/h_rem_bench"
 
 
 def parse_args(argv):
-    parser = argparse.ArgumentParser(prog="python -m reminders.benchmark", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.reminder_run", description=__doc__.split("\n\n")[0])
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--overdue", type=int, default=50_000)
     parser.add_argument("--due-soon", type=int, default=20_000, help="open cases due within 7 days")

@@ -1,6 +1,6 @@
 """Rows per second of a 10,000-row petition import, dry run and apply.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/h_imp_bench python -m imports.benchmark [--rows N] [--open]
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/h_imp_bench python -m bench.import_rate [--rows N] [--open]
 
 Creates the database named in DATABASE_URL if it does not exist, migrates
 it, generates a synthetic petition batch (.xlsx, the published layout;
@@ -54,7 +54,7 @@ def _workbook(rows: int, run: int, closed: bool) -> bytes:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.import_rate", description=__doc__.split("\n\n")[0])
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument(
         "--open", action="store_true", help="leave 完成情况 empty: rows are created without walking the workflow"
