@@ -66,14 +66,16 @@ def as_json(notification: Notification) -> dict:
 
 
 class NotificationList(ApiView):
+    query_parameters = [
+        OpenApiParameter("unread", str, enum=["true"], description="Only the unread ones."),
+        OpenApiParameter("before", int, description="Only notifications older than this id (the next page)."),
+        OpenApiParameter("page_size", int, description="1 to 200, default 50."),
+    ]
+
     @extend_schema(
         summary="The caller's notifications, newest first",
         operation_id="notifications_list",
-        parameters=[
-            OpenApiParameter("unread", str, enum=["true"], description="Only the unread ones."),
-            OpenApiParameter("before", int, description="Only notifications older than this id (the next page)."),
-            OpenApiParameter("page_size", int, description="1 to 200, default 50."),
-        ],
+        parameters=query_parameters,
         responses={200: NotificationPage, **ERRORS},
     )
     def get(self, request):

@@ -38,6 +38,7 @@ class FakeRobots:
         self.refused: list[tuple[str, str]] = []  # (service, answer)
         self.fail_next: list[tuple[int, dict]] = []  # (HTTP status, JSON answer), used in order
         self.per_minute: int | None = None  # refuse past this many a minute per robot, like the real ones
+        self.delay = 0.0  # seconds each request takes before it is accepted (a slow robot)
         self.hold = threading.Event()  # set: requests pass; cleared: they wait
         self.hold.set()
         self.held = threading.Event()  # a request is waiting at the hold
@@ -119,6 +120,7 @@ class FakeRobots:
         return sum(1 for r in self.received if r.robot == robot and now - r.at < 60) >= self.per_minute
 
     def _accept(self, service, robot, text, query):
+        time.sleep(self.delay)
         with self.lock:
             self.received.append(Received(service, robot, text, time.monotonic(), query))
 

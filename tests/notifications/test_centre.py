@@ -116,3 +116,8 @@ def test_the_same_notification_written_twice_is_kept_once(nanchang_officer):
     notify(recipient_id=nanchang_officer.pk, kind="urging", key="urging:1", title="first")
     notify(recipient_id=nanchang_officer.pk, kind="urging", key="urging:1", title="second")
     assert list(Notification.objects.values_list("title", flat=True)) == ["first"]
+
+
+def test_the_api_refuses_a_misspelt_parameter(nanchang_officer):
+    answer = token_client(nanchang_officer).get("/api/v1/notifications/?unred=true")
+    assert answer.status_code == 400 and answer.json()["field"] == "unred"

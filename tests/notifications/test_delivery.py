@@ -168,3 +168,16 @@ def test_a_deactivated_channel_gets_nothing(run_day, robots, nanchang_behind, ev
     Channel.objects.filter(kind="wecom").update(is_active=False)
     run_day(TODAY)
     assert "key-nc-0001" not in received_per_robot(robots)
+
+
+def test_the_command_reports_each_channels_outcome(robots, nanchang_behind, every_channel, celery_in_process):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("send_reminders", "--date", "2024-03-15", stdout=out)
+
+    line = next(text for text in out.getvalue().splitlines() if text.startswith("nc_officer"))
+    ids = {kind: channel.pk for kind, channel in every_channel.items()}
+    assert f"sent; dingtalk#{ids['dingtalk']} sent, wecom#{ids['wecom']} sent, sms#{ids['sms']} sent" in line
