@@ -21,16 +21,13 @@ from notifications.services import add_channel
 from reminders.models import DigestState, ReminderLog
 from tests.factories import CaseFactory, UserFactory
 from tests.reminders.cluster import Cluster, wait_for_every_digest
+from tests.reminders.test_crash_recovery import SCALED_DOWN as CRASH_TESTS_SCALED_DOWN
 
 from .fakerobot import FakeRobots
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
-SCALED_DOWN = {
-    "REMINDER_STALE_CLAIM_MINUTES": 0.1,  # 6 s
-    "REMINDER_SWEEP_SECONDS": 1,
-    "REMINDER_BATCH_SIZE": 10,
-    "REMINDER_RETRY_SECONDS": 1,
+SCALED_DOWN = CRASH_TESTS_SCALED_DOWN | {
     "REMINDER_TEST_SEND_SECONDS": 0.05,
     "ROBOT_MESSAGES_PER_MINUTE": 1200,  # 50 ms apart
     "ROBOT_RATE_LIMIT_WAIT_SECONDS": 1,
