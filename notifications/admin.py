@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .models import ROBOTS, Channel, Notification
+from .models import ROBOTS, CampaignReceiptHours, Channel, Notification, Urging, UrgingReceipt
 from .services import validate_channel
 
 
@@ -79,3 +79,35 @@ class NotificationAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+class ReceiptInline(admin.TabularInline):
+    model = UrgingReceipt
+    extra = 0
+    can_delete = False
+    readonly_fields = ("account", "way", "received_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Urging)
+class UrgingAdmin(admin.ModelAdmin):
+    """Urgings are made on the site (or through the API), not here."""
+
+    list_display = ("created_at", "city", "urged_by", "receipt_due_at", "escalated_at")
+    list_filter = ("city",)
+    list_select_related = ("city", "urged_by")
+    inlines = [ReceiptInline]
+    readonly_fields = ("urged_by", "city", "cases", "note", "created_at", "receipt_due_at", "escalated_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CampaignReceiptHours)
+class CampaignReceiptHoursAdmin(admin.ModelAdmin):
+    list_display = ("campaign", "working_hours")

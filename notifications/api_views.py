@@ -1,18 +1,24 @@
 """/api/v1/notifications/: the caller's own notification centre."""
 
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
 from api.v1.pagination import page_size
 from api.v1.views.base import ApiView
 from api.v1.views.cases import ERRORS
 
-from .models import Notification
+from cases.models import City
+from cases.querysets import local_today
+
+from .models import Notification, ReceiptWay
 from .services import mark_read
+from .urgings import receive, urge, urge_overdue, visible_urging
 
 
 class CaseLink(serializers.Serializer):
@@ -122,3 +128,94 @@ class NotificationDetail(ApiView):
     )
     def get(self, request, pk: int):
         return Response(as_json(get_object_or_404(Notification.objects.for_user(request.user), pk=pk)))
+
+
+class UrgeIn(serializers.Serializer):
+    cases = serializers.ListField(
+        child=serializers.IntegerField(), required=False, help_text="The case ids to urge (one urging per city)."
+    )
+    city = serializers.CharField(required=False, help_text="Or: urge every overdue case of this city (GB/T 2260 code).")
+    note = serializers.CharField(help_text="What is expected; sent with the urging.")
+
+    def validate(self, data):
+        if bool(data.get("cases")) == bool(data.get("city")):
+            raise serializers.ValidationError({"cases": [_("Give either cases or a city.")]})
+        return data
+
+
+class ReceiptOut(serializers.Serializer):
+    account = serializers.CharField()
+    way = serializers.CharField(help_text="opened or signed (签收).")
+    received_at = serializers.DateTimeField()
+
+
+class UrgingOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    city = serializers.CharField()
+    note = serializers.CharField()
+    cases = serializers.ListField(child=serializers.IntegerField())
+    created_at = serializers.DateTimeField()
+    receipt_due_at = serializers.DateTimeField()
+    escalated_at = serializers.DateTimeField(allow_null=True)
+    receipts = ReceiptOut(many=True)
+
+
+def urging_json(urging) -> dict:
+    return {
+        "id": urging.pk,
+        "city": urging.city_id,
+        "note": urging.note,
+        "cases": sorted(urging.cases.values_list("pk", flat=True)),
+        "created_at": urging.created_at,
+        "receipt_due_at": urging.receipt_due_at,
+        "escalated_at": urging.escalated_at,
+        "receipts": [
+            {"account": r.account.username, "way": r.way, "received_at": r.received_at}
+            for r in urging.receipts.select_related("account")
+        ],
+    }
+
+
+class UrgingList(ApiView):
+    @extend_schema(
+        summary="Urge cases (催办): the provincial office only",
+        operation_id="urgings_create",
+        request=UrgeIn,
+        responses={201: UrgingOut(many=True), **ERRORS},
+    )
+    def post(self, request):
+        data = UrgeIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            if data.validated_data.get("city"):
+                city = get_object_or_404(City, pk=data.validated_data["city"])
+                urgings = urge_overdue(actor=request.user, city=city, note=data.validated_data["note"], today=local_today())
+            else:
+                urgings = urge(actor=request.user, case_ids=data.validated_data["cases"], note=data.validated_data["note"])
+        except DjangoValidationError as error:
+            raise ValidationError(error.message_dict) from None
+        except DjangoPermissionDenied as error:
+            raise PermissionDenied(str(error)) from None
+        return Response([urging_json(u) for u in urgings], status=201)
+
+
+class UrgingDetail(ApiView):
+    @extend_schema(summary="An urging and its receipts", operation_id="urgings_retrieve", responses={200: UrgingOut, **ERRORS})
+    def get(self, request, pk: int):
+        return Response(urging_json(visible_urging(user=request.user, pk=pk)))
+
+
+class UrgingReceiptView(ApiView):
+    @extend_schema(
+        summary="Sign for an urging (签收): its city's accounts",
+        operation_id="urgings_receipt",
+        request=None,
+        responses={200: UrgingOut, **ERRORS},
+    )
+    def post(self, request, pk: int):
+        urging = visible_urging(user=request.user, pk=pk)
+        if not receive(urging=urging, account=request.user, way=ReceiptWay.SIGNED) and not urging.receipts.filter(
+            account=request.user
+        ).exists():
+            raise PermissionDenied(_("Only the urged city's accounts sign for an urging."))
+        return Response(urging_json(urging))

@@ -141,3 +141,71 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.title
+
+
+class Urging(models.Model):
+    """催办: the provincial office presses a division to act on cases. The
+    responsible accounts get it on their channels and in the site; the first
+    receipt (签收) by any of them answers it. Not received by
+    ``receipt_due_at`` (N working hours, per campaign), it is escalated to
+    the level above, once (``escalated_at``, set by compare-and-swap)."""
+
+    urged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("urged by"), on_delete=models.PROTECT, related_name="urgings_sent"
+    )
+    city = models.ForeignKey("cases.City", verbose_name=_("division urged"), on_delete=models.PROTECT, related_name="+")
+    cases = models.ManyToManyField("cases.Case", verbose_name=_("cases"), related_name="urgings")
+    note = models.TextField(_("note"))
+    created_at = models.DateTimeField(_("urged at"), default=timezone.now)
+    receipt_due_at = models.DateTimeField(_("to be received by"))
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("urging")
+        verbose_name_plural = _("urgings")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(
+                fields=["receipt_due_at"], condition=Q(escalated_at__isnull=True), name="urging_to_escalate_idx"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.city} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ReceiptWay(models.TextChoices):
+    OPENED = "opened", _("Opened")
+    SIGNED = "signed", _("Signed for (签收)")
+
+
+class UrgingReceipt(models.Model):
+    urging = models.ForeignKey(Urging, verbose_name=_("urging"), on_delete=models.CASCADE, related_name="receipts")
+    account = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("account"), on_delete=models.PROTECT, related_name="+"
+    )
+    received_at = models.DateTimeField(_("received at"), default=timezone.now)
+    way = models.CharField(_("how"), max_length=16, choices=ReceiptWay.choices)
+
+    class Meta:
+        verbose_name = _("receipt")
+        verbose_name_plural = _("receipts")
+        ordering = ["received_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["urging", "account"], name="urging_receipt_once")]
+
+
+class CampaignReceiptHours(models.Model):
+    """How many working hours a campaign's urgings may wait for a receipt
+    before they are escalated (URGING_RECEIPT_WORKING_HOURS when unset)."""
+
+    campaign = models.OneToOneField(
+        "cases.Campaign", verbose_name=_("campaign"), on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    working_hours = models.PositiveSmallIntegerField(_("working hours to receive an urging"))
+
+    class Meta:
+        verbose_name = _("receipt deadline of a campaign")
+        verbose_name_plural = _("receipt deadlines of campaigns")
+
+    def __str__(self):
+        return f"{self.campaign}: {self.working_hours} h"

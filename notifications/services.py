@@ -36,10 +36,16 @@ def notify(*, recipient_id: int, kind: str, key: str, title: str, body: str = ""
 def mark_read(*, user: User, ids: list[int] | None = None, now: datetime.datetime | None = None) -> int:
     """Mark these of ``user``'s notifications read (all unread with no ids);
     another account's ids change nothing. Returns how many changed."""
+    from .urgings import receive_opened
+
     rows = Notification.objects.for_user(user).unread()
     if ids is not None:
         rows = rows.filter(pk__in=ids)
-    return rows.update(read_at=now or timezone.now())
+    marked = list(rows.only("pk", "key"))
+    receive_opened(user=user, notifications=marked)  # reading an urging is its receipt
+    return Notification.objects.filter(pk__in=[n.pk for n in marked], read_at__isnull=True).update(
+        read_at=now or timezone.now()
+    )
 
 
 def validate_channel(*, kind: str, address: str, secret: str = "") -> None:

@@ -5,7 +5,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
+from cases.models import City
+
 from .models import Notification
+from .urgings import may_urge
 from .services import mark_read
 
 PAGE_SIZE = 50
@@ -27,6 +30,8 @@ def notification_list(request):
             "notifications": page[:PAGE_SIZE],
             "older": page[PAGE_SIZE - 1].pk if len(page) > PAGE_SIZE else None,
             "only_unread": request.GET.get("unread") == "true",
+            "may_urge": may_urge(request.user),
+            "cities": City.objects.order_by("code") if may_urge(request.user) else [],
         },
     )
 
@@ -36,7 +41,7 @@ def notification_list(request):
 def notification_open(request, pk: int):
     """Opening a notification marks it read and leads to what it is about."""
     notification = get_object_or_404(Notification.objects.for_user(request.user), pk=pk)
-    mark_read(user=request.user, ids=[notification.pk])
+    mark_read(user=request.user, ids=[notification.pk])  # for an urging, its receipt
     target = notification.url
     if not target or not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return redirect("notifications:list")

@@ -23,6 +23,12 @@ from notifications.models import ChannelKind
 class DigestKind(models.TextChoices):
     CITY = "city", _("City digest")
     PROVINCE = "province", _("Province digest")
+    URGING = "urging", _("Urging")
+    ESCALATION = "escalation", _("Urging not received")
+
+
+# Messages about one urging rather than the state of a day.
+ABOUT_AN_URGING = (DigestKind.URGING, DigestKind.ESCALATION)
 
 
 class DigestState(models.TextChoices):
@@ -54,6 +60,10 @@ class ReminderLog(models.Model):
         blank=True,
         related_name="deliveries",
     )
+    urging = models.ForeignKey(
+        "notifications.Urging", verbose_name=_("urging"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="deliveries",
+    )  # fmt: skip
     state = models.CharField(_("state"), max_length=16, choices=DigestState.choices, default=DigestState.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
@@ -76,13 +86,28 @@ class ReminderLog(models.Model):
             # The exactly-once guarantee: a second run's INSERT finds this row.
             models.UniqueConstraint(
                 fields=["recipient", "kind", "digest_on", "channel_kind"],
-                condition=Q(channel__isnull=True),
+                condition=Q(channel__isnull=True, urging__isnull=True),
                 name="reminder_once_per_day",
             ),
             models.UniqueConstraint(
                 fields=["channel", "kind", "digest_on"],
-                condition=Q(channel__isnull=False),
+                condition=Q(channel__isnull=False, urging__isnull=True),
                 name="reminder_once_per_channel_day",
+            ),
+            # An urging (or its escalation) once per recipient and channel.
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "urging", "channel_kind"],
+                condition=Q(channel__isnull=True, urging__isnull=False),
+                name="reminder_urging_once",
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "kind", "urging"],
+                condition=Q(channel__isnull=False, urging__isnull=False),
+                name="reminder_urging_once_per_channel",
+            ),
+            models.CheckConstraint(
+                condition=Q(urging__isnull=True) | Q(kind__in=["urging", "escalation"]),
+                name="reminder_urging_has_its_kind",
             ),
             models.CheckConstraint(condition=Q(channel_kind__in=ChannelKind.values), name="reminder_channel_kind_valid"),
             # Without a Channel row it is the account's own e-mail address.

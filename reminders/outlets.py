@@ -8,13 +8,14 @@ or whatever the mail server raised."""
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import get_connection
+from django.core.mail import EmailMessage, get_connection
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from notifications import pacing
 from notifications.clients import AliyunSms, ChannelError, robot
 from notifications.models import ROBOTS, ChannelKind
+from notifications.urgings import UrgingMessage
 
 from .messages import Composer, fit_text
 from .models import ReminderLog
@@ -56,6 +57,8 @@ class Outlets:
         """``message_id``: the same for every sending of one e-mail, so that
         one sent twice reads as one in a mail client."""
         kind = log.channel_kind
+        if isinstance(digest, UrgingMessage):
+            return self._urging(log, digest, message_id)
         if kind == ChannelKind.EMAIL:
             return self._email(log, digest, message_id)
         if kind in ROBOTS:
@@ -65,20 +68,41 @@ class Outlets:
     def _email(self, log, digest, message_id) -> Sent:
         message = self.composer.compose(digest=digest, recipient=log.recipient, to=address_of(log))
         message.extra_headers["Message-ID"] = message_id
+        self._mail([message])
+        return Sent(address=address_of(log), subject=message.subject)
+
+    def _mail(self, messages) -> None:
         if self.mail_server is None:
             self.mail_server = get_connection()
         # Opened here rather than once up front, so that a server that
         # cannot be reached fails each digest's attempt.
         self.mail_server.open()  # a no-op while the connection is up
-        self.mail_server.send_messages([message])
-        return Sent(address=address_of(log), subject=message.subject)
+        self.mail_server.send_messages(messages)
+
+    def _urging(self, log, message: UrgingMessage, message_id) -> Sent:
+        """An urging or its escalation: plain text on every channel."""
+        with translation.override(log.recipient.language or settings.LANGUAGE_CODE):
+            subject, text = message.subject(), message.text()
+            with_link = _("Full list: %(url)s") % {"url": settings.SITE_URL + message.path}
+        if log.channel_kind == ChannelKind.EMAIL:
+            email = EmailMessage(subject=subject, body=text, to=[address_of(log)], headers={"Message-ID": message_id})
+            self._mail([email])
+            return Sent(address=address_of(log), subject=subject)
+        if log.channel_kind in ROBOTS:
+            return self._post(log.channel, subject, text, with_link)
+        template = settings.ALIYUN_SMS_TEMPLATE_URGING
+        answer = self._sms_client().send(phone=log.channel.address, template_code=template, params=message.sms_params())
+        return Sent(address=log.channel.address, subject=subject, answer=answer)
 
     def _robot(self, log, digest) -> Sent:
-        channel = log.channel
         message = self.composer.compose(digest=digest, recipient=log.recipient, to="")
         with translation.override(log.recipient.language or settings.LANGUAGE_CODE):
             with_link = _("Full list: %(url)s") % {"url": settings.SITE_URL + full_list_path(digest)}
-        text = fit_text(f"{message.subject}\n\n{message.body}", max_bytes=MAX_BYTES[channel.kind], more=with_link)
+        return self._post(log.channel, message.subject, message.body, with_link)
+
+    def _post(self, channel, subject: str, body: str, with_link: str) -> Sent:
+        """To a robot: cut to what it takes, at its pace."""
+        text = fit_text(f"{subject}\n\n{body}", max_bytes=MAX_BYTES[channel.kind], more=with_link)
         pacing.pace(address=channel.address)
         client = robot(kind=channel.kind, webhook=channel.address, secret=channel.secret)
         try:
@@ -87,13 +111,16 @@ class Outlets:
             if error.retry_after:
                 pacing.hold_off(address=channel.address, seconds=error.retry_after)
             raise
-        return Sent(address=channel.masked, subject=message.subject, answer=answer)
+        return Sent(address=channel.masked, subject=subject, answer=answer)
 
-    def _sms(self, log, digest) -> Sent:
+    def _sms_client(self) -> AliyunSms:
         if self.sms is None:
             self.sms = AliyunSms()
+        return self.sms
+
+    def _sms(self, log, digest) -> Sent:
         subject = self.composer.subject(digest=digest, recipient=log.recipient)
-        answer = self.sms.send(
+        answer = self._sms_client().send(
             phone=log.channel.address, template_code=settings.ALIYUN_SMS_TEMPLATE_DIGEST, params=sms_params(digest)
         )
         return Sent(address=log.channel.address, subject=subject, answer=answer)

@@ -52,7 +52,7 @@ from cases.querysets import local_today
 from notifications.models import Channel, ChannelKind, Notification, NotificationKind
 from tracker.resilience import retry_database
 
-from .models import CLAIMABLE_STATES, DigestKind, DigestState, ReminderLog, stale_before
+from .models import ABOUT_AN_URGING, CLAIMABLE_STATES, DigestKind, DigestState, ReminderLog, stale_before
 from .messages import Composer
 from .outlets import Outlets, Sent, address_of, full_list_path, listed_cases, shown_address
 from .selectors import CityDigest, PlannedDigest, ProvinceDigest, city_digests, plan_digests, province_digest
@@ -283,6 +283,8 @@ def message_id(log: ReminderLog) -> str:
     and day), so that a digest sent twice reads as one in a mail client."""
     domain = urlsplit(settings.SITE_URL).hostname or "localhost"
     channel = f".{log.channel_id}" if log.channel_id else ""  # another address of the account
+    if log.urging_id:
+        return f"<{log.kind}.{log.urging_id}.{log.recipient_id}{channel}@{domain}>"
     return f"<digest.{log.kind}.{log.digest_on:%Y%m%d}.{log.recipient_id}{channel}@{domain}>"
 
 
@@ -357,9 +359,20 @@ def _update_returning(*, log_ids: list[int], assignments: str, condition: str, p
         return {row[0] for row in cursor.fetchall()}
 
 
-def _build_digests(logs: list[ReminderLog]) -> dict[int, CityDigest | ProvinceDigest]:
-    today = logs[0].digest_on  # a batch is one day's
-    return digests_for(today=today, wanted={log.pk: (log.kind, log.recipient.city) for log in logs})
+def _build_digests(logs: list[ReminderLog]) -> dict:
+    """What each reminder says: a digest of the day, or an urging."""
+    from notifications.urgings import messages_for
+
+    digests = [log for log in logs if log.kind not in ABOUT_AN_URGING]
+    built = {}
+    if digests:
+        today = digests[0].digest_on  # the digests of a batch are one day's
+        built = digests_for(today=today, wanted={log.pk: (log.kind, log.recipient.city) for log in digests})
+    urgings = [log for log in logs if log.kind in ABOUT_AN_URGING]
+    if urgings:
+        messages = messages_for([(log.urging_id, log.kind) for log in urgings])
+        built |= {log.pk: messages[(log.urging_id, log.kind)] for log in urgings}
+    return built
 
 
 def digests_for(*, today: datetime.date, wanted: dict) -> dict:
@@ -411,7 +424,9 @@ def post_in_app(*, planned: list[PlannedDigest], today: datetime.date) -> int:
 
 def _mark_sent(*, log: ReminderLog, claim: _Claim, digest: CityDigest | ProvinceDigest, sent: Sent) -> None:
     counts = (
-        {"overdue_count": digest.overdue.total, "due_soon_count": digest.due_soon.total}
+        {"overdue_count": len(digest.cases)}
+        if log.kind in ABOUT_AN_URGING
+        else {"overdue_count": digest.overdue.total, "due_soon_count": digest.due_soon.total}
         if log.kind == DigestKind.CITY
         else {
             "overdue_count": digest.overdue_total,

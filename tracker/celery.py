@@ -24,6 +24,11 @@ def schedule_reminders(sender, **kwargs):
         name="daily deadline reminders",
     )
     sender.add_periodic_task(
+        settings.URGING_ESCALATION_SECONDS,
+        sender.signature("notifications.tasks.escalate_urgings"),
+        name="urgings not signed for in time",
+    )
+    sender.add_periodic_task(
         settings.REMINDER_SWEEP_SECONDS,
         sender.signature("reminders.tasks.sweep_reminders"),
         name="reminders left behind by a failure",

@@ -405,3 +405,12 @@ REPORT_ISSUER = os.environ.get("REPORT_ISSUER", "江西省生态环境保护督�
 # Overdue cases listed in the Word notice (most overdue first); the Excel
 # workbook lists all of them.
 REPORT_NOTICE_OVERDUE_ROWS = int(os.environ.get("REPORT_NOTICE_OVERDUE_ROWS", "100"))
+# --- urging (催办) and receipts (签收), issue 16 ---
+# Office hours on working days, in which an urging's receipt deadline runs.
+URGING_OFFICE_HOURS = os.environ.get("URGING_OFFICE_HOURS", "09:00-17:00")
+# Working hours an urging may wait for its receipt before it is escalated,
+# for campaigns that set none (Admin → Notifications → receipt deadlines).
+URGING_RECEIPT_WORKING_HOURS = int(os.environ.get("URGING_RECEIPT_WORKING_HOURS", "8"))
+ALIYUN_SMS_TEMPLATE_URGING = os.environ.get("ALIYUN_SMS_TEMPLATE_URGING", "")
+# How often beat looks for urgings to escalate.
+URGING_ESCALATION_SECONDS = float(os.environ.get("URGING_ESCALATION_SECONDS", "300"))

@@ -32,4 +32,7 @@ urlpatterns = [
     path("notifications/", notifications.NotificationList.as_view(), name="notification-list"),
     path("notifications/read/", notifications.NotificationRead.as_view(), name="notification-read"),
     path("notifications/<int:pk>/", notifications.NotificationDetail.as_view(), name="notification-detail"),
+    path("urgings/", notifications.UrgingList.as_view(), name="urging-list"),
+    path("urgings/<int:pk>/", notifications.UrgingDetail.as_view(), name="urging-detail"),
+    path("urgings/<int:pk>/receipt/", notifications.UrgingReceiptView.as_view(), name="urging-receipt"),
 ]
