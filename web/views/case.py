@@ -73,8 +73,6 @@ def _timeline(case: Case) -> list:
             event.heading = event.get_action_display()
         # A creation lists every first value; the facts above already show them.
         event.changed_fields = [] if event.action == EventAction.CREATED else change_rows(event.changes, case.kind)
-    return events
-        event.changed_fields = change_rows(event.changes)
     # Urgings and their receipts are not changes of the case (no version):
     # they come from the urgings, merged in by time.
     return sorted(events + urging_entries(case), key=lambda entry: entry.created_at, reverse=True)
