@@ -52,6 +52,9 @@ def demo() -> None:
     setup("requirements.txt")
     manage("migrate", "--noinput")
     manage("seed_demo", "--password", DEMO_PASSWORD)
+    # Today's digests: with nothing configured, e-mail to this console and
+    # every digest in each account's notification centre (once a day).
+    manage("send_reminders")
     print(
         "\nDemo ready at http://127.0.0.1:8000  (password for every demo account: "
         f"{DEMO_PASSWORD})\n  supervisor: supervisor\n  city officers: nanchang jingdezhen pingxiang jiujiang "

@@ -11,6 +11,8 @@ class ReminderLogAdmin(admin.ModelAdmin):
         "digest_on",
         "kind",
         "recipient",
+        "channel_kind",
+        "email",
         "state",
         "attempts",
         "overdue_count",
@@ -19,11 +21,15 @@ class ReminderLogAdmin(admin.ModelAdmin):
         "acceptance_queue_count",
         "sent_at",
         "last_error",
+        "answer",
     )
-    list_filter = ("state", "kind", "digest_on")
+    list_filter = ("state", "channel_kind", "kind", "digest_on")
     search_fields = ("recipient__username", "email", "subject")
     date_hierarchy = "digest_on"
     list_select_related = ("recipient",)
+    # The configured channel is shown by its masked address ("sent to"),
+    # never by the row, whose form would hold the robot's key.
+    exclude = ("channel",)
 
     def has_add_permission(self, request):
         return False

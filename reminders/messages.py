@@ -179,16 +179,28 @@ class Composer:
         self._contexts = {}
         self._labels = {}  # per language and day: "3 days overdue", a status, a city
 
-    def compose(self, *, digest: CityDigest | ProvinceDigest, recipient: User) -> EmailMultiAlternatives:
-        """The digest as an e-mail to ``recipient``, in their language."""
+    def _context(self, digest: CityDigest | ProvinceDigest) -> tuple[str, dict]:
+        """The subject and values of a digest in the active language."""
+        language = translation.get_language()
+        key = (digest.key, language)
+        if key not in self._contexts:
+            labels = self._labels.setdefault((language, digest.today), {})
+            make = _city_context if isinstance(digest, CityDigest) else _province_context
+            self._contexts[key] = make(digest, labels)
+        return self._contexts[key]
+
+    def subject(self, *, digest: CityDigest | ProvinceDigest, recipient: User) -> str:
+        with translation.override(recipient.language or settings.LANGUAGE_CODE):
+            return self._context(digest)[0]
+
+    def compose(
+        self, *, digest: CityDigest | ProvinceDigest, recipient: User, to: str | None = None
+    ) -> EmailMultiAlternatives:
+        """The digest as an e-mail to ``recipient`` (at ``to``, by default
+        their account's address), in their language."""
         with translation.override(recipient.language or settings.LANGUAGE_CODE):
             language = translation.get_language()
-            key = (digest.key, language)
-            if key not in self._contexts:
-                labels = self._labels.setdefault((language, digest.today), {})
-                make = _city_context if isinstance(digest, CityDigest) else _province_context
-                self._contexts[key] = make(digest, labels)
-            subject, context = self._contexts[key]
+            subject, context = self._context(digest)
             context = context | {
                 "subject": subject,
                 "today": digest.today,
@@ -201,7 +213,27 @@ class Composer:
             message = EmailMultiAlternatives(
                 subject=subject,
                 body=render_to_string(f"{template}.txt", context),
-                to=[recipient.email],
+                to=[recipient.email if to is None else to],
             )
             message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
         return message
+
+
+def fit_text(text: str, *, max_bytes: int, more: str) -> str:
+    """``text`` if it fits in ``max_bytes`` of UTF-8; otherwise as many of
+    its whole lines as fit, then "…" and ``more`` (the link to the full
+    list on the site)."""
+    if len(text.encode()) <= max_bytes:
+        return text
+    tail = f"\n…\n{more}"
+    room = max_bytes - len(tail.encode())
+    kept, used = [], 0
+    for line in text.splitlines():
+        size = len(line.encode()) + 1
+        if used + size > room:
+            break
+        kept.append(line)
+        used += size
+    if not kept:  # one line longer than the room: cut it between characters
+        kept = [text.encode()[:room].decode("utf-8", "ignore")]
+    return "\n".join(kept).rstrip() + tail

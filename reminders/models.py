@@ -1,8 +1,13 @@
-"""The reminder log: one row per recipient, digest kind and local date.
+"""The reminder log: one row per recipient, digest kind, local date and
+channel.
 
-The row is both the claim that makes a digest go out at most once a day
-(its unique constraint) and the record of what happened to it, shown in
-the admin."""
+The row is both the claim that makes a digest go out at most once a day on
+each channel (its unique constraints) and the record of what happened to
+it, shown in the admin. A recipient's own e-mail address has no Channel
+row (``channel`` is empty); every configured channel (a robot, an SMS
+number, another address) has its own. The in-app copy needs no claim:
+writing it sends nothing out of the site, and its unique key keeps it
+single (``notifications.models.Notification``)."""
 
 import datetime
 
@@ -12,10 +17,18 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from notifications.models import ChannelKind
+
 
 class DigestKind(models.TextChoices):
     CITY = "city", _("City digest")
     PROVINCE = "province", _("Province digest")
+    URGING = "urging", _("Urging")
+    ESCALATION = "escalation", _("Urging not received")
+
+
+# Messages about one urging rather than the state of a day.
+ABOUT_AN_URGING = (DigestKind.URGING, DigestKind.ESCALATION)
 
 
 class DigestState(models.TextChoices):
@@ -38,10 +51,24 @@ class ReminderLog(models.Model):
     )
     kind = models.CharField(_("digest"), max_length=16, choices=DigestKind.choices)
     digest_on = models.DateField(_("date"), help_text=_("The Asia/Shanghai date the digest is for."))
+    channel_kind = models.CharField(_("channel"), max_length=16, choices=ChannelKind.choices, default=ChannelKind.EMAIL)
+    channel = models.ForeignKey(
+        "notifications.Channel",
+        verbose_name=_("configured channel"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deliveries",
+    )
+    urging = models.ForeignKey(
+        "notifications.Urging", verbose_name=_("urging"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="deliveries",
+    )  # fmt: skip
     state = models.CharField(_("state"), max_length=16, choices=DigestState.choices, default=DigestState.QUEUED)
     attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
-    email = models.EmailField(_("sent to"), blank=True)
+    email = models.CharField(_("sent to"), max_length=500, blank=True)
+    answer = models.TextField(_("answer of the service"), blank=True)
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     overdue_count = models.PositiveIntegerField(_("overdue"), default=0)
     due_soon_count = models.PositiveIntegerField(_("due soon"), default=0)
@@ -57,7 +84,37 @@ class ReminderLog(models.Model):
         ordering = ["-digest_on", "kind", "recipient_id"]
         constraints = [
             # The exactly-once guarantee: a second run's INSERT finds this row.
-            models.UniqueConstraint(fields=["recipient", "kind", "digest_on"], name="reminder_once_per_day"),
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "digest_on", "channel_kind"],
+                condition=Q(channel__isnull=True, urging__isnull=True),
+                name="reminder_once_per_day",
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "kind", "digest_on"],
+                condition=Q(channel__isnull=False, urging__isnull=True),
+                name="reminder_once_per_channel_day",
+            ),
+            # An urging (or its escalation) once per recipient and channel.
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "urging", "channel_kind"],
+                condition=Q(channel__isnull=True, urging__isnull=False),
+                name="reminder_urging_once",
+            ),
+            models.UniqueConstraint(
+                fields=["channel", "kind", "urging"],
+                condition=Q(channel__isnull=False, urging__isnull=False),
+                name="reminder_urging_once_per_channel",
+            ),
+            models.CheckConstraint(
+                condition=Q(urging__isnull=True) | Q(kind__in=["urging", "escalation"]),
+                name="reminder_urging_has_its_kind",
+            ),
+            models.CheckConstraint(condition=Q(channel_kind__in=ChannelKind.values), name="reminder_channel_kind_valid"),
+            # Without a Channel row it is the account's own e-mail address.
+            models.CheckConstraint(
+                condition=Q(channel__isnull=False) | Q(channel_kind=ChannelKind.EMAIL),
+                name="reminder_own_address_is_email",
+            ),
             models.CheckConstraint(condition=Q(kind__in=DigestKind.values), name="reminder_kind_valid"),
             models.CheckConstraint(condition=Q(state__in=DigestState.values), name="reminder_state_valid"),
             models.CheckConstraint(
@@ -68,7 +125,7 @@ class ReminderLog(models.Model):
         indexes = [models.Index(fields=["digest_on", "state"], name="reminder_day_state_idx")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.digest_on} → {self.recipient}"
+        return f"{self.get_kind_display()} {self.digest_on} → {self.recipient} ({self.get_channel_kind_display()})"
 
     def is_claimable(self, now: datetime.datetime) -> bool:
         if self.state == DigestState.SENDING:

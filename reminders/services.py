@@ -43,16 +43,18 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import get_connection
 from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
+from accounts.models import User
 from cases.querysets import local_today
+from notifications.models import Channel, ChannelKind, Notification, NotificationKind
 from tracker.resilience import retry_database
 
+from .models import ABOUT_AN_URGING, CLAIMABLE_STATES, DigestKind, DigestState, ReminderLog, stale_before
 from .messages import Composer
-from .models import CLAIMABLE_STATES, DigestKind, DigestState, ReminderLog, stale_before
+from .outlets import Outlets, Sent, address_of, full_list_path, listed_cases, shown_address
 from .selectors import CityDigest, PlannedDigest, ProvinceDigest, city_digests, plan_digests, province_digest
 
 logger = logging.getLogger(__name__)
@@ -67,6 +69,7 @@ class RunLine:
     state: str | None  # None on a dry run
     already_done: bool = False  # finished by an earlier run today
     detail: str = ""
+    channels: tuple[tuple[str, str], ...] = ()  # (channel, state) of the other channels than e-mail
 
 
 @dataclass(frozen=True)
@@ -96,34 +99,51 @@ def run_reminders(
                 "No e-mail address for %s: the %s digest of %s is skipped.",
                 digest.username, digest.kind, today,
             )
+    channels = channels_of(recipient_ids={digest.recipient_id for digest in planned})
     ReminderLog.objects.bulk_create(
         [
             ReminderLog(
                 recipient_id=digest.recipient_id,
                 kind=digest.kind,
                 digest_on=today,
-                state=DigestState.QUEUED if digest.email else DigestState.SKIPPED,
-                last_error="" if digest.email else NO_EMAIL,
+                channel_kind=channel_kind,
+                channel_id=channel_id,
+                state=DigestState.SKIPPED if skip else DigestState.QUEUED,
+                last_error=NO_EMAIL if skip else "",
                 overdue_count=digest.overdue,
                 due_soon_count=digest.due_soon,
                 created_at=now,
             )
             for digest in planned
+            for channel_kind, channel_id, skip in _targets(digest, channels)
         ],
         ignore_conflicts=True,
     )
-    logs = {(log.recipient_id, log.kind): log for log in ReminderLog.objects.filter(digest_on=today)}
-    claimed_earlier = {key for key, log in logs.items() if log.state in (DigestState.SENT, DigestState.FAILED)}
-    to_send = [logs[(d.recipient_id, d.kind)].pk for d in planned if logs[(d.recipient_id, d.kind)].is_claimable(now)]
+    post_in_app(planned=planned, today=today)
+
+    def read_logs():
+        logs = {}
+        for log in ReminderLog.objects.filter(digest_on=today).select_related("channel"):
+            logs.setdefault((log.recipient_id, log.kind), []).append(log)
+        return logs
+
+    logs = read_logs()
+    claimed_earlier = {
+        key for key, rows in logs.items() if _email_row(rows).state in (DigestState.SENT, DigestState.FAILED)
+    }
+    to_send = [log.pk for d in planned for log in logs[(d.recipient_id, d.kind)] if log.is_claimable(now)]
     if dispatch is not None and to_send:
         dispatch(to_send)
-        logs = {(log.recipient_id, log.kind): log for log in ReminderLog.objects.filter(digest_on=today)}
+        logs = read_logs()
 
     lines = []
     for digest in planned:
         key = (digest.recipient_id, digest.kind)
-        log = logs[key]
-        lines.append(RunLine(digest, log.state, already_done=key in claimed_earlier, detail=log.last_error))
+        email = _email_row(logs[key])
+        others = tuple((_channel_name(log), log.state) for log in logs[key] if log is not email)
+        lines.append(
+            RunLine(digest, email.state, already_done=key in claimed_earlier, detail=email.last_error, channels=others)
+        )
     return RunReport(today=today, dry_run=False, lines=lines)
 
 
@@ -156,6 +176,31 @@ def stranded_digests(*, now: datetime.datetime) -> list[int]:
     return stranded
 
 
+def channels_of(*, recipient_ids: set[int]) -> dict[int, list[Channel]]:
+    """The active configured channels of these accounts, in one query."""
+    channels = {}
+    for channel in Channel.objects.filter(user_id__in=recipient_ids, is_active=True).order_by("pk"):
+        channels.setdefault(channel.user_id, []).append(channel)
+    return channels
+
+
+def _targets(digest: PlannedDigest, channels: dict[int, list[Channel]]):
+    """(channel kind, channel id, skipped for want of an address) of every
+    copy of a digest that leaves the site: the account's e-mail and each
+    configured channel."""
+    yield ChannelKind.EMAIL, None, not digest.email
+    for channel in channels.get(digest.recipient_id, []):
+        yield channel.kind, channel.pk, False
+
+
+def _email_row(rows: list[ReminderLog]) -> ReminderLog:
+    return next(log for log in rows if log.channel_kind == ChannelKind.EMAIL and log.channel_id is None)
+
+
+def _channel_name(log: ReminderLog) -> str:
+    return log.channel_kind if log.channel is None else f"{log.channel_kind}#{log.channel_id}"
+
+
 @dataclass
 class Delivery:
     """What ``deliver_digests`` did with the digests it was handed."""
@@ -186,12 +231,14 @@ def deliver_digests(*, log_ids: list[int]) -> Delivery:
         return delivery
 
     logs = retry_database(
-        lambda: list(ReminderLog.objects.filter(pk__in=claim.ids).select_related("recipient__city").order_by("pk")),
+        lambda: list(
+            ReminderLog.objects.filter(pk__in=claim.ids).select_related("recipient__city", "channel").order_by("pk")
+        ),
         what="reading a claimed batch",
     )
     to_send = []
     for log in logs:
-        if log.recipient.email:
+        if address_of(log):
             to_send.append(log)
         else:
             logger.warning("No e-mail address for %s: reminder %s skipped.", log.recipient.username, log.pk)
@@ -207,8 +254,7 @@ def deliver_digests(*, log_ids: list[int]) -> Delivery:
             _attempt_failed(log=log, claim=claim, error=error, delivery=delivery)
         return delivery
 
-    composer = Composer()
-    mail_server = get_connection()
+    outlets = Outlets()
     try:
         for index, log in enumerate(to_send):
             if log.pk not in retry_database(lambda: claim.kept(remaining=to_send[index:]), what="renewing a claim"):
@@ -219,21 +265,16 @@ def deliver_digests(*, log_ids: list[int]) -> Delivery:
                 delivery.states[log.pk] = DigestState.SKIPPED
                 continue
             try:
-                message = composer.compose(digest=digest, recipient=log.recipient)
-                message.extra_headers["Message-ID"] = message_id(log)
-                # Opened here rather than once up front, so that a server
-                # that cannot be reached fails each digest's attempt.
-                mail_server.open()  # a no-op while the connection is up
-                mail_server.send_messages([message])
-            except Exception as error:  # one bad digest must not stop the others
+                sent = outlets.send(log=log, digest=digest, message_id=message_id(log))
+            except Exception as error:  # one bad digest or channel must not stop the others
                 _attempt_failed(log=log, claim=claim, error=error, delivery=delivery)
-                _drop(mail_server)
+                outlets.reset()
                 continue
             # The crash window described in the module docstring is here.
-            _mark_sent(log=log, claim=claim, digest=digest, subject=message.subject)
+            _mark_sent(log=log, claim=claim, digest=digest, sent=sent)
             delivery.states[log.pk] = DigestState.SENT
     finally:
-        _drop(mail_server)
+        outlets.reset()
     return delivery
 
 
@@ -241,7 +282,10 @@ def message_id(log: ReminderLog) -> str:
     """The same Message-ID for every sending of one digest (recipient, kind
     and day), so that a digest sent twice reads as one in a mail client."""
     domain = urlsplit(settings.SITE_URL).hostname or "localhost"
-    return f"<digest.{log.kind}.{log.digest_on:%Y%m%d}.{log.recipient_id}@{domain}>"
+    channel = f".{log.channel_id}" if log.channel_id else ""  # another address of the account
+    if log.urging_id:
+        return f"<{log.kind}.{log.urging_id}.{log.recipient_id}{channel}@{domain}>"
+    return f"<digest.{log.kind}.{log.digest_on:%Y%m%d}.{log.recipient_id}{channel}@{domain}>"
 
 
 class _Claim:
@@ -315,19 +359,74 @@ def _update_returning(*, log_ids: list[int], assignments: str, condition: str, p
         return {row[0] for row in cursor.fetchall()}
 
 
-def _build_digests(logs: list[ReminderLog]) -> dict[int, CityDigest | ProvinceDigest]:
-    """Each reminder's digest: the officers' in one query for all their
-    cities, the province digest once for every supervisor."""
-    today = logs[0].digest_on  # a batch is one day's
-    cities = {log.recipient.city for log in logs if log.kind == DigestKind.CITY}
+def _build_digests(logs: list[ReminderLog]) -> dict:
+    """What each reminder says: a digest of the day, or an urging."""
+    from notifications.urgings import messages_for
+
+    digests = [log for log in logs if log.kind not in ABOUT_AN_URGING]
+    built = {}
+    if digests:
+        today = digests[0].digest_on  # the digests of a batch are one day's
+        built = digests_for(today=today, wanted={log.pk: (log.kind, log.recipient.city) for log in digests})
+    urgings = [log for log in logs if log.kind in ABOUT_AN_URGING]
+    if urgings:
+        messages = messages_for([(log.urging_id, log.kind) for log in urgings])
+        built |= {log.pk: messages[(log.urging_id, log.kind)] for log in urgings}
+    return built
+
+
+def digests_for(*, today: datetime.date, wanted: dict) -> dict:
+    """The digest of each key of ``wanted`` ({key: (digest kind, the
+    recipient's city)}): the officers' in one query for all their cities,
+    the province digest once for every supervisor."""
+    cities = {city for kind, city in wanted.values() if kind == DigestKind.CITY}
     by_city = city_digests(cities=cities, today=today)
-    province = province_digest(today=today) if any(log.kind == DigestKind.PROVINCE for log in logs) else None
-    return {log.pk: by_city[log.recipient.city_id] if log.kind == DigestKind.CITY else province for log in logs}
+    province = province_digest(today=today) if any(kind == DigestKind.PROVINCE for kind, _ in wanted.values()) else None
+    return {key: by_city[city.pk] if kind == DigestKind.CITY else province for key, (kind, city) in wanted.items()}
 
 
-def _mark_sent(*, log: ReminderLog, claim: _Claim, digest: CityDigest | ProvinceDigest, subject: str) -> None:
+def post_in_app(*, planned: list[PlannedDigest], today: datetime.date) -> int:
+    """Every planned digest also goes to its recipient's notification
+    centre. Writing it is one INSERT that keeps an existing copy, so a
+    second run (or a run after a worker died) adds nothing: exactly once
+    without a claim. Returns how many this call wrote."""
+    def key(kind):
+        return f"digest:{kind}:{today.isoformat()}"
+
+    done = set(
+        Notification.objects.filter(
+            recipient_id__in=[d.recipient_id for d in planned], key__in={key(d.kind) for d in planned}
+        ).values_list("recipient_id", "key")
+    )
+    todo = [d for d in planned if (d.recipient_id, key(d.kind)) not in done]
+    if not todo:
+        return 0
+    users = User.objects.select_related("city").in_bulk([d.recipient_id for d in todo])
+    digests = digests_for(today=today, wanted={d.recipient_id: (d.kind, users[d.recipient_id].city) for d in todo})
+    composer = Composer()
+    now = timezone.now()
+    copies = [
+        Notification(
+            recipient_id=d.recipient_id,
+            kind=NotificationKind.DIGEST,
+            key=key(d.kind),
+            title=composer.subject(digest=digests[d.recipient_id], recipient=users[d.recipient_id])[:300],
+            url=full_list_path(digests[d.recipient_id]),
+            cases=listed_cases(digests[d.recipient_id]),
+            created_at=now,
+        )
+        for d in todo
+        if not digests[d.recipient_id].is_empty
+    ]
+    Notification.objects.bulk_create(copies, ignore_conflicts=True)
+    return len(copies)
+
+
+def _mark_sent(*, log: ReminderLog, claim: _Claim, digest: CityDigest | ProvinceDigest, sent: Sent) -> None:
     counts = (
-        {"overdue_count": digest.overdue.total, "due_soon_count": digest.due_soon.total}
+        {"overdue_count": len(digest.cases)}
+        if log.kind in ABOUT_AN_URGING
+        else {"overdue_count": digest.overdue.total, "due_soon_count": digest.due_soon.total}
         if log.kind == DigestKind.CITY
         else {
             "overdue_count": digest.overdue_total,
@@ -340,8 +439,9 @@ def _mark_sent(*, log: ReminderLog, claim: _Claim, digest: CityDigest | Province
         log,
         state=DigestState.SENT,
         sent_at=timezone.now(),
-        email=log.recipient.email,
-        subject=subject[:300],
+        email=sent.address[:500],
+        subject=sent.subject[:300],
+        answer=sent.answer[:2000],
         last_error="",
         **counts,
     )
@@ -352,23 +452,17 @@ def _mark_sent(*, log: ReminderLog, claim: _Claim, digest: CityDigest | Province
 def _attempt_failed(*, log: ReminderLog, claim: _Claim, error: Exception, delivery: Delivery) -> None:
     final = log.attempts >= settings.REMINDER_MAX_ATTEMPTS
     state = DigestState.FAILED if final else DigestState.RETRYING
-    claim.finish(log, state=state, last_error=f"{type(error).__name__}: {error}"[:2000])
+    claim.finish(
+        log, state=state, last_error=f"{type(error).__name__}: {error}"[:2000],
+        answer=getattr(error, "answer", "")[:2000], email=shown_address(log)[:500],
+    )  # fmt: skip
     logger.warning(
-        "Reminder %s to %s: attempt %s of %s failed: %s",
-        log.pk, log.recipient.email, log.attempts, settings.REMINDER_MAX_ATTEMPTS, error,
+        "Reminder %s (%s) to %s: attempt %s of %s failed: %s",
+        log.pk, log.channel_kind, log.recipient.username, log.attempts, settings.REMINDER_MAX_ATTEMPTS, error,
     )  # fmt: skip
     delivery.states[log.pk] = state
     if not final:
         delivery.retry[log.pk] = log.attempts
-
-
-def _drop(mail_server) -> None:
-    """Close the connection: at the end, and after a failure, which may
-    have broken it (the next message then opens a fresh one)."""
-    try:
-        mail_server.close()
-    except Exception as error:  # a dead connection may fail to say goodbye
-        logger.info("Closing the mail connection after a failure: %s", error)
 
 
 def retry_delay(attempts: int) -> int:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from cases.querysets import local_today
 from tracker.resilience import DATABASE_ERRORS, publish
 
+from .models import ReminderLog
 from .services import deliver_digests, retry_delay, run_reminders, stranded_digests
 
 
@@ -67,8 +68,14 @@ def _by_attempts(retry: dict[int, int]) -> dict[int, list[int]]:
 
 
 def batches(log_ids: list[int]) -> list[list[int]]:
+    """Batches of at most REMINDER_BATCH_SIZE, one lane each: the accounts'
+    own e-mails together, each configured channel on its own, so that a
+    robot that paces itself or a service that hangs holds back nobody else."""
     size = settings.REMINDER_BATCH_SIZE
-    return [log_ids[start : start + size] for start in range(0, len(log_ids), size)]
+    lanes = {}
+    for log_id, channel_id in ReminderLog.objects.filter(pk__in=log_ids).order_by("pk").values_list("pk", "channel_id"):
+        lanes.setdefault(channel_id, []).append(log_id)
+    return [ids[start : start + size] for ids in lanes.values() for start in range(0, len(ids), size)]
 
 
 def hand_on(log_ids: list[int]) -> int:

@@ -21,6 +21,7 @@ def schedule_reminders(sender, **kwargs):
     schedule = [
         (crontab(hour=settings.REMINDER_HOUR, minute=settings.REMINDER_MINUTE),
          "reminders.tasks.send_reminders", "daily deadline reminders"),
+        (settings.URGING_ESCALATION_SECONDS, "notifications.tasks.escalate_urgings", "urgings not signed for in time"),
         # The sweeps: work a failure left behind (a dead worker, the broker down).
         (settings.REMINDER_SWEEP_SECONDS, "reminders.tasks.sweep_reminders", "reminders left behind by a failure"),
         (settings.IMPORT_SWEEP_SECONDS, "imports.sweep_imports", "imports left behind by a failure"),

@@ -126,6 +126,7 @@ INSTALLED_APPS = [
     "imports",
     "workdays",
     "reports",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -160,6 +161,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.unread_notifications",
             ],
         },
     },
@@ -374,6 +376,21 @@ REMINDER_SWEEP_SECONDS = float(os.environ.get("REMINDER_SWEEP_SECONDS", "60"))
 # query, sent over one mail-server connection.
 REMINDER_BATCH_SIZE = int(os.environ.get("REMINDER_BATCH_SIZE", "50"))
 
+# --- channels (issue 16): robots, SMS, the notification centre ---
+# A DingTalk or WeCom robot refuses more than about 20 messages a minute;
+# messages to one robot are spaced to stay under this.
+ROBOT_MESSAGES_PER_MINUTE = float(os.environ.get("ROBOT_MESSAGES_PER_MINUTE", "20"))
+# A robot or the SMS service that answers "too fast" gets nothing for this long.
+ROBOT_RATE_LIMIT_WAIT_SECONDS = float(os.environ.get("ROBOT_RATE_LIMIT_WAIT_SECONDS", "60"))
+# SMS through Alibaba Cloud (dysmsapi): the account's AccessKey, the
+# approved sign name and the approved template of each message kind.
+ALIYUN_SMS_ACCESS_KEY_ID = os.environ.get("ALIYUN_SMS_ACCESS_KEY_ID", "")
+ALIYUN_SMS_ACCESS_KEY_SECRET = os.environ.get("ALIYUN_SMS_ACCESS_KEY_SECRET", "")
+ALIYUN_SMS_SIGN_NAME = os.environ.get("ALIYUN_SMS_SIGN_NAME", "")
+ALIYUN_SMS_TEMPLATE_DIGEST = os.environ.get("ALIYUN_SMS_TEMPLATE_DIGEST", "")
+ALIYUN_SMS_ENDPOINT = os.environ.get("ALIYUN_SMS_ENDPOINT", "dysmsapi.aliyuncs.com")
+ALIYUN_SMS_PROTOCOL = os.environ.get("ALIYUN_SMS_PROTOCOL", "HTTPS")
+
 # --- imports (issue 6) ---
 # Limits on one spreadsheet import, stated in the error when exceeded.
 IMPORT_MAX_BYTES = int(os.environ.get("IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
@@ -406,3 +423,12 @@ REPORT_ISSUER = os.environ.get("REPORT_ISSUER", "江西省生态环境保护督�
 # Overdue cases listed in the Word notice (most overdue first); the Excel
 # workbook lists all of them.
 REPORT_NOTICE_OVERDUE_ROWS = int(os.environ.get("REPORT_NOTICE_OVERDUE_ROWS", "100"))
+# --- urging (催办) and receipts (签收), issue 16 ---
+# Office hours on working days, in which an urging's receipt deadline runs.
+URGING_OFFICE_HOURS = os.environ.get("URGING_OFFICE_HOURS", "09:00-17:00")
+# Working hours an urging may wait for its receipt before it is escalated,
+# for campaigns that set none (Admin → Notifications → receipt deadlines).
+URGING_RECEIPT_WORKING_HOURS = int(os.environ.get("URGING_RECEIPT_WORKING_HOURS", "8"))
+ALIYUN_SMS_TEMPLATE_URGING = os.environ.get("ALIYUN_SMS_TEMPLATE_URGING", "")
+# How often beat looks for urgings to escalate.
+URGING_ESCALATION_SECONDS = float(os.environ.get("URGING_ESCALATION_SECONDS", "300"))

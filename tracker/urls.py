@@ -10,5 +10,6 @@ urlpatterns = [
     path("api/", include("api.urls")),
     path("imports/", include("imports.urls")),
     path("reports/", include("reports.urls")),
+    path("notifications/", include("notifications.urls")),
     path("", include("web.urls")),
 ]

@@ -2,6 +2,7 @@ from django.urls import path
 
 from imports import api_views as imports
 from reports import api_views as reports
+from notifications import api_views as notifications
 
 from .views import bulk, cases, feed, reference
 
@@ -27,4 +28,11 @@ urlpatterns = [
     path("reports/disclosure.docx", reports.DisclosureDocx.as_view(), name="report-disclosure-docx"),
     path("reports/progress.xlsx", reports.ProgressXlsx.as_view(), name="report-progress-xlsx"),
     path("reports/progress.docx", reports.ProgressDocx.as_view(), name="report-progress-docx"),
+    # The caller's notification centre: the views live with the notifications.
+    path("notifications/", notifications.NotificationList.as_view(), name="notification-list"),
+    path("notifications/read/", notifications.NotificationRead.as_view(), name="notification-read"),
+    path("notifications/<int:pk>/", notifications.NotificationDetail.as_view(), name="notification-detail"),
+    path("urgings/", notifications.UrgingList.as_view(), name="urging-list"),
+    path("urgings/<int:pk>/", notifications.UrgingDetail.as_view(), name="urging-detail"),
+    path("urgings/<int:pk>/receipt/", notifications.UrgingReceiptView.as_view(), name="urging-receipt"),
 ]

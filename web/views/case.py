@@ -16,6 +16,8 @@ from cases.errors import CaseError, ConcurrentChange, InvalidInput
 from cases.models import Attachment, Case
 from cases.querysets import local_today
 
+from notifications.urgings import may_urge, urging_entries
+
 from ..forms import EvidenceForm, ProgressForm, TransitionForm
 
 # Facts shown on the case page, by kind, after the common ones.
@@ -71,7 +73,9 @@ def _timeline(case: Case) -> list:
             event.heading = event.get_action_display()
         # A creation lists every first value; the facts above already show them.
         event.changed_fields = [] if event.action == EventAction.CREATED else change_rows(event.changes, case.kind)
-    return events
+    # Urgings and their receipts are not changes of the case (no version):
+    # they come from the urgings, merged in by time.
+    return sorted(events + urging_entries(case), key=lambda entry: entry.created_at, reverse=True)
 
 
 def _may_attach(case: Case, user) -> bool:
@@ -139,6 +143,7 @@ def _render_case(request, case: Case, *, bound: dict | None = None, status: int 
         "accountability": _accountability(case),
         "pollution_types": [PollutionType(p).label for p in case.pollution_types if p in PollutionType.values],
         "events": _timeline(case),
+        "may_urge": may_urge(request.user),
         "standing_return": workflow.standing_returns([case]).get(case.pk),
         "actions": actions,
         "transition_forms": [form for name, form in actions if name == "move"],

@@ -65,7 +65,10 @@ class Command(BaseCommand):
         if line.state is None:
             return "would send" if line.digest.email else "would skip: no e-mail address"
         text = f"already {line.state}" if line.already_done else line.state
-        return f"{text}: {line.detail}" if line.detail and line.state != DigestState.SENT else text
+        text = f"{text}: {line.detail}" if line.detail and line.state != DigestState.SENT else text
+        # The other channels of the account, e.g. "dingtalk#3 sent, sms#4 retrying".
+        others = ", ".join(f"{channel} {state}" for channel, state in line.channels)
+        return f"{text}; {others}" if others else text
 
     @staticmethod
     def total(report) -> str:

@@ -1,0 +1,292 @@
+"""Urging (催办) and receipts (签收).
+
+The provincial office urges one case or a city's overdue cases, with a
+note. Each city urged gets one ``Urging``; its responsible accounts (the
+city's officers) get it in the site and on every channel they have,
+through the reminder log's exactly-once delivery (one row per recipient,
+channel and urging). Opening it or pressing 签收 records the receipt; the
+first receipt answers the urging. One not received within the campaign's
+working hours is escalated to the level above (the province's
+supervisors), once."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.http import Http404
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from accounts.models import Role, User
+from cases.models import Case, City
+from workdays.calendar import is_working_day
+
+from .models import CampaignReceiptHours, Notification, NotificationKind, ReceiptWay, Urging, UrgingReceipt
+
+
+def add_working_hours(start: datetime.datetime, hours: float) -> datetime.datetime:
+    """The moment ``hours`` office hours (URGING_OFFICE_HOURS, on China's
+    working days with their make-up days) after ``start``."""
+    opens, closes = (datetime.time.fromisoformat(t) for t in settings.URGING_OFFICE_HOURS.split("-"))
+    zone = timezone.get_default_timezone()
+    moment = timezone.localtime(start, zone)
+    remaining = datetime.timedelta(hours=hours)
+    for _ in range(3660):  # ten years of days: a calendar with no working day is a mistake, not a loop
+        day = moment.date()
+        if is_working_day(day):
+            begin = max(moment, datetime.datetime.combine(day, opens, zone))
+            end = datetime.datetime.combine(day, closes, zone)
+            if begin < end:
+                if remaining <= end - begin:
+                    return begin + remaining
+                remaining -= end - begin
+        moment = datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time.min, zone)
+    raise ValueError("no working hours in the next ten years")
+
+
+def receipt_hours(cases: list[Case]) -> int:
+    """The shortest receipt deadline of the campaigns these cases are in."""
+    set_ = dict(
+        CampaignReceiptHours.objects.filter(campaign_id__in={c.campaign_id for c in cases}).values_list(
+            "campaign_id", "working_hours"
+        )
+    )
+    return min(set_.get(c.campaign_id, settings.URGING_RECEIPT_WORKING_HOURS) for c in cases)
+
+
+def may_urge(user: User) -> bool:
+    return user.is_active and user.is_supervisor
+
+
+def responsible_accounts(city_id: str):
+    return User.objects.filter(is_active=True, role=Role.OFFICER, city_id=city_id).order_by("pk")
+
+
+@transaction.atomic
+def urge(*, actor: User, case_ids: list[int], note: str) -> list[Urging]:
+    """Urge these cases (each city's in one urging). A case the actor may
+    not see is a 404; only the provincial office urges."""
+    if not may_urge(actor):
+        raise PermissionDenied(_("Only the provincial office may urge."))
+    note = (note or "").strip()
+    if not note:
+        raise ValidationError({"note": _("Say what is expected: the note is sent with the urging.")})
+    cases = list(Case.objects.for_user(actor).filter(pk__in=set(case_ids)).order_by("pk"))
+    if not case_ids or len(cases) != len(set(case_ids)):
+        raise Http404
+    if any(case.city_id is None for case in cases):
+        raise ValidationError({"cases": _("A province-level case has no city to urge.")})
+    by_city = {}
+    for case in cases:
+        by_city.setdefault(case.city_id, []).append(case)
+    now = timezone.now()
+    urgings = []
+    for city_id, group in sorted(by_city.items()):
+        urging = Urging.objects.create(
+            urged_by=actor, city_id=city_id, note=note, created_at=now,
+            receipt_due_at=add_working_hours(now, receipt_hours(group)),
+        )  # fmt: skip
+        urging.cases.set(group)
+        send_about(urging=urging, kind=NotificationKind.URGING, recipients=list(responsible_accounts(city_id)))
+        urgings.append(urging)
+    return urgings
+
+
+def urge_overdue(*, actor: User, city: City, note: str, today: datetime.date) -> list[Urging]:
+    """Urge every overdue case of a city the actor sees."""
+    ids = list(Case.objects.for_user(actor).overdue(today).filter(city=city).values_list("pk", flat=True))
+    if not ids:
+        raise ValidationError({"city": _("%(city)s has no overdue case to urge.") % {"city": city.name}})
+    return urge(actor=actor, case_ids=ids, note=note)
+
+
+@dataclass(frozen=True)
+class UrgingMessage:
+    """An urging (or its escalation) as the channels send it."""
+
+    urging: Urging
+    kind: str  # urging or escalation
+    cases: list[Case]
+
+    is_empty = False
+
+    @property
+    def key(self) -> tuple:
+        return (self.kind, self.urging.pk)
+
+    @property
+    def path(self) -> str:
+        return f"/notifications/urgings/{self.urging.pk}/"
+
+    def subject(self) -> str:
+        city = self.urging.city.name_en if translation.get_language() == "en" else self.urging.city.name
+        values = {"city": city, "count": len(self.cases)}
+        if self.kind == NotificationKind.ESCALATION:
+            return ngettext(
+                "Urging not received: %(city)s, %(count)d case",
+                "Urging not received: %(city)s, %(count)d cases",
+                len(self.cases),
+            ) % values
+        return ngettext(
+            "Urging from the provincial office: %(city)s, %(count)d case",
+            "Urging from the provincial office: %(city)s, %(count)d cases",
+            len(self.cases),
+        ) % values
+
+    def text(self) -> str:
+        lines = []
+        if self.kind == NotificationKind.ESCALATION:
+            due = timezone.localtime(self.urging.receipt_due_at).strftime("%Y-%m-%d %H:%M")
+            lines += [
+                _("Nobody in %(city)s signed for this urging by %(due)s.") % {"city": self.urging.city.name, "due": due},
+                "",
+            ]
+        lines += [_("Note: %(note)s") % {"note": self.urging.note}, ""]
+        for case in self.cases:
+            lines.append(f"- {case.reference} {case.title}\n  {settings.SITE_URL}/cases/{case.pk}/")
+        lines += ["", _("Sign for it (签收): %(url)s") % {"url": settings.SITE_URL + self.path}]
+        return "\n".join(lines)
+
+    def sms_params(self) -> dict:
+        return {"city": self.urging.city.name, "count": str(len(self.cases))}
+
+
+def messages_for(pairs: list[tuple[int, str]]) -> dict[tuple[int, str], UrgingMessage]:
+    """The messages of these (urging id, kind) pairs, in two queries."""
+    urgings = Urging.objects.select_related("city").prefetch_related("cases").in_bulk({pk for pk, _ in pairs})
+    return {
+        (pk, kind): UrgingMessage(urging=urgings[pk], kind=kind, cases=sorted(urgings[pk].cases.all(), key=lambda c: c.pk))
+        for pk, kind in pairs
+    }
+
+
+def send_about(*, urging: Urging, kind: str, recipients: list[User]) -> None:
+    """Put the urging (or its escalation) in each recipient's centre and
+    queue it on their e-mail and channels, once each; the reminder log's
+    workers send it after the commit."""
+    from reminders.models import DigestState, ReminderLog
+    from reminders.services import NO_EMAIL, channels_of
+    from reminders.tasks import hand_on
+
+    message = messages_for([(urging.pk, kind)])[(urging.pk, kind)]
+    now = timezone.now()
+    copies = []
+    for person in recipients:
+        with translation.override(person.language or settings.LANGUAGE_CODE):
+            title = message.subject()
+        copies.append(
+            Notification(
+                recipient=person, kind=kind, key=f"{kind}:{urging.pk}", title=title[:300], body=urging.note,
+                url=message.path, created_at=now,
+                cases=[{"id": c.pk, "reference": c.reference, "title": c.title} for c in message.cases],
+            )
+        )  # fmt: skip
+    Notification.objects.bulk_create(copies, ignore_conflicts=True)
+
+    channels = channels_of(recipient_ids={person.pk for person in recipients})
+    rows = []
+    for person in recipients:
+        common = {"recipient": person, "kind": kind, "urging": urging, "digest_on": timezone.localdate(now),
+                  "overdue_count": len(message.cases), "created_at": now}  # fmt: skip
+        rows.append(
+            ReminderLog(
+                **common, channel_kind="email",
+                state=DigestState.QUEUED if person.email else DigestState.SKIPPED,
+                last_error="" if person.email else NO_EMAIL,
+            )
+        )  # fmt: skip
+        rows += [ReminderLog(**common, channel=c, channel_kind=c.kind) for c in channels.get(person.pk, [])]
+    ReminderLog.objects.bulk_create(rows, ignore_conflicts=True)
+    queued = list(
+        ReminderLog.objects.filter(urging=urging, kind=kind, state=DigestState.QUEUED).values_list("pk", flat=True)
+    )
+    if queued:
+        transaction.on_commit(lambda: hand_on(queued))
+
+
+def visible_urging(*, user: User, pk: int) -> Urging:
+    """An urging its city's officers and the provincial office may see;
+    anyone else gets a 404."""
+    urging = Urging.objects.select_related("city", "urged_by").filter(pk=pk).first()
+    if urging is None or not (user.is_supervisor or (user.is_officer and user.city_id == urging.city_id)):
+        raise Http404
+    return urging
+
+
+def receive(*, urging: Urging, account: User, way: str) -> bool:
+    """Record ``account``'s receipt; only the first counts (and only the
+    responsible accounts sign). Returns whether this one was recorded."""
+    if not (account.is_officer and account.city_id == urging.city_id and account.is_active):
+        return False
+    created = UrgingReceipt.objects.bulk_create(
+        [UrgingReceipt(urging=urging, account=account, way=way, received_at=timezone.now())], ignore_conflicts=True
+    )
+    Notification.objects.for_user(account).unread().filter(key=f"{NotificationKind.URGING}:{urging.pk}").update(
+        read_at=timezone.now()
+    )
+    return bool(created and UrgingReceipt.objects.filter(urging=urging, account=account).exists())
+
+
+def receive_opened(*, user: User, notifications) -> None:
+    """Opening (or marking read) an urging's notification is its receipt."""
+    prefix = f"{NotificationKind.URGING}:"
+    ids = [int(n.key[len(prefix):]) for n in notifications if n.key.startswith(prefix)]
+    for urging in Urging.objects.filter(pk__in=ids):
+        receive(urging=urging, account=user, way=ReceiptWay.OPENED)
+
+
+def escalate_unreceived(*, now: datetime.datetime) -> list[Urging]:
+    """Escalate, once, every urging whose receipt deadline passed with no
+    receipt: a compare-and-swap on ``escalated_at`` lets one run do it."""
+    received = UrgingReceipt.objects.filter(urging=OuterRef("pk"))
+    due = Urging.objects.filter(escalated_at__isnull=True, receipt_due_at__lte=now).exclude(Exists(received))
+    escalated = []
+    supervisors = list(User.objects.filter(is_active=True, role=Role.SUPERVISOR).order_by("pk"))
+    for urging in due.order_by("pk"):
+        with transaction.atomic():
+            if Urging.objects.filter(pk=urging.pk, escalated_at__isnull=True).update(escalated_at=now) != 1:
+                continue  # another run escalated it
+            urging.escalated_at = now
+            send_about(urging=urging, kind=NotificationKind.ESCALATION, recipients=supervisors)
+        escalated.append(urging)
+    return escalated
+
+
+class _NoAttachments:
+    def all(self):
+        return []
+
+
+@dataclass
+class TimelineEntry:
+    """An urging, a receipt or an escalation as the case's timeline shows
+    it, beside the case's own events."""
+
+    action: str
+    heading: str
+    created_at: datetime.datetime
+    actor: User | None
+    note: str = ""
+    changed_fields: tuple = ()
+    attachments: _NoAttachments = _NoAttachments()
+
+
+def urging_entries(case: Case) -> list[TimelineEntry]:
+    """The case's urgings, receipts and escalations, in two queries."""
+    entries = []
+    urgings = case.urgings.select_related("urged_by", "city").prefetch_related("receipts__account")
+    for urging in urgings:
+        entries.append(TimelineEntry("urging", _("Urged (催办)"), urging.created_at, urging.urged_by, urging.note))
+        for receipt in urging.receipts.all():
+            heading = _("Signed for (签收)") if receipt.way == ReceiptWay.SIGNED else _("Urging opened (签收)")
+            entries.append(TimelineEntry("receipt", heading, receipt.received_at, receipt.account))
+        if urging.escalated_at:
+            note = _("Not signed for by %(due)s.") % {
+                "due": timezone.localtime(urging.receipt_due_at).strftime("%Y-%m-%d %H:%M")
+            }
+            entries.append(TimelineEntry("escalation", _("Urging escalated"), urging.escalated_at, None, note))
+    return entries

@@ -1,0 +1,165 @@
+"""Sending one reminder on its channel: the account's e-mail or another
+address, a DingTalk or WeCom robot, an SMS; and the in-app copies.
+
+``Outlets.send`` returns what to record (where it went, the subject, the
+service's answer) or raises: ``ChannelError`` with the service's answer,
+or whatever the mail server raised."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.mail import EmailMessage, get_connection
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from notifications import pacing
+from notifications.clients import AliyunSms, ChannelError, robot
+from notifications.models import ROBOTS, ChannelKind
+from notifications.urgings import UrgingMessage
+
+from .messages import Composer, fit_text
+from .models import ReminderLog
+from .selectors import CityDigest, ProvinceDigest
+
+# The most a robot's text message may hold, in UTF-8 bytes.
+MAX_BYTES = {ChannelKind.WECOM: 2048, ChannelKind.DINGTALK: 20000}
+
+
+@dataclass(frozen=True)
+class Sent:
+    address: str  # as it may be shown: a robot's webhook without its key
+    subject: str
+    answer: str = ""
+
+
+def address_of(log: ReminderLog) -> str:
+    """Where this reminder goes; empty when the account has no e-mail address."""
+    if log.channel_id:
+        return log.channel.address
+    return log.recipient.email
+
+
+def shown_address(log: ReminderLog) -> str:
+    """Where it goes, as the admin may show it."""
+    return log.channel.masked if log.channel_id else log.recipient.email
+
+
+class Outlets:
+    """The connections of one batch: one mail-server connection, opened
+    when the first e-mail goes out, and the SMS client."""
+
+    def __init__(self):
+        self.composer = Composer()
+        self.mail_server = None
+        self.sms = None
+
+    def send(self, *, log: ReminderLog, digest: CityDigest | ProvinceDigest, message_id: str) -> Sent:
+        """``message_id``: the same for every sending of one e-mail, so that
+        one sent twice reads as one in a mail client."""
+        kind = log.channel_kind
+        if isinstance(digest, UrgingMessage):
+            return self._urging(log, digest, message_id)
+        if kind == ChannelKind.EMAIL:
+            return self._email(log, digest, message_id)
+        if kind in ROBOTS:
+            return self._robot(log, digest)
+        return self._sms(log, digest)
+
+    def _email(self, log, digest, message_id) -> Sent:
+        message = self.composer.compose(digest=digest, recipient=log.recipient, to=address_of(log))
+        message.extra_headers["Message-ID"] = message_id
+        self._mail([message])
+        return Sent(address=address_of(log), subject=message.subject)
+
+    def _mail(self, messages) -> None:
+        if self.mail_server is None:
+            self.mail_server = get_connection()
+        # Opened here rather than once up front, so that a server that
+        # cannot be reached fails each digest's attempt.
+        self.mail_server.open()  # a no-op while the connection is up
+        self.mail_server.send_messages(messages)
+
+    def _urging(self, log, message: UrgingMessage, message_id) -> Sent:
+        """An urging or its escalation: plain text on every channel."""
+        with translation.override(log.recipient.language or settings.LANGUAGE_CODE):
+            subject, text = message.subject(), message.text()
+            with_link = _("Full list: %(url)s") % {"url": settings.SITE_URL + message.path}
+        if log.channel_kind == ChannelKind.EMAIL:
+            email = EmailMessage(subject=subject, body=text, to=[address_of(log)], headers={"Message-ID": message_id})
+            self._mail([email])
+            return Sent(address=address_of(log), subject=subject)
+        if log.channel_kind in ROBOTS:
+            return self._post(log.channel, subject, text, with_link)
+        template = settings.ALIYUN_SMS_TEMPLATE_URGING
+        answer = self._sms_client().send(phone=log.channel.address, template_code=template, params=message.sms_params())
+        return Sent(address=log.channel.address, subject=subject, answer=answer)
+
+    def _robot(self, log, digest) -> Sent:
+        message = self.composer.compose(digest=digest, recipient=log.recipient, to="")
+        with translation.override(log.recipient.language or settings.LANGUAGE_CODE):
+            with_link = _("Full list: %(url)s") % {"url": settings.SITE_URL + full_list_path(digest)}
+        return self._post(log.channel, message.subject, message.body, with_link)
+
+    def _post(self, channel, subject: str, body: str, with_link: str) -> Sent:
+        """To a robot: cut to what it takes, at its pace."""
+        text = fit_text(f"{subject}\n\n{body}", max_bytes=MAX_BYTES[channel.kind], more=with_link)
+        pacing.pace(address=channel.address)
+        client = robot(kind=channel.kind, webhook=channel.address, secret=channel.secret)
+        try:
+            answer = client.send_text(text)
+        except ChannelError as error:
+            if error.retry_after:
+                pacing.hold_off(address=channel.address, seconds=error.retry_after)
+            raise
+        return Sent(address=channel.masked, subject=subject, answer=answer)
+
+    def _sms_client(self) -> AliyunSms:
+        if self.sms is None:
+            self.sms = AliyunSms()
+        return self.sms
+
+    def _sms(self, log, digest) -> Sent:
+        subject = self.composer.subject(digest=digest, recipient=log.recipient)
+        answer = self._sms_client().send(
+            phone=log.channel.address, template_code=settings.ALIYUN_SMS_TEMPLATE_DIGEST, params=sms_params(digest)
+        )
+        return Sent(address=log.channel.address, subject=subject, answer=answer)
+
+    def reset(self) -> None:
+        """Close the mail connection: at the end, and after a failure,
+        which may have broken it (the next message opens a fresh one)."""
+        if self.mail_server is None:
+            return
+        try:
+            self.mail_server.close()
+        except Exception:  # a dead connection may fail to say goodbye
+            pass
+        self.mail_server = None
+
+
+def full_list_path(digest: CityDigest | ProvinceDigest) -> str:
+    """The list on the site that a digest (or its cut robot text) is about."""
+    if isinstance(digest, CityDigest):
+        return f"/overdue/?city={digest.city.pk}"
+    return "/overdue/"
+
+
+def listed_cases(digest: CityDigest | ProvinceDigest) -> list[dict]:
+    if isinstance(digest, CityDigest):
+        sections = (("overdue", digest.overdue), ("due_soon", digest.due_soon))
+    else:
+        sections = (("escalated", digest.escalations), ("awaiting_acceptance", digest.acceptance_queue))
+    return [
+        {"id": case.id, "reference": case.reference, "title": case.title, "section": name}
+        for name, case_list in sections
+        for case in case_list.cases
+    ]
+
+
+def sms_params(digest: CityDigest | ProvinceDigest) -> dict:
+    """The digest template's parameters: date, overdue, due_soon."""
+    if isinstance(digest, CityDigest):
+        overdue, due_soon = digest.overdue.total, digest.due_soon.total
+    else:
+        overdue, due_soon = digest.overdue_total, digest.due_soon_total
+    return {"date": digest.today.isoformat(), "overdue": str(overdue), "due_soon": str(due_soon)}

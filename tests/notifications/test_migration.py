@@ -1,0 +1,43 @@
+"""The reminder log gains channels: the rows written before stay, each as
+the account's e-mail, and still keep a second e-mail off the same day."""
+
+import datetime
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+from django.db.migrations.executor import MigrationExecutor
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+BEFORE = [("reminders", "0001_initial"), ("notifications", None)]
+AFTER = [("reminders", "0002_reminder_channels")]
+
+
+def migrate(targets):
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(targets)
+    return executor.loader.project_state([t for t in targets if t[1] is not None]).apps
+
+
+@pytest.fixture(autouse=True)
+def back_to_the_latest_schema():
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_existing_reminders_become_email_rows_and_nothing_is_dropped(nanchang_officer, supervisor):
+    old = migrate(BEFORE)
+    Log = old.get_model("reminders", "ReminderLog")
+    day = datetime.date(2024, 3, 15)
+    Log.objects.create(recipient_id=nanchang_officer.pk, kind="city", digest_on=day, state="sent", email="nc@example.test")
+    Log.objects.create(recipient_id=supervisor.pk, kind="province", digest_on=day, state="failed", last_error="451")
+
+    new = migrate(AFTER)
+    Log = new.get_model("reminders", "ReminderLog")
+
+    rows = sorted(Log.objects.values_list("kind", "state", "channel_kind", "channel_id", "email"))
+    assert rows == [("city", "sent", "email", None, "nc@example.test"), ("province", "failed", "email", None, "")]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Log.objects.create(recipient_id=nanchang_officer.pk, kind="city", digest_on=day, channel_kind="email")

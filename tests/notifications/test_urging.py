@@ -1,0 +1,152 @@
+"""Urging (催办): the provincial office urges a case or a city's overdue
+cases with a note; the city's accounts get it in the site and on their
+channels, once; opening it or pressing 签收 records the receipt; both
+show in the case's timeline; not signed for within the campaign's working
+hours, it is escalated to the province, once."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.core import mail
+
+from notifications.models import CampaignReceiptHours, Notification, Urging, UrgingReceipt
+from notifications.services import add_channel
+from notifications.urgings import add_working_hours, escalate_unreceived
+from reminders.models import DigestState, ReminderLog
+from tests.conftest import shanghai, token_client
+
+pytestmark = pytest.mark.django_db
+TODAY = datetime.date(2024, 3, 15)  # a Friday
+
+
+@pytest.fixture(autouse=True)
+def friday_ten_oclock(celery_in_process):
+    with time_machine.travel(shanghai(2024, 3, 15, 10, 0), tick=False):
+        yield
+
+
+@pytest.fixture
+def nanchang_late(nanchang, overdue_case):
+    return [overdue_case(nanchang, TODAY, days=d, title=f"合成：南昌逾期问题{d}") for d in (3, 9)]
+
+
+def urge_on_the_site(client, supervisor, **data):
+    client.force_login(supervisor)
+    return client.post("/notifications/urge/", data)
+
+
+def test_working_hours_skip_nights_weekends_and_holidays():
+    friday_4pm = shanghai(2024, 3, 15, 16, 0)
+    assert add_working_hours(friday_4pm, 8) == shanghai(2024, 3, 18, 16, 0)  # one hour Friday, seven Monday
+    # 2024-04-04/05 Qingming holiday (Thu, Fri), 04-07 (Sunday) a make-up working day.
+    assert add_working_hours(shanghai(2024, 4, 3, 16, 0), 2) == shanghai(2024, 4, 7, 10, 0)
+
+
+def test_urging_a_citys_overdue_cases_reaches_its_accounts_on_every_channel_once(client, django_capture_on_commit_callbacks, supervisor, nanchang_officer, jiujiang_officer, nanchang_late, robots):
+    add_channel(user=nanchang_officer, kind="wecom", address=robots.wecom_robot("key-nc"))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = urge_on_the_site(client, supervisor, city="360100", note="请于本周内报送整改进展", next="/overdue/")
+
+    assert answer.status_code == 302 and answer["Location"] == "/overdue/"
+    urging = Urging.objects.get()
+    assert set(urging.cases.all()) == set(nanchang_late) and urging.note == "请于本周内报送整改进展"
+    assert [m.to for m in mail.outbox] == [[nanchang_officer.email]]
+    assert "请于本周内报送整改进展" in mail.outbox[0].body and "合成：南昌逾期问题9" in mail.outbox[0].body
+    [posted] = robots.messages("key-nc")
+    assert "催办" in posted.text and f"/notifications/urgings/{urging.pk}/" in posted.text
+    note = Notification.objects.get(recipient=nanchang_officer)
+    assert note.kind == "urging" and len(note.cases) == 2
+    assert not Notification.objects.filter(recipient=jiujiang_officer).exists()
+    states = set(ReminderLog.objects.filter(urging=urging).values_list("channel_kind", "state"))
+    assert states == {("email", DigestState.SENT), ("wecom", DigestState.SENT)}
+
+
+def test_an_officer_may_not_urge_and_an_unseen_case_is_a_404(client, nanchang_officer, jiujiang_case, nanchang_late):
+    client.force_login(nanchang_officer)
+    assert client.post("/notifications/urge/", {"case": nanchang_late[0].pk, "note": "x"}).status_code == 403
+    api = token_client(nanchang_officer)
+    assert api.post("/api/v1/urgings/", {"cases": [nanchang_late[0].pk], "note": "x"}, format="json").status_code == 403
+    assert not Urging.objects.exists()
+
+
+def test_urging_without_a_note_is_refused_naming_it(supervisor, nanchang_late):
+    answer = token_client(supervisor).post("/api/v1/urgings/", {"cases": [nanchang_late[0].pk], "note": " "}, format="json")
+    assert answer.status_code == 400 and answer.json()["field"] == "note"
+    assert not Urging.objects.exists()
+
+
+def test_urging_a_case_that_does_not_exist_is_a_404(supervisor):
+    answer = token_client(supervisor).post("/api/v1/urgings/", {"cases": [999999], "note": "x"}, format="json")
+    assert answer.status_code == 404 and not Urging.objects.exists()
+
+
+@pytest.fixture
+def urged(django_capture_on_commit_callbacks, supervisor, nanchang_officer, nanchang_late):
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = token_client(supervisor).post(
+            "/api/v1/urgings/", {"cases": [nanchang_late[0].pk], "note": "请尽快整改"}, format="json"
+        )
+    assert answer.status_code == 201
+    return Urging.objects.get(pk=answer.json()[0]["id"])
+
+
+def test_opening_the_urging_records_the_receipt_and_the_timeline_shows_both(client, urged, nanchang_officer, nanchang_late):
+    note = Notification.objects.get(recipient=nanchang_officer)
+    client.force_login(nanchang_officer)
+
+    assert client.get(f"/notifications/{note.pk}/")["Location"] == f"/notifications/urgings/{urged.pk}/"
+
+    receipt = UrgingReceipt.objects.get()
+    assert (receipt.account, receipt.way) == (nanchang_officer, "opened")
+    timeline = client.get(f"/cases/{nanchang_late[0].pk}/").content.decode()
+    assert "催办" in timeline and "请尽快整改" in timeline and "已阅" in timeline
+
+
+def test_pressing_sign_records_the_receipt_once(client, urged, nanchang_officer):
+    client.force_login(nanchang_officer)
+    client.post(f"/notifications/urgings/{urged.pk}/")
+    client.post(f"/notifications/urgings/{urged.pk}/")
+
+    assert list(UrgingReceipt.objects.values_list("way", flat=True)) == ["signed"]
+    assert Notification.objects.get(recipient=nanchang_officer).read_at is not None
+
+
+def test_another_citys_officer_cannot_see_or_sign_the_urging(client, urged, jiujiang_officer):
+    client.force_login(jiujiang_officer)
+    assert client.get(f"/notifications/urgings/{urged.pk}/").status_code == 404
+    assert client.post(f"/notifications/urgings/{urged.pk}/").status_code == 404
+    assert token_client(jiujiang_officer).post(f"/api/v1/urgings/{urged.pk}/receipt/").status_code == 404
+    assert not UrgingReceipt.objects.exists()
+
+
+def test_the_api_signs_for_an_urging(urged, nanchang_officer):
+    answer = token_client(nanchang_officer).post(f"/api/v1/urgings/{urged.pk}/receipt/")
+    assert answer.status_code == 200 and answer.json()["receipts"][0]["way"] == "signed"
+
+
+def test_an_urging_not_signed_for_in_time_is_escalated_to_the_province_once(urged, supervisor, django_capture_on_commit_callbacks):
+    due = urged.receipt_due_at
+    assert due == shanghai(2024, 3, 18, 10, 0)  # eight working hours: Monday 10:00
+    mail.outbox.clear()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert escalate_unreceived(now=due - datetime.timedelta(minutes=1)) == []
+        first = escalate_unreceived(now=due)
+        second = escalate_unreceived(now=due + datetime.timedelta(hours=1))
+
+    assert [u.pk for u in first] == [urged.pk] and second == []
+    assert [m.to for m in mail.outbox] == [[supervisor.email]]
+    assert Notification.objects.get(recipient=supervisor, kind="escalation").url == f"/notifications/urgings/{urged.pk}/"
+
+
+def test_a_signed_urging_is_not_escalated(urged, nanchang_officer):
+    token_client(nanchang_officer).post(f"/api/v1/urgings/{urged.pk}/receipt/")
+    assert escalate_unreceived(now=urged.receipt_due_at + datetime.timedelta(days=3)) == []
+
+
+def test_the_campaign_sets_the_working_hours_to_sign(django_capture_on_commit_callbacks, supervisor, nanchang_late):
+    CampaignReceiptHours.objects.create(campaign=nanchang_late[0].campaign, working_hours=2)
+    answer = token_client(supervisor).post("/api/v1/urgings/", {"cases": [nanchang_late[0].pk], "note": "x"}, format="json")
+    assert Urging.objects.get(pk=answer.json()[0]["id"]).receipt_due_at == shanghai(2024, 3, 15, 12, 0)
