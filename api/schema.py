@@ -40,3 +40,31 @@ def document_errors(result, generator, request, public):
                     if not response.get("description"):
                         response["description"] = errors.get(code, "An error in the API's error shape.")
     return result
+
+
+# The case operations a list's rows lead to: OpenAPI links, so that a
+# client (and the fuzzer's stateful phase) can follow a listed case's id.
+CASE_OPERATIONS = ("get", "patch", "post")
+
+
+def link_cases(result, generator, request, public):
+    paths = result.get("paths", {})
+    targets = {
+        f"{method}-{path}": operation["operationId"]
+        for path, operations in paths.items()
+        if path.startswith("/api/v1/cases/{id}/")
+        for method, operation in operations.items()
+        if method in CASE_OPERATIONS and isinstance(operation, dict) and "operationId" in operation
+    }
+    links = {
+        name.replace("_", " ").title().replace(" ", ""): {
+            "operationId": name,
+            "parameters": {"id": "$response.body#/results/0/id"},
+        }
+        for name in targets.values()
+    }
+    for path in ("/api/v1/cases/", "/api/v1/overdue/"):
+        response = paths.get(path, {}).get("get", {}).get("responses", {}).get("200")
+        if response is not None:
+            response["links"] = links
+    return result

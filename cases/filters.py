@@ -84,6 +84,8 @@ class OffsetDateTimeField(forms.DateTimeField):
     def to_python(self, value):
         if isinstance(value, str):
             value = self._SPACED_OFFSET.sub(r"+\1", value.strip())
+            if not value:  # empty, as a form sends it: no filter
+                return None
             if not re.search(r"(Z|[+-]\d{2}:?\d{2})$", value):
                 raise forms.ValidationError(
                     _("Give a timestamp with its offset, e.g. 2024-03-01T08:00:00+08:00."), code="invalid"

@@ -2,16 +2,43 @@
 documents for the responses (the responses themselves are built from
 ``.values()`` rows in ``representation``, for speed)."""
 
+from django.core.validators import RegexValidator
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from cases.constants import DeadlineType, Kind, Level, ReviewResult, Status, Veracity
 from cases.upsert import MAX_ITEMS
-from cases.validation import LONG_TEXT, NOTE_TEXT
+from cases.validation import LONG_TEXT, NOTE_TEXT, PLAIN_TEXT_PATTERN
 from cases.workflow import MOVES
 
 # --- input ---
+
+
+class PlainText(serializers.CharField):
+    """Text, as JSON text (not a number that reads as one), without the
+    control characters cases.validation refuses: the schema states both."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("allow_blank", True)
+        super().__init__(**kwargs)
+        self.validators.append(RegexValidator(PLAIN_TEXT_PATTERN))
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class StrictBoolean(serializers.BooleanField):
+    """A JSON true or false, nothing that merely reads like one (0, "yes"):
+    what the schema promises."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
 
 
 class TransitionInput(serializers.Serializer):
@@ -27,18 +54,16 @@ class TransitionInput(serializers.Serializer):
             _("The status to move the case to, where one move leads there (API v1 clients): {}."), ", ".join(Status.values)
         ),
     )
-    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_TEXT, default="")
+    note = PlainText(max_length=NOTE_TEXT, default="")
     veracity = serializers.ChoiceField(choices=Veracity.choices, required=False, help_text=_("Petitions, on submit."))
-    handling = serializers.CharField(
-        required=False, allow_blank=True, max_length=LONG_TEXT, help_text=_("Petitions, on submit.")
-    )
+    handling = PlainText(max_length=LONG_TEXT, help_text=_("Petitions, on submit."))
     received_on = serializers.DateField(required=False, help_text=_("Objections: the day it was received (default today)."))
     channel = serializers.CharField(required=False, max_length=40, help_text=_("Objections: how it was received."))
 
 
 class AttachmentInput(serializers.Serializer):
     file = serializers.FileField(allow_empty_file=True, use_url=False)
-    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_TEXT, default="")
+    note = PlainText(max_length=NOTE_TEXT, default="")
 
 
 class BulkInput(serializers.Serializer):
@@ -47,19 +72,18 @@ class BulkInput(serializers.Serializer):
         max_length=MAX_ITEMS,
         help_text=_("At most 500 cases, each keyed by campaign code and reference."),
     )
-    note = serializers.CharField(required=False, allow_blank=True, max_length=NOTE_TEXT, default="")
-    dry_run = serializers.BooleanField(required=False, default=False)
+    note = PlainText(max_length=NOTE_TEXT, default="")
+    dry_run = StrictBoolean(required=False, default=False)
 
 
 class CaseEditInput(serializers.Serializer):
     """Documents PATCH; the service checks each field (and who may edit it)."""
 
-    progress = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
-    measures = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
-    handling = serializers.CharField(required=False, allow_blank=True, max_length=LONG_TEXT)
-    note = serializers.CharField(
-        required=False, allow_blank=True, max_length=NOTE_TEXT, help_text=_("Recorded on the timeline.")
-    )
+    # null clears the text, as an empty string does.
+    progress = PlainText(max_length=LONG_TEXT, allow_null=True)
+    measures = PlainText(max_length=LONG_TEXT, allow_null=True)
+    handling = PlainText(max_length=LONG_TEXT, allow_null=True)
+    note = PlainText(max_length=NOTE_TEXT, help_text=_("Recorded on the timeline."))
 
 
 # --- output (documentation) ---

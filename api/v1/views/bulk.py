@@ -7,11 +7,13 @@ from cases.upsert import upsert_cases
 
 from .. import serializers as s
 from ..idempotency import idempotent
+from ..parsers import StrictJSONParser
 from .base import ApiView
 from .cases import ERRORS
 
 
 class BulkUpsert(ApiView):
+    parser_classes = [StrictJSONParser]
     @extend_schema(
         request=s.BulkInput,
         responses={200: s.BulkOut, **ERRORS},

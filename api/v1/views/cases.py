@@ -3,7 +3,6 @@ evidence. Each parses, calls one selector or service, and renders."""
 
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -15,33 +14,79 @@ from cases.errors import ConcurrentChange
 from cases.filters import DEFAULT_ORDERING, ORDERINGS, CaseFilter, apply_simple_filters, order_cases, simple_filters
 from cases.models import Attachment, Case, CaseEvent
 from cases.querysets import local_today
+from cases.reference import CITIES
 from cases.services import attach_evidence, update_case
 from cases.workflow import transition
 
 from .. import serializers as s
 from ..compiled import list_queries
 from ..idempotency import idempotent
-from ..pagination import KeysetPage, page_size
+from ..parsers import StrictJSONParser
+from ..pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, KeysetPage, page_size
 from ..representation import DETAIL_COLUMNS, LIST_COLUMNS, CaseRenderer, select
 from .base import ApiView, etag, expected_version, stale, visible_case
 
 ERRORS = {code: OpenApiResponse(s.ErrorOut) for code in (400, 401, 403, 404)}
+STATUS_LIST = "(" + "|".join(Status.values) + ")"
+
+
+def _or_empty(schema: dict) -> dict:
+    """A query parameter's schema: ``schema``, or empty (no filter), as
+    the pages' forms send it."""
+    if "enum" in schema:
+        return {**schema, "enum": [*schema["enum"], ""]}
+    return {"anyOf": [schema, {"type": "string", "maxLength": 0}]}
+
+
 FILTER_PARAMS = [
-    OpenApiParameter("kind", str, enum=Kind.values),
-    OpenApiParameter("status", str, description="One or more of " + ", ".join(Status.values) + ", comma-separated."),
-    OpenApiParameter("city", str, description="GB/T 2260 city code, or `province` for province-level cases."),
+    OpenApiParameter("kind", _or_empty({"type": "string", "enum": Kind.values})),
+    OpenApiParameter(
+        "status",
+        # As the filter reads it: items split at commas, spaces around them and empty items ignored.
+        {"type": "string", "pattern": rf"^[\s,]*({STATUS_LIST}(\s*,[\s,]*{STATUS_LIST})*)?[\s,]*$"},
+        description="One or more of " + ", ".join(Status.values) + ", comma-separated.",
+    ),
+    OpenApiParameter(
+        "city",
+        _or_empty({"type": "string", "enum": [code for code, *_names in CITIES] + ["province"]}),
+        description="GB/T 2260 city code, or `province` for province-level cases.",
+    ),
     OpenApiParameter("campaign", str, description="Campaign code."),
-    OpenApiParameter("overdue", str, enum=["true", "false"]),
-    OpenApiParameter("due_before", OpenApiTypes.DATE, description="Deadline on or before."),
-    OpenApiParameter("due_after", OpenApiTypes.DATE, description="Deadline on or after."),
-    OpenApiParameter("updated_since", OpenApiTypes.DATETIME, description="ISO 8601 with offset."),
-    OpenApiParameter("q", str, description="Reference or title contains."),
-    OpenApiParameter("ordering", str, enum=list(ORDERINGS)),
+    OpenApiParameter("overdue", _or_empty({"type": "string", "enum": ["true", "false"]})),
+    OpenApiParameter("due_before", _or_empty({"type": "string", "format": "date"}), description="Deadline on or before."),
+    OpenApiParameter("due_after", _or_empty({"type": "string", "format": "date"}), description="Deadline on or after."),
+    OpenApiParameter(
+        "updated_since",
+        _or_empty({"type": "string", "format": "date-time"}),
+        description="ISO 8601 with offset, between the years 1 and 9999 in UTC.",
+    ),
+    OpenApiParameter("q", {"type": "string", "pattern": "^[^\\x00]*$"}, description="Reference or title contains."),
+    OpenApiParameter("ordering", _or_empty({"type": "string", "enum": list(ORDERINGS)})),
 ]
-PAGE_PARAMS = [
-    OpenApiParameter("page_size", int, description="1 to 200 (default 50)."),
-    OpenApiParameter("cursor", str, description="From the previous page's `next`."),
-]
+
+
+def page_params(default: int, maximum: int) -> list[OpenApiParameter]:
+    return [
+        OpenApiParameter(
+            "page_size",
+            {"type": "integer", "minimum": 1, "maximum": maximum},
+            description=f"1 to {maximum} (default {default}).",
+        ),
+        OpenApiParameter("cursor", str, description="From the previous page's `next`."),
+    ]
+
+
+PAGE_PARAMS = page_params(DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+
+
+def if_match(required: bool) -> OpenApiParameter:
+    return OpenApiParameter(
+        "If-Match",
+        {"type": "string", "pattern": r'^(\*|(W/)?"?[0-9]+"?)$'},
+        location=OpenApiParameter.HEADER,
+        required=required,
+        description="The case's ETag (its version), as read; 412 if the case has changed since.",
+    )
 
 
 def filtered_cases(request) -> tuple[QuerySet, str]:
@@ -167,6 +212,7 @@ class OverdueList(ApiView):
 
 
 class CaseDetailView(ApiView):
+    parser_classes = [StrictJSONParser]
     @extend_schema(responses={200: s.CaseDetail, 304: None, **ERRORS}, summary="One case (ETag = version)")
     def get(self, request, pk: int):
         case = visible_case(request, pk)
@@ -178,6 +224,7 @@ class CaseDetailView(ApiView):
 
     @extend_schema(
         request=s.CaseEditInput,
+        parameters=[if_match(required=True)],
         responses={200: s.CaseDetail, 412: s.ErrorOut, 428: s.ErrorOut, **ERRORS},
         summary="Edit a case's fields (needs If-Match)",
     )
@@ -198,8 +245,11 @@ class CaseDetailView(ApiView):
 
 
 class CaseTransition(ApiView):
+    parser_classes = [StrictJSONParser]
+
     @extend_schema(
         request=s.TransitionInput,
+        parameters=[if_match(required=False)],
         responses={200: s.CaseDetail, 409: s.ErrorOut, 412: s.ErrorOut, **ERRORS},
         summary="Move a case through the workflow",
     )
@@ -323,6 +373,7 @@ class CaseAttachments(ApiView):
 
     @extend_schema(
         request={"multipart/form-data": s.AttachmentInput},
+        parameters=[if_match(required=False)],
         responses={201: s.AttachmentOut, 200: s.AttachmentOut, 412: s.ErrorOut, **ERRORS},
         summary="Attach evidence (PDF, images, Office, text, ZIP, MP4)",
         description="Idempotent: the same file (by SHA-256) on the same case by the same caller answers 200 "

@@ -10,7 +10,7 @@ from ..case_json import case_json
 from ..pagination import page_size
 from ..representation import DETAIL_COLUMNS, TEXT_SUFFIX, TIMESTAMPS, CaseRenderer, IsoText
 from .base import ApiView
-from .cases import ERRORS
+from .cases import ERRORS, page_params
 
 FEED_PAGE_SIZE = 500
 FEED_MAX_PAGE_SIZE = 1000
@@ -19,7 +19,7 @@ FEED_MAX_PAGE_SIZE = 1000
 class Changes(ApiView):
     query_parameters = [
         OpenApiParameter("cursor", str, description="The `cursor` of the previous page; none to start from the beginning."),
-        OpenApiParameter("page_size", int, description="1 to 1000 (default 500)."),
+        page_params(FEED_PAGE_SIZE, FEED_MAX_PAGE_SIZE)[0],
     ]
 
     @extend_schema(
