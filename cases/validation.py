@@ -28,10 +28,11 @@ NOTE_TEXT = 10_000  # the note of an event: a reason, a comment on evidence
 
 # C0 controls but tab (09), line feed (0A) and carriage return (0D); DEL and
 # the C1 controls; UTF-16 surrogates, which only a malformed input carries.
-FORBIDDEN_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
-FORBIDDEN = re.compile(f"[{FORBIDDEN_CHARACTERS}]")
-# The same rule as a pattern of the allowed text (the API schema states it).
-PLAIN_TEXT_PATTERN = f"^[^{FORBIDDEN_CHARACTERS}]*$"
+CONTROL_CHARACTERS = r"\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f"
+FORBIDDEN = re.compile(f"[{CONTROL_CHARACTERS}\\ud800-\\udfff]")
+# The rule as a pattern of the allowed text, for the API schema (where a
+# surrogate cannot arrive: the JSON parser refuses it).
+PLAIN_TEXT_PATTERN = f"^[^{CONTROL_CHARACTERS}]*$"
 CONTROL_MESSAGE = _(
     "Remove the control character (%(character)s) at position %(position)d; "
     "text may hold tabs and line breaks, but no other control characters."
