@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from .errors import CaseError
-from .models import Attachment, Campaign, Case, CaseEvent, City, Objection, Review
+from .models import Attachment, Campaign, Case, CaseEvent, City, EvidenceStandard, Objection, Review
 from .workflow import MOVES, transition
 
 
@@ -21,10 +21,21 @@ class CityAdmin(admin.ModelAdmin):
 
 @admin.register(Campaign)
 class CampaignAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "kind", "round", "batch", "year", "accepting_level", "publicity_required")
+    list_display = (
+        "code", "name", "kind", "round", "batch", "year", "accepting_level", "publicity_required",
+        "standards_required", "allow_acceptance_without_evidence",
+    )  # fmt: skip
     list_filter = ("kind", "round", "year")
     search_fields = ("code", "name")
     filter_horizontal = ("cities",)
+
+
+@admin.register(EvidenceStandard)
+class EvidenceStandardAdmin(admin.ModelAdmin):
+    list_display = ("campaign_kind", "position", "code", "name", "name_en", "active")
+    list_editable = ("position", "name", "name_en", "active")
+    list_filter = ("campaign_kind", "active")
+    search_fields = ("code", "name", "name_en")
 
 
 class EventInline(admin.TabularInline):
@@ -43,7 +54,7 @@ class ReviewInline(admin.TabularInline):
     model = Review
     extra = 0
     can_delete = False
-    fields = ("version", "created_at", "level", "reviewer", "result", "opinion")
+    fields = ("version", "created_at", "level", "reviewer", "result", "opinion", "standards")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):

@@ -73,6 +73,19 @@ class Campaign(models.Model):
     publicity_days = models.PositiveSmallIntegerField(
         _("publicity period (working days)"), default=5, validators=[MinValueValidator(1), MaxValueValidator(60)]
     )
+    # Evidence at acceptance (DESIGN section 3): the acceptor ticks the
+    # evidence standards of the campaign's kind, and an evidence file is on
+    # the case, unless the campaign says otherwise.
+    standards_required = models.BooleanField(
+        _("evidence standards checked at acceptance"),
+        default=True,
+        help_text=_("The acceptor must tick every evidence standard of the campaign's kind."),
+    )
+    allow_acceptance_without_evidence = models.BooleanField(
+        _("acceptance without an evidence file allowed"),
+        default=False,
+        help_text=_("A case may be accepted though no evidence file is attached to it."),
+    )
 
     class Meta:
         ordering = ["code"]
@@ -344,6 +357,36 @@ class CaseTally(models.Model):
         return f"{self.kind} {self.city_id} {self.status} {self.cases:+d}"
 
 
+class EvidenceStandard(models.Model):
+    """One standard of a campaign kind's acceptance checklist (验收标准),
+    which the acceptor ticks; data, editable in the admin."""
+
+    campaign_kind = models.CharField(_("campaign kind"), max_length=16, choices=CampaignKind.choices)
+    code = models.SlugField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=150, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["campaign_kind", "position", "id"]
+        verbose_name = _("evidence standard")
+        verbose_name_plural = _("evidence standards")
+        constraints = [
+            models.UniqueConstraint(fields=["campaign_kind", "code"], name="evidence_standard_code_per_kind"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def label(self) -> str:
+        """The name in the active language (the Chinese name by default)."""
+        from django.utils.translation import get_language
+
+        return self.name_en if self.name_en and (get_language() or "").startswith("en") else self.name
+
+
 class Review(models.Model):
     """A level's signed opinion on a submitted case: approved and passed up,
     returned, or accepted (put in publicity or closed). Written with the
@@ -356,6 +399,8 @@ class Review(models.Model):
     )
     result = models.CharField(_("result"), max_length=12, choices=ReviewResult.choices)
     opinion = models.TextField(_("opinion"), blank=True, validators=[plain_text])
+    # The evidence standards the acceptor ticked (their codes), on acceptance.
+    standards = models.JSONField(_("evidence standards ticked"), default=list, blank=True)
     created_at = models.DateTimeField(_("time"), default=timezone.now)
     version = models.PositiveIntegerField(_("case version after the review"))
 

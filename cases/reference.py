@@ -27,3 +27,26 @@ def ensure_cities(City) -> None:
         for code, name, name_en, slug in CITIES
         if code not in present
     )
+
+
+# The evidence standards the acceptor ticks (验收标准), the same five for
+# every campaign kind: code, name, English name. The data migration 0010
+# loads them per kind; they are edited in the admin afterwards.
+EVIDENCE_STANDARDS = [
+    ("measures_done", "整改措施全部落实", "All rectification measures carried out"),
+    ("violations_punished", "违法行为依法查处到位", "Violations investigated and punished according to law"),
+    ("technical_norms_met", "达到技术规范要求", "Technical specifications met"),
+    ("similar_problems_fixed", "举一反三、同类问题一并整改", "Similar problems found and rectified as well"),
+    ("lasting_mechanism", "建立长效机制", "A lasting mechanism established"),
+]
+
+
+def ensure_evidence_standards(EvidenceStandard, kinds) -> None:
+    """Create the standards missing for each campaign kind in ``kinds``."""
+    present = set(EvidenceStandard.objects.values_list("campaign_kind", "code"))
+    EvidenceStandard.objects.bulk_create(
+        EvidenceStandard(campaign_kind=kind, code=code, name=name, name_en=name_en, position=position)
+        for kind in kinds
+        for position, (code, name, name_en) in enumerate(EVIDENCE_STANDARDS, start=1)
+        if (kind, code) not in present
+    )

@@ -22,7 +22,7 @@ from accounts.models import Role
 
 from .constants import LEVELS_UP, EventAction, Kind, Level, ReviewResult, Status, Veracity, action_label, status_label
 from .errors import CaseNotVisible, InvalidInput, RoleNotAllowed, TransitionNotAllowed
-from .models import Case, CaseEvent, Objection, Review
+from .models import Attachment, Case, CaseEvent, EvidenceStandard, Objection, Review
 from .validation import LONG_TEXT, checked_text, clean_note
 from .writes import ensure_version, write_case
 
@@ -328,6 +328,7 @@ class Step:
     changes: dict
     received_on: datetime.date | None = None
     channel: str = ""
+    standards: tuple = ()  # the codes of the evidence standards ticked on acceptance
 
 
 def check_step(
@@ -341,6 +342,7 @@ def check_step(
     handling: str | None = None,
     received_on=None,
     channel: str | None = None,
+    standards=None,
 ) -> Step:
     """Every check ``transition`` makes before writing, without writing:
     raises the error ``transition`` would raise. ``case`` need only carry
@@ -357,6 +359,7 @@ def check_step(
             "note", _("A note is required to %(action)s.") % {"action": rule.label_for(case.kind).lower()}, code="required"
         )
     reception = _reception(case, received_on, channel) if rule.needs_channel else {}
+    ticked = _evidence(case, standards) if is_acceptance(rule, case) else ()
 
     changes = {}
     if case.kind == Kind.PETITION and rule.petition_needs:
@@ -371,7 +374,57 @@ def check_step(
         for field, value in (("veracity", veracity), ("handling", handling)):
             if getattr(case, field) != value:
                 changes[field] = [getattr(case, field), value]
-    return Step(rule, review_chain(case), note, changes, **reception)
+    return Step(rule, review_chain(case), note, changes, **reception, standards=ticked)
+
+
+def is_acceptance(rule: Rule, case) -> bool:
+    """The move that accepts the case at its accepting level: putting it in
+    publicity, or closing it straight from the review (closing after the
+    publicity only completes an acceptance already made)."""
+    return rule.name == "publicize" or (rule.name == "close" and case.status == S.PENDING_ACCEPTANCE)
+
+
+def standards_to_tick(campaign) -> list:
+    """The evidence standards the acceptor of a case of ``campaign`` ticks
+    (none where the campaign does not check them)."""
+    if not campaign.standards_required:
+        return []
+    return list(EvidenceStandard.objects.filter(campaign_kind=campaign.kind, active=True))
+
+
+def _evidence(case, standards) -> tuple:
+    """The evidence an acceptance needs, checked: every standard of the
+    campaign's kind ticked (``standards`` holds their ids or codes) and an
+    evidence file on the case, unless the campaign allows otherwise.
+    Returns the codes ticked, in the checklist's order."""
+    required = standards_to_tick(case.campaign)
+    given = standards if isinstance(standards, (list, tuple, set)) else ([] if standards in (None, "") else [standards])
+    given = {str(value).strip() for value in given}
+    known = {str(s.pk) for s in required} | {s.code for s in required}
+    unknown = sorted(given - known)
+    if unknown:
+        raise InvalidInput(
+            "standards",
+            _("Unknown evidence standard “%(value)s” for this campaign.") % {"value": ", ".join(unknown)},
+            code="unknown_standard",
+        )
+    unticked = [s for s in required if str(s.pk) not in given and s.code not in given]
+    if unticked:
+        raise InvalidInput(
+            "standards",
+            _("Tick every evidence standard before accepting; not ticked: %(names)s.")
+            % {"names": "; ".join(s.label for s in unticked)},
+            code="unticked",
+        )
+    if not case.campaign.allow_acceptance_without_evidence:
+        case_id = getattr(case, "pk", None) or getattr(case, "id", None)
+        if case_id is None or not Attachment.objects.filter(case_id=case_id).exists():
+            raise InvalidInput(
+                "evidence",
+                _("No evidence file is attached to this case; attach one before accepting it (this campaign requires it)."),
+                code="no_evidence",
+            )
+    return tuple(s.code for s in required)
 
 
 def _reception(case, received_on, channel) -> dict:
@@ -413,6 +466,7 @@ def transition(
     handling: str | None = None,
     received_on=None,
     channel: str | None = None,
+    standards=None,
 ) -> Case:
     """Make the move named by ``action`` (or the one that reaches status
     ``to``) on ``case`` on behalf of ``actor``.
@@ -428,7 +482,7 @@ def transition(
     """
     step = check_step(
         case=case, to=to, action=action, actor=actor, note=note, veracity=veracity, handling=handling,
-        received_on=received_on, channel=channel,
+        received_on=received_on, channel=channel, standards=standards,
     )  # fmt: skip
     ensure_version(case, expected_version)
     rule, now = step.rule, timezone.now()
@@ -461,7 +515,7 @@ def signed_rows(step: Step, *, stage: str, case_id: int, actor_id, at, version: 
         rows.append(
             Review(
                 case_id=case_id, level=stage, reviewer_id=actor_id, result=step.rule.review, opinion=step.note,
-                created_at=at, version=version,
+                standards=list(step.standards), created_at=at, version=version,
             )
         )  # fmt: skip
     if step.rule.needs_channel:

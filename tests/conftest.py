@@ -60,10 +60,13 @@ def _media_root(tmp_path, settings):
 def ensure_cities():
     """The 11 cities come from a data migration; a transactional test's
     flush removes them, so put them back the same way."""
-    from cases.models import City
+    from cases.constants import CampaignKind
+    from cases.models import City, EvidenceStandard
     from cases.reference import ensure_cities as create_missing
+    from cases.reference import ensure_evidence_standards
 
     create_missing(City)
+    ensure_evidence_standards(EvidenceStandard, CampaignKind.values)
 
 
 @pytest.fixture

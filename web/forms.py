@@ -7,6 +7,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from cases import workflow
 from cases.constants import ACCOUNTABILITY_FIELDS, Kind, Veracity
 from cases.errors import InvalidInput
 from cases.models import Case
@@ -67,6 +68,14 @@ class TransitionForm(CaseForm):
                 error_messages={"required": _("Tick the box to confirm the sign-off.")},
             )
             self.fields["confirm"].widget.attrs["required"] = True
+        if workflow.is_acceptance(rule, case) and (standards := workflow.standards_to_tick(case.campaign)):
+            # The acceptor ticks the campaign kind's evidence standards (验收标准).
+            self.fields["standards"] = forms.MultipleChoiceField(
+                label=_("Evidence standards met"),
+                choices=[(standard.code, standard.label) for standard in standards],
+                required=False,  # the workflow names the ones left unticked
+                widget=forms.CheckboxSelectMultiple,
+            )
         if case.kind == Kind.PETITION and rule.petition_needs:
             # A petition is submitted with its finding and what was done.
             self.fields["veracity"] = forms.ChoiceField(

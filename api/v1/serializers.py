@@ -59,6 +59,11 @@ class TransitionInput(serializers.Serializer):
     handling = PlainText(max_length=LONG_TEXT, help_text=_("Petitions, on submit."))
     received_on = serializers.DateField(required=False, help_text=_("Objections: the day it was received (default today)."))
     channel = serializers.CharField(required=False, max_length=40, help_text=_("Objections: how it was received."))
+    standards = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text=_("Acceptance: the evidence standards ticked (ids or codes); all of the sign-off's standards are required."),
+    )
 
 
 class AttachmentInput(serializers.Serializer):
@@ -191,7 +196,14 @@ class ReviewOut(serializers.Serializer):
     result = serializers.ChoiceField(choices=ReviewResult.choices)
     result_label = serializers.CharField()
     opinion = serializers.CharField()
+    standards = serializers.ListField(child=serializers.CharField(), help_text=_("The evidence standards ticked (codes)."))
     created_at = serializers.DateTimeField()
+
+
+class StandardOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
 
 
 class ObjectionOut(serializers.Serializer):
@@ -210,6 +222,8 @@ class SignOffOut(serializers.Serializer):
     )
     review_stage = serializers.ChoiceField(choices=Level.choices, allow_null=True)
     actions = serializers.ListField(child=serializers.CharField(), help_text=_("The actions you may take now."))
+    standards = StandardOut(many=True, help_text=_("The evidence standards the acceptor ticks on acceptance."))
+    evidence_required = serializers.BooleanField(help_text=_("Acceptance needs an evidence file on the case."))
     reviews = ReviewOut(many=True)
     objections = ObjectionOut(many=True)
 

@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from cases import workflow
 from cases.constants import Status
 from cases.errors import CaseError
-from cases.models import Case
+from cases.models import Case, EvidenceStandard
 
 from ..filters import AcceptanceQueueFilter, annotate_queue
 from .lists import CaseListView
@@ -63,6 +63,12 @@ class AcceptanceQueueView(CaseListView):
             case.days_past_deadline = max((today - case.deadline).days, 0) if case.deadline else 0
         return super().rows(cases, today)
 
+    def render_list(self, request, *, extra: dict | None = None, status: int | None = None):
+        """The list, with the evidence standards the batch form offers (and
+        those ticked, when the form comes back)."""
+        checklist = {"standards": batch_standards(), "ticked_standards": request.POST.getlist("standard")}
+        return super().render_list(request, extra={**checklist, **(extra or {})}, status=status)
+
     def post(self, request):
         """Batch 验收 / 退回: each selected case through
         ``workflow.transition`` on its own, so one refusal (a case changed
@@ -85,7 +91,8 @@ class AcceptanceQueueView(CaseListView):
             error = _("Tick the box to confirm the sign-off of the selected cases.")
         if error:
             return self.render_list(request, extra={"batch_error": error, "batch": request.POST}, status=400)
-        outcomes = _decide(request.user, selected, decision, note)
+        standards = request.POST.getlist("standard") if decision == "accept" else None
+        outcomes = _decide(request.user, selected, decision, note, standards)
         return self.render_list(request, extra={"outcomes": outcomes, "outcome_summary": _summary(outcomes), "batch": request.POST}, status=200)
 
 
@@ -100,11 +107,21 @@ def _selected(values: list[str]) -> list[tuple[int, int]]:
     return selected
 
 
-def _decide(user, selected: list[tuple[int, int]], decision: str, note: str) -> list[Outcome]:
+def batch_standards() -> list[tuple[str, str]]:
+    """(code, name) of the evidence standards the batch form offers: those
+    of every campaign kind, once per code. The acceptor ticks them once for
+    the selection; each case is checked against its own campaign's list."""
+    offered = {}
+    for standard in EvidenceStandard.objects.filter(active=True):
+        offered.setdefault(standard.code, standard.label)
+    return list(offered.items())
+
+
+def _decide(user, selected: list[tuple[int, int]], decision: str, note: str, standards=None) -> list[Outcome]:
     action = DECISIONS[decision]
     rule = workflow.MOVES[action]
     # The boundary decides what the supervisor may touch, as everywhere.
-    cases = Case.objects.for_user(user).select_related("city").in_bulk([case_id for case_id, _v in selected])
+    cases = Case.objects.for_user(user).select_related("city", "campaign").in_bulk([case_id for case_id, _v in selected])
     evidence = dict(Case.objects.filter(pk__in=list(cases)).annotate(n=Count("attachments")).values_list("pk", "n"))
     outcomes = []
     for case_id, version in selected:
@@ -114,7 +131,9 @@ def _decide(user, selected: list[tuple[int, int]], decision: str, note: str) -> 
             continue
         label = rule.label_for(case.kind)
         try:
-            workflow.transition(case=case, action=action, actor=user, note=note, expected_version=version)
+            workflow.transition(
+                case=case, action=action, actor=user, note=note, expected_version=version, standards=standards
+            )
         except CaseError as refused:
             outcomes.append(Outcome(case.reference, case.pk, False, str(refused.message)))
             continue

@@ -249,6 +249,7 @@ def case_transition(request, pk: int):
             handling=data.get("handling") if "handling" in form.fields else None,
             received_on=data.get("received_on"),
             channel=data.get("channel"),
+            standards=data.get("standards") if "standards" in form.fields else None,
         )
     except InvalidInput as invalid:
         form.add_service_errors(invalid)

@@ -257,9 +257,17 @@ class CaseTransition(ApiView):
     def post(self, request, pk: int):
         case = visible_case(request, pk)
         version = expected_version(request, required=False)
+        body = dict(request.data) if isinstance(request.data, dict) else request.data
+        standards = body.pop("standards", None) if isinstance(body, dict) else None
+        if standards is not None and not (
+            isinstance(standards, list) and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in standards)
+        ):
+            raise exceptions.ValidationError({"standards": [_("Send a list of evidence standard ids or codes.")]})
         data = text_fields(
-            request.data, required=(), optional=("action", "to", "note", "veracity", "handling", "received_on", "channel")
+            body, required=(), optional=("action", "to", "note", "veracity", "handling", "received_on", "channel")
         )
+        if standards is not None:
+            data["standards"] = standards
         if "action" not in data and "to" not in data:
             raise exceptions.ValidationError({"action": [_("Name the action (or the status to move to, “to”).")]})
         try:
@@ -349,7 +357,7 @@ class CaseSignOff(ApiView):
         chain = workflow.review_chain(case)
         results = {r.value: str(r.label) for r in ReviewResult}
         reviews = case.reviews.order_by("version").values(
-            "version", "level", "reviewer__username", "result", "opinion", "created_at"
+            "version", "level", "reviewer__username", "result", "opinion", "standards", "created_at"
         )
         objections = case.objections.order_by("version").values(
             "version", "received_on", "channel", "content", "recorded_by__username", "created_at"
@@ -359,6 +367,10 @@ class CaseSignOff(ApiView):
                 "chain": chain,
                 "review_stage": workflow.waiting_at(case, chain) or None,
                 "actions": [rule.name for rule in workflow.available_moves(case, request.user)],
+                "standards": [
+                    {"id": st.pk, "code": st.code, "name": st.label} for st in workflow.standards_to_tick(case.campaign)
+                ],
+                "evidence_required": not case.campaign.allow_acceptance_without_evidence,
                 "reviews": [
                     {**row, "reviewer": row.pop("reviewer__username"), "result_label": results[row["result"]]}
                     for row in reviews

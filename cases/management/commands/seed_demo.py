@@ -9,11 +9,11 @@ from django.db import transaction
 from django.db.models import Count
 
 from accounts.models import User
-from cases.constants import EventAction, Status
-from cases.models import Campaign, Case, CaseEvent, City, Objection, Review
+from cases.constants import CampaignKind, EventAction, Status
+from cases.models import Campaign, Case, CaseEvent, City, EvidenceStandard, Objection, Review
 from cases.querysets import local_today
-from cases.reference import ensure_cities
-from cases.workflow import Step, moved, review_chain, rule_for, signed_rows, waiting_at
+from cases.reference import ensure_cities, ensure_evidence_standards
+from cases.workflow import Step, is_acceptance, moved, review_chain, rule_for, signed_rows, standards_to_tick, waiting_at
 from cases.writes import event_row
 from fixtures import demo
 from workdays.calendar import WorkCalendar
@@ -33,6 +33,7 @@ class Command(BaseCommand):
     def handle(self, *args, password, today, **options):
         today = today or local_today()
         ensure_cities(City)
+        ensure_evidence_standards(EvidenceStandard, CampaignKind.values)
         campaigns = self.load_campaigns()
         users = self.load_accounts(password)
         officers = {u.city_id: u.username for u in users.values() if u.role == "officer"}
@@ -45,6 +46,8 @@ class Command(BaseCommand):
         campaigns = {}
         for spec in CAMPAIGNS:
             values = {k: v for k, v in spec.items() if k not in ("code", "cities")}
+            # The demo's acceptors tick the checklist; it carries no real evidence files.
+            values.setdefault("allow_acceptance_without_evidence", True)
             campaign, created = Campaign.objects.get_or_create(code=spec["code"], defaults=values)
             if created:
                 campaign.cities.set(all_codes if spec["cities"] == ALL_CITIES else spec["cities"])
@@ -115,12 +118,13 @@ class Command(BaseCommand):
             status=Status.ASSIGNED, review_stage=None, reopened_count=0, campaign=case.campaign, city_id=case.city_id
         )
         rows = []
+        ticked = tuple(standard.code for standard in standards_to_tick(case.campaign))
         for version, event in enumerate(spec.events, start=1):
             if event.action != EventAction.TRANSITION:
                 continue
             rule = rule_for(event.from_status, event.to_status)
             chain = review_chain(walked)
-            step = Step(rule, chain, event.note, {})
+            step = Step(rule, chain, event.note, {}, standards=ticked if is_acceptance(rule, walked) else ())
             actor = users[event.actor].pk if event.actor else None
             rows += signed_rows(
                 step, stage=waiting_at(walked, chain), case_id=case.pk, actor_id=actor, at=event.at, version=version
