@@ -97,8 +97,11 @@ def test_an_officer_submits_and_the_supervisor_accepts_in_a_browser(demo, live_s
     page.screenshot(path=str(OUTPUT / "case-page.png"), full_page=True)
     accept = page.locator("form[data-action=close]")
     accept.locator("button[type=submit]").click()  # not confirmed: the browser holds it back
-    assert page.url == case_url and accept.locator("input[type=checkbox]").evaluate("el => el.validity.valueMissing")
-    accept.locator("input[type=checkbox]").check()
+    assert page.url == case_url and accept.locator("input[name$=confirm]").evaluate("el => el.validity.valueMissing")
+    # The demo's campaigns check the evidence standards: the acceptor ticks each.
+    for standard in accept.locator("input[name$=standards]").all():
+        standard.check()
+    accept.locator("input[name$=confirm]").check()
     accept.locator("button[type=submit]").click()
     page.wait_for_url(case_url)
     assert "status-closed" in page.get_attribute("[data-testid=case-status]", "class")
