@@ -70,6 +70,23 @@ def ensure_cities():
 
 
 @pytest.fixture
+def migrate():
+    """Migrate the test database to the given nodes and return the models as
+    they were there; afterwards, back to the latest migrations."""
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    def to(targets):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(targets)
+        return executor.loader.project_state(targets).apps
+
+    yield to
+    to(MigrationExecutor(connection).loader.graph.leaf_nodes())
+
+
+@pytest.fixture
 def cities(db):
     ensure_cities()
 

@@ -6,8 +6,6 @@ upsert) goes through the same check."""
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from cases.constants import Status
 from cases.errors import InvalidInput
@@ -55,25 +53,16 @@ def test_each_campaign_kind_has_the_five_standards_in_chinese_and_english():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_migration_keeps_existing_campaigns_accepting_without_a_file_and_drops_nothing():
-    def migrate(targets):
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(targets)
-        return executor.loader.project_state(targets).apps
-
-    try:
-        apps = migrate([("cases", "0009_handed_in_updated_index")])
-        apps.get_model("cases", "Campaign").objects.create(code="old", kind="central", name="旧批次")
-        apps.get_model("cases", "Campaign").objects.create(code="old-2", kind="warning_film", name="旧警示片")
-        apps = migrate([("cases", "0010_evidence_standards")])
-        rows = apps.get_model("cases", "Campaign").objects.values_list(
-            "code", "standards_required", "allow_acceptance_without_evidence"
-        )
-        assert sorted(rows) == [("old", True, True), ("old-2", True, True)]
-        assert apps.get_model("cases", "EvidenceStandard").objects.count() == 15
-    finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+def test_the_migration_keeps_existing_campaigns_accepting_without_a_file_and_drops_nothing(migrate):
+    apps = migrate([("cases", "0009_handed_in_updated_index")])
+    apps.get_model("cases", "Campaign").objects.create(code="old", kind="central", name="旧批次")
+    apps.get_model("cases", "Campaign").objects.create(code="old-2", kind="warning_film", name="旧警示片")
+    apps = migrate([("cases", "0010_evidence_standards")])
+    rows = apps.get_model("cases", "Campaign").objects.values_list(
+        "code", "standards_required", "allow_acceptance_without_evidence"
+    )
+    assert sorted(rows) == [("old", True, True), ("old-2", True, True)]
+    assert apps.get_model("cases", "EvidenceStandard").objects.count() == 15
     assert Campaign().allow_acceptance_without_evidence is False  # a new campaign requires a file
 
 

@@ -6,23 +6,9 @@ from the day it entered publicity, five working days; no row is lost."""
 import datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 BEFORE = [("cases", "0007_text_limits"), ("workdays", "0001_initial")]
 AFTER = [("cases", "0008_sign_off_chain")]
-
-
-@pytest.fixture
-def migrate():
-    def to(targets):
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(targets)
-        return executor.loader.project_state(targets).apps
-
-    yield to
-    to(MigrationExecutor(connection).loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True)
