@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, quote_plus, urlsplit
 
 from django.conf import settings
 
-from .models import ChannelKind, mask_address
+from .models import ChannelKind
 
 TIMEOUT_SECONDS = 10
 # What each service answers when a robot or a number gets more messages

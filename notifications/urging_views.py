@@ -1,11 +1,11 @@
 """Pages of urging (催办): urge, read an urging, sign for it (签收)."""
 
-import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
@@ -46,7 +46,9 @@ def urging_detail(request, pk: int):
 def urge_cases(request):
     """Urge the given cases, or a city's overdue cases, with a note."""
     note = request.POST.get("note", "")
-    back = request.POST.get("next") or "notifications:list"
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("notifications:list")
     try:
         if request.POST.get("city"):
             city = get_object_or_404(City, pk=request.POST["city"])
@@ -54,13 +56,11 @@ def urge_cases(request):
         else:
             ids = [int(v) for v in request.POST.getlist("case") if v.isdigit()]
             urgings = urge(actor=request.user, case_ids=ids, note=note)
-    except PermissionDenied:
-        raise
     except ValidationError as error:
-        for field, problems in error.message_dict.items():
+        for problems in error.message_dict.values():
             for problem in problems:
                 messages.error(request, problem)
-        return redirect(back) if back.startswith("/") else redirect("notifications:list")
+        return redirect(back)
     count = sum(u.cases.count() for u in urgings)
     messages.success(request, ngettext("Urged %(count)d case.", "Urged %(count)d cases.", count) % {"count": count})
-    return redirect(back) if back.startswith("/") else redirect("notifications:list")
+    return redirect(back)

@@ -150,3 +150,17 @@ def test_the_campaign_sets_the_working_hours_to_sign(django_capture_on_commit_ca
     CampaignReceiptHours.objects.create(campaign=nanchang_late[0].campaign, working_hours=2)
     answer = token_client(supervisor).post("/api/v1/urgings/", {"cases": [nanchang_late[0].pk], "note": "x"}, format="json")
     assert Urging.objects.get(pk=answer.json()[0]["id"]).receipt_due_at == shanghai(2024, 3, 15, 12, 0)
+
+
+def test_urging_from_the_site_never_leads_off_the_site(client, supervisor, nanchang_late, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = urge_on_the_site(client, supervisor, case=nanchang_late[0].pk, note="x", next="//evil.example/")
+    assert answer["Location"] == "/notifications/"
+    assert Urging.objects.count() == 1
+
+
+def test_urging_a_city_with_nothing_overdue_says_so_and_urges_nothing(client, supervisor, jiujiang):
+    answer = urge_on_the_site(client, supervisor, city="360400", note="x", next="/overdue/")
+    assert answer["Location"] == "/overdue/"
+    assert "没有可催办的逾期案件" in client.get("/overdue/").content.decode()
+    assert not Urging.objects.exists()
