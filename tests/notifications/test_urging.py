@@ -164,3 +164,10 @@ def test_urging_a_city_with_nothing_overdue_says_so_and_urges_nothing(client, su
     assert answer["Location"] == "/overdue/"
     assert "没有可催办的逾期案件" in client.get("/overdue/").content.decode()
     assert not Urging.objects.exists()
+
+
+def test_the_supervisors_centre_has_the_urge_form_once_and_a_plain_title(client, supervisor):
+    client.force_login(supervisor)
+    page = client.get("/notifications/").content.decode()
+    assert page.count('action="/notifications/urge/"') == 1
+    assert "<title>通知 ·" in page
