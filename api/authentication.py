@@ -19,7 +19,7 @@ from rest_framework.authtoken.models import Token
 # What Case.objects.for_user and the role properties read. Any other field
 # still loads on first use (one query), so nothing breaks if a view using
 # this class grows to need more.
-USER_FIELDS = ("id", "role", "city_id", "is_active", "can_write")
+USER_FIELDS = ("id", "role", "city_id", "division_id", "unit_id", "is_active", "can_write")
 
 
 @functools.cache
@@ -51,9 +51,11 @@ class LeanTokenAuthentication(TokenAuthentication):
             row = cursor.fetchone()
         if row is None:
             raise exceptions.AuthenticationFailed(_("Invalid token."))
-        user_id, role, city_id, is_active, can_write = row
+        values = dict(zip(USER_FIELDS, row))
         # SQLite hands booleans back as 0/1.
-        user = _user(id=user_id, role=role, city_id=city_id, is_active=bool(is_active), can_write=bool(can_write))
+        values["is_active"], values["can_write"] = bool(values["is_active"]), bool(values["can_write"])
+        user = _user(**values)
+        user_id = values["id"]
         if not user.is_active:
             raise exceptions.AuthenticationFailed(_("User inactive or deleted."))
         token = Token.from_db(DEFAULT_DB_ALIAS, ("key", "user_id"), (key, user_id))

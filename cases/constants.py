@@ -141,3 +141,62 @@ def status_choices(kind: str | None = None, statuses=None) -> list[tuple[str, st
         readings = list(dict.fromkeys(status_label(status, k) for k in Kind.values))
         choices.append((status, " / ".join(readings)))
     return choices
+class DivisionLevel(models.TextChoices):
+    PROVINCE = "province", _("Province")
+    CITY = "city", _("City")
+    COUNTY = "county", _("County")
+
+
+class DivisionKind(models.TextChoices):
+    """GB/T 2260's kinds of division, finer than the level."""
+
+    PROVINCE = "province", _("Province")
+    AUTONOMOUS_REGION = "autonomous_region", _("Autonomous region")
+    MUNICIPALITY = "municipality", _("Municipality")
+    SAR = "sar", _("Special administrative region")
+    PREFECTURE_CITY = "prefecture_city", _("Prefecture-level city")
+    PREFECTURE = "prefecture", _("Prefecture")
+    AUTONOMOUS_PREFECTURE = "autonomous_prefecture", _("Autonomous prefecture")
+    LEAGUE = "league", _("League")
+    MUNICIPAL_AREA = "municipal_area", _("Districts and counties of a municipality")
+    DIRECT_COUNTIES = "direct_counties", _("County-level divisions directly under the province")
+    DISTRICT = "district", _("District")
+    COUNTY_CITY = "county_city", _("County-level city")
+    COUNTY = "county", _("County")
+    AUTONOMOUS_COUNTY = "autonomous_county", _("Autonomous county")
+    BANNER = "banner", _("Banner")
+    AUTONOMOUS_BANNER = "autonomous_banner", _("Autonomous banner")
+    SPECIAL_DISTRICT = "special_district", _("Special district")
+    FORESTRY_DISTRICT = "forestry_district", _("Forestry district")
+
+
+class UnitKind(models.TextChoices):
+    GOVERNMENT = "government", _("People's government")
+    BUREAU = "bureau", _("Government department")
+    ENTERPRISE = "enterprise", _("Enterprise")
+    INSTITUTION = "institution", _("Public institution")
+    OTHER = "other", _("Other")
+
+
+# How a unit's name says what it is, checked in order.
+UNIT_KIND_WORDS = (
+    ("人民政府", UnitKind.GOVERNMENT),
+    ("管委会", UnitKind.GOVERNMENT),
+    ("公司", UnitKind.ENTERPRISE),
+    ("企业", UnitKind.ENTERPRISE),
+    ("厂", UnitKind.ENTERPRISE),
+    ("局", UnitKind.BUREAU),
+    ("厅", UnitKind.BUREAU),
+    ("委", UnitKind.BUREAU),
+    ("办", UnitKind.BUREAU),
+    ("部门", UnitKind.BUREAU),
+    ("中心", UnitKind.INSTITUTION),
+    ("院", UnitKind.INSTITUTION),
+)
+
+
+def unit_kind_for(name: str) -> str:
+    for word, kind in UNIT_KIND_WORDS:
+        if word in name:
+            return kind
+    return UnitKind.OTHER

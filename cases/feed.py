@@ -12,8 +12,9 @@ so a reader that has passed position P can never see a later commit land
 below P: no gap, no repeat. Intermediate versions of a case collapse into
 its latest one (the timeline holds the history).
 
-A case that left a city-bound reader's scope (its city changed) is
-reported to that reader once, with no case, from ``CaseScopeExit``.
+A case that left a reader's subtree (its division changed) is reported to
+that reader once, with no case, from ``CaseScopeExit``. The reader's scope
+is the one boundary's (cases/scope.py).
 """
 
 import functools
@@ -27,6 +28,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .errors import CaseError
 from .models import Case, CaseScopeExit
+from .scope import scope_of
 
 CURSOR_SALT = "cases.feed.cursor"
 XMIN_SQL = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
@@ -163,19 +165,24 @@ def read_feed(*, user, cursor: str | None, limit: int, fields: tuple[str, ...], 
     (from the beginning when None). ``fields`` and ``expressions`` are the
     columns each item's row carries, as for ``.values()``."""
     after = decode_cursor(cursor) if cursor else START
-    cases, scope, exits = Case.objects.all(), None, None
-    if user is None or not user.is_authenticated or not user.is_active:
-        cases = cases.none()
-    elif not user.sees_whole_province:
-        scope = user.city_id
-        exits = CaseScopeExit.objects.all()
+    scope = scope_of(user)
+    cases = Case.objects.in_scope_of(user)
+    # The index that starts the scan where the cursor is: the county's or
+    # the city's (same rows as the subtree condition), else (feed_xid, id).
+    equal = None
+    if scope is not None and scope.unit is None:
+        if scope.is_county:
+            equal = ("division_id", scope.division)
+        elif scope.city:
+            equal = ("city_id", scope.city)
 
     columns = tuple(dict.fromkeys(("id", "version", "withdrawn_at", "feed_xid", *fields)))
-    rows = _settled(_after(cases, after, "id", ("city_id", scope) if scope else None)).order_by("feed_xid", "id").values(*columns, **(expressions or {}))[: limit + 1]
+    rows = _settled(_after(cases, after, "id", equal)).order_by("feed_xid", "id").values(*columns, **(expressions or {}))[: limit + 1]
     items = [FeedItem(Position(r["feed_xid"], r["id"]), r["id"], r["version"], r) for r in rows]
-    if exits is not None:
+    if scope is not None and scope.division is not None:
+        exits = CaseScopeExit.objects.filter(scope.division_q("from_division__pk"))
         departures = (
-            _settled(_after(exits, after, "case_id", ("from_city_id", scope)))
+            _settled(_after(exits, after, "case_id", ("from_division_id", scope.division) if scope.is_county else None))
             .order_by("feed_xid", "case_id")
             .values_list("feed_xid", "case_id", "version")[: limit + 1]
         )
@@ -186,7 +193,8 @@ def read_feed(*, user, cursor: str | None, limit: int, fields: tuple[str, ...], 
                 (
                     FeedItem(Position(xid, case_id), case_id, version, None, left_scope=True)
                     for xid, case_id, version in departures
-                    # Left and came back in the same transaction: the case row wins.
+                    # Moved inside the subtree, or left and came back in
+                    # the same transaction: the case row wins.
                     if Position(xid, case_id) not in present
                 ),
                 key=lambda item: item.position,

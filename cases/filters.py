@@ -9,6 +9,8 @@ unfiltered list.
 import datetime
 import re
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import django_filters
 from django import forms
@@ -17,7 +19,8 @@ from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from .constants import Kind, Status
-from .models import Campaign, Case, City
+from .divisions import subtree_bounds
+from .models import Campaign, Case, City, Division
 from .querysets import local_today
 
 # Whitelisted orderings: each maps to a nullable-aware key and is always
@@ -134,6 +137,33 @@ class CityCodeField(forms.CharField):
         return value
 
 
+_division_codes: tuple[float, frozenset] = (0.0, frozenset())
+
+
+def division_codes() -> frozenset:
+    """The known division codes, read at most every few minutes."""
+    global _division_codes
+    read_at, codes = _division_codes
+    if time.monotonic() - read_at > CITY_CODES_TTL or not codes:
+        codes = frozenset(Division.objects.values_list("code", flat=True))
+        _division_codes = (time.monotonic(), codes)
+    return codes
+
+
+class DivisionCodeField(forms.CharField):
+    """A GB/T 2260 division code: its whole subtree."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value and value not in division_codes():
+            raise forms.ValidationError(
+                _("Unknown division code “%(value)s”; use a GB/T 2260 code such as 360403."),
+                code="invalid_choice",
+                params={"value": value},
+            )
+        return value
+
+
 class CampaignCodeField(forms.CharField):
     def clean(self, value):
         value = super().clean(value)
@@ -152,6 +182,10 @@ class CityFilter(django_filters.Filter):
     field_class = CityCodeField
 
 
+class DivisionFilter(django_filters.Filter):
+    field_class = DivisionCodeField
+
+
 class OffsetDateTimeFilter(django_filters.Filter):
     field_class = OffsetDateTimeField
 
@@ -164,6 +198,11 @@ def _by_city(queryset, value):
     if value == "province":
         return queryset.filter(city__isnull=True)
     return queryset.filter(city_id=value)
+
+
+def _by_division(queryset, value, today=None):
+    # The subtree as the boundary writes it: a range of division codes.
+    return queryset.filter(division__pk__range=subtree_bounds(value))
 
 
 def _by_overdue(queryset, value, today=None):
@@ -185,6 +224,11 @@ class CaseFilter(django_filters.FilterSet):
         method="filter_city",
         label=_("City"),
         help_text=_("GB/T 2260 code, or “province” for province-level cases."),
+    )
+    division = DivisionFilter(
+        method="filter_division",
+        label=_("Division"),
+        help_text=_("GB/T 2260 code: the division and everything below it."),
     )
     campaign = CampaignFilter(field_name="campaign__code", label=_("Campaign"), help_text=_("Campaign code."))
     overdue = django_filters.ChoiceFilter(
@@ -214,6 +258,9 @@ class CaseFilter(django_filters.FilterSet):
     def filter_city(self, queryset, name, value):
         return _by_city(queryset, value)
 
+    def filter_division(self, queryset, name, value):
+        return _by_division(queryset, value)
+
     def filter_overdue(self, queryset, name, value):
         return _by_overdue(queryset, value)
 
@@ -242,26 +289,49 @@ class CaseFilter(django_filters.FilterSet):
         return DEFAULT_ORDERING
 
 
-# The commonest API query strings (a kind, a city, overdue or not) as
-# CaseFilter would apply them: each test accepts only a value its form field
-# takes unchanged, and each filter builds the same condition.
-_SIMPLE = {
-    "kind": (lambda value: value in Kind.values, lambda queryset, value, today: queryset.filter(kind__exact=value)),
-    "city": (lambda value: value == "province" or value in city_codes(), lambda q, value, today: _by_city(q, value)),
-    "overdue": (lambda value: value in ("true", "false"), _by_overdue),
+@dataclass(frozen=True)
+class SimpleFilter:
+    """One of the commonest API filters as CaseFilter would apply it:
+    ``accepts`` only a value its form field takes unchanged, ``apply``
+    builds the same condition. ``parameter`` says how a value reaches the
+    SQL, for the lists compiled once per shape (api/v1/compiled.py): the
+    kind of placeholder it is a parameter as, or None when every value
+    writes different SQL; ``fixed`` lists values that write their own SQL
+    even so."""
+
+    accepts: Callable[[str], bool]
+    apply: Callable
+    parameter: str | None
+    fixed: tuple[str, ...] = ()
+
+    def variant(self, value: str) -> str:
+        """The part of ``value`` that changes the SQL ("" when none does)."""
+        return value if self.parameter is None or value in self.fixed else ""
+
+
+SIMPLE_FILTERS = {
+    "kind": SimpleFilter(lambda value: value in Kind.values, lambda q, value, today: q.filter(kind__exact=value), "text"),
+    "city": SimpleFilter(
+        lambda value: value == "province" or value in city_codes(),
+        lambda q, value, today: _by_city(q, value),
+        "text",
+        fixed=("province",),
+    ),
+    "division": SimpleFilter(lambda value: value in division_codes(), _by_division, "division"),
+    "overdue": SimpleFilter(lambda value: value in ("true", "false"), _by_overdue, None),
 }
 
 
 def simple_filters(data) -> dict | None:
     """The filters ``data`` (a QueryDict) asks for, by name in the order the
     FilterSet applies them, when it asks only for valid simple ones (kind,
-    city, overdue; no ordering); None otherwise, and then the caller uses
+    city, division, overdue; no ordering); None otherwise, and then the caller uses
     CaseFilter, which also words any error."""
     asked = [name for name in CaseFilter.base_filters if name in data]  # declared order, as the form applies them
-    if any(name not in _SIMPLE or len(data.getlist(name)) != 1 for name in asked):
+    if any(name not in SIMPLE_FILTERS or len(data.getlist(name)) != 1 for name in asked):
         return None
     values = {name: data[name] for name in asked}
-    if not all(_SIMPLE[name][0](value) for name, value in values.items()):
+    if not all(SIMPLE_FILTERS[name].accepts(value) for name, value in values.items()):
         return None
     return values
 
@@ -271,5 +341,5 @@ def apply_simple_filters(queryset, filters: dict, today=None):
     simple_filters); ``today`` for the overdue rule, Shanghai's by default."""
     queryset = queryset.all()
     for name, value in filters.items():
-        queryset = _SIMPLE[name][1](queryset, value, today)
+        queryset = SIMPLE_FILTERS[name].apply(queryset, value, today)
     return queryset

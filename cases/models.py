@@ -1,11 +1,11 @@
-"""The domain model of DESIGN section 2: cities, campaigns, cases, their
-immutable events and evidence."""
+"""The domain model of DESIGN section 2: the administrative divisions and
+units, cities, campaigns, cases, their immutable events and evidence."""
 
 import datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -15,17 +15,105 @@ from .constants import (
     WITH_CITY_STATUSES,
     CampaignKind,
     DeadlineType,
+    DivisionKind,
+    DivisionLevel,
     EventAction,
     Kind,
     Level,
     PollutionType,
     ReviewResult,
     Status,
+    UnitKind,
     Veracity,
     status_label,
 )
+from .divisions import HOME_PROVINCE, in_subtree, significant_digits, subtree_bounds
 from .querysets import CaseQuerySet
 from .validation import LONG_TEXT, NOTE_TEXT, bounded_text, plain_text
+from .units import unit_refusal
+
+
+def city_code_of(division_code: str | None) -> str | None:
+    """The prefecture-level division a division belongs to (itself for a
+    city), None for a province: what ``Case.city`` and ``User.city`` hold."""
+    if division_code is None or division_code.endswith("0000"):
+        return None
+    return division_code[:4] + "00"
+
+
+class Division(models.Model):
+    """A node of the administrative tree (行政区划), keyed by its GB/T 2260
+    code: a province, a prefecture-level city or a county-level division.
+    The code is the stored path (see cases/divisions.py): the subtree of a
+    division is a range of codes."""
+
+    code = models.CharField(
+        _("GB/T 2260 code"),
+        max_length=6,
+        primary_key=True,
+        validators=[RegexValidator(r"^\d{6}$", _("A GB/T 2260 code has six digits."))],
+    )
+    name = models.CharField(_("name"), max_length=64)
+    level = models.CharField(_("level"), max_length=8, choices=DivisionLevel.choices)
+    kind = models.CharField(_("kind"), max_length=24, choices=DivisionKind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("division")
+        verbose_name_plural = _("divisions")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(level__in=[v.value for v in DivisionLevel]), name="division_level_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(level=DivisionLevel.PROVINCE, parent__isnull=True)
+                | (~Q(level=DivisionLevel.PROVINCE) & Q(parent__isnull=False)),
+                name="division_only_provinces_are_roots",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def bounds(self) -> tuple[str, str]:
+        return subtree_bounds(self.code)
+
+    def contains(self, code: str | None) -> bool:
+        """Whether ``code`` is this division or one below it."""
+        return in_subtree(code, self.code)
+
+    def subtree(self):
+        return Division.objects.filter(code__range=self.bounds)
+
+    def clean(self):
+        if self.parent_id and not significant_digits(self.code).startswith(significant_digits(self.parent_id)):
+            raise ValidationError({"parent": _("A division's code must start with its parent's digits.")})
+
+
+class Unit(models.Model):
+    """A responsible unit (责任单位): a body that rectifies, in a division
+    (九江市住房和城乡建设局 in 360400, 浔阳区人民政府 in 360403)."""
+
+    name = models.CharField(_("name"), max_length=200, validators=[plain_text])
+    division = models.ForeignKey(Division, verbose_name=_("division"), on_delete=models.PROTECT, related_name="units")
+    kind = models.CharField(_("kind"), max_length=16, choices=UnitKind.choices, default=UnitKind.OTHER)
+
+    class Meta:
+        ordering = ["division_id", "name"]
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        constraints = [
+            models.UniqueConstraint(fields=["division", "name"], name="unit_name_unique_in_division"),
+            models.CheckConstraint(condition=Q(kind__in=[k.value for k in UnitKind]), name="unit_kind_valid"),
+            models.CheckConstraint(condition=~Q(name=""), name="unit_name_not_empty"),
+        ]
+
+    def __str__(self):
+        return self.name
 
 
 class City(models.Model):
@@ -51,7 +139,7 @@ class Campaign(models.Model):
 
     code = models.SlugField(_("code"), max_length=64, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=CampaignKind.choices)
-    name = models.CharField(_("name"), max_length=200)
+    name = models.CharField(_("name"), max_length=200, validators=[plain_text])
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
     round = models.PositiveSmallIntegerField(_("round"), null=True, blank=True)
     batch = models.PositiveSmallIntegerField(_("batch"), null=True, blank=True)
@@ -113,6 +201,15 @@ class Case(models.Model):
     kind = models.CharField(_("kind"), max_length=24, choices=Kind.choices)
     title = models.CharField(_("title"), max_length=300, validators=[plain_text])
     description = models.TextField(_("description"), blank=True, **bounded_text(LONG_TEXT))
+    division = models.ForeignKey(
+        Division,
+        verbose_name=_("responsible division"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+        help_text=_("The province for province-level cases, a city or a county."),
+    )
+    # Derived from the division on every save (see derive_city), stored so
+    # that per-city lists, counts and feeds read one indexed column.
     city = models.ForeignKey(
         City,
         verbose_name=_("responsible city"),
@@ -122,7 +219,6 @@ class Case(models.Model):
         related_name="cases",
         help_text=_("Empty for province-level cases."),
     )
-    responsible_unit = models.CharField(_("responsible unit"), max_length=300, blank=True, validators=[plain_text])
     deadline_type = models.CharField(_("deadline type"), max_length=16, choices=DeadlineType.choices)
     deadline = models.DateField(_("deadline"), null=True, blank=True)
     status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.ASSIGNED)
@@ -144,8 +240,12 @@ class Case(models.Model):
     problem_number = models.PositiveIntegerField(_("problem number"), null=True, blank=True)
     target = models.TextField(_("rectification target"), blank=True, **bounded_text(LONG_TEXT))
     measures = models.TextField(_("rectification measures"), blank=True, **bounded_text(LONG_TEXT))
-    lead_unit = models.CharField(_("lead unit"), max_length=300, blank=True, validators=[plain_text])
-    cooperating_units = models.CharField(_("cooperating units"), max_length=500, blank=True, validators=[plain_text])
+    lead_unit = models.ForeignKey(
+        Unit, verbose_name=_("lead unit"), on_delete=models.PROTECT, null=True, blank=True, related_name="led_cases"
+    )
+    cooperating_units = models.ManyToManyField(
+        Unit, verbose_name=_("cooperating units"), blank=True, related_name="cooperating_cases"
+    )
 
     # Petitions (信访件).
     acceptance_number = models.CharField(
@@ -153,6 +253,8 @@ class Case(models.Model):
     )
     petition_batch = models.PositiveSmallIntegerField(_("batch"), null=True, blank=True)
     transferred_on = models.DateField(_("transferred on"), null=True, blank=True)
+    # A petition's 行政区域 is its division; this keeps only a place that
+    # names no known division (migrated ledgers), never dropped.
     district = models.CharField(_("county-level district"), max_length=64, blank=True, validators=[plain_text])
     pollution_types = models.JSONField(_("pollution types"), default=list, blank=True)
     is_key_case = models.BooleanField(_("key case"), default=False)
@@ -234,10 +336,27 @@ class Case(models.Model):
             ),
             models.Index(fields=["feed_xid", "id"], name="case_feed_idx"),
             models.Index(fields=["city", "feed_xid", "id"], name="case_city_feed_idx"),
+            # The boundary: a division's subtree is a range of division codes.
+            models.Index(fields=["division", "id"], name="case_division_id_idx"),
+            models.Index(fields=["division", "feed_xid", "id"], name="case_division_feed_idx"),
         ]
 
     def __str__(self):
         return f"{self.reference} {self.title}"
+
+    def derive_city(self) -> None:
+        """Fill the city from the division (and, for callers that still give
+        only a city, the division from the city; no city: the province)."""
+        if self.division_id is None:
+            self.division_id = self.city_id or HOME_PROVINCE
+        self.city_id = city_code_of(self.division_id)
+
+    def save(self, *args, **kwargs):
+        self.derive_city()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and ("division" in update_fields or "city" in update_fields):
+            kwargs["update_fields"] = {*update_fields, "division", "city"}
+        super().save(*args, **kwargs)
 
     # Deadline arithmetic. The queryset methods of the same names are the
     # source of truth for lists; these read one loaded case the same way.
@@ -273,6 +392,10 @@ class Case(models.Model):
             errors["pollution_types"] = _("Unknown pollution type: %(value)s") % {"value": ", ".join(map(str, unknown))}
         if self.kind != Kind.PETITION and self.acceptance_number:
             errors["acceptance_number"] = _("Only petitions have an acceptance number.")
+        if self.lead_unit_id is not None and self.division_id is not None:
+            refusal = unit_refusal(self.lead_unit, self.division_id)
+            if refusal:
+                errors["lead_unit"] = refusal
         if errors:
             raise ValidationError(errors)
 
@@ -324,37 +447,40 @@ class CaseEvent(models.Model):
 
 
 class CaseScopeExit(models.Model):
-    """A case left a city (its responsible city changed). Written by the
-    same trigger that stamps the feed, so that the city's syncing clients
-    learn the case is no longer theirs."""
+    """A case left a division (its responsible division changed). Written by
+    the same trigger that stamps the feed, so that the syncing clients of
+    every subtree it left learn the case is no longer theirs."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
-    from_city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="+")
+    from_division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
     version = models.PositiveIntegerField()
     feed_xid = models.BigIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["from_city", "feed_xid", "case"], name="scope_exit_feed_idx")]
+        indexes = [models.Index(fields=["from_division", "feed_xid", "case"], name="scope_exit_division_feed_idx")]
 
     def __str__(self):
-        return f"{self.case_id} left {self.from_city_id} at v{self.version}"
+        return f"{self.case_id} left {self.from_division_id} at v{self.version}"
 
 
 class CaseTally(models.Model):
-    """A signed count of visible (not withdrawn) cases for one (kind, city,
-    status): appended by triggers in the same transaction as every insert,
+    """A signed count of visible (not withdrawn) cases for one (kind,
+    division, status), with the division's city: appended by triggers in the same transaction as every insert,
     update and delete of a case (migration 0005); the sum of a key's rows
     is its number of cases. Read and folded by cases.statistics only."""
 
     kind = models.CharField(max_length=24)
     # No foreign key: a delta row must never wait on, or lock, the city.
     city = models.ForeignKey(City, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    division = models.ForeignKey(
+        Division, null=True, on_delete=models.DO_NOTHING, db_constraint=False, related_name="+"
+    )
     status = models.CharField(max_length=24)
     cases = models.IntegerField()
     reopened = models.IntegerField()
 
     def __str__(self):
-        return f"{self.kind} {self.city_id} {self.status} {self.cases:+d}"
+        return f"{self.kind} {self.division_id} {self.status} {self.cases:+d}"
 
 
 class EvidenceStandard(models.Model):

@@ -1,7 +1,8 @@
 """Case querysets: the permission boundary and the deadline arithmetic.
 
 Every view, export, task and API endpoint starts from
-``Case.objects.for_user(user)`` so a city boundary cannot be forgotten.
+``Case.objects.for_user(user)`` so the boundary (cases/scope.py) cannot be
+forgotten.
 """
 
 import datetime
@@ -12,6 +13,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from .constants import WITH_CITY_STATUSES, Kind, Status
+from .scope import scope_of
 
 
 def local_today() -> datetime.date:
@@ -20,22 +22,30 @@ def local_today() -> datetime.date:
 
 
 class CaseQuerySet(models.QuerySet):
+    def bulk_create(self, objs, *args, **kwargs):
+        """As ``save`` does, each case's city comes from its division."""
+        objs = list(objs)
+        for case in objs:
+            case.derive_city()
+        return super().bulk_create(objs, *args, **kwargs)
+
     def not_withdrawn(self):
         """Cases that have not been withdrawn."""
         return self.filter(withdrawn_at__isnull=True)
 
     def for_user(self, user):
         """The cases ``user`` may see: nothing for anonymous or inactive
-        users, the own city for officers and city-bound API clients, the
-        whole province for the rest."""
-        if user is None or not user.is_authenticated or not user.is_active:
+        users, else the visible cases of the account's scope (its division's
+        subtree, narrowed to its unit's cases for a unit-bound account)."""
+        return self.in_scope_of(user).not_withdrawn()
+
+    def in_scope_of(self, user):
+        """``for_user`` with withdrawn cases too (the change feed reports
+        them as deleted)."""
+        scope = scope_of(user)
+        if scope is None:
             return self.none()
-        qs = self.not_withdrawn()
-        if user.sees_whole_province:
-            return qs
-        if user.city_id is None:
-            return self.none()
-        return qs.filter(city_id=user.city_id)
+        return self.filter(scope.case_q())
 
     def with_city(self):
         """Still with the city: assigned or in progress, not yet submitted."""

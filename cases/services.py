@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role
 from tracker.resilience import DATABASE_ERRORS, retry_database
 
+from .divisions import HOME_PROVINCE
 from .constants import (
     ACCOUNTABILITY_FIELDS,
     WITH_CITY_STATUSES,
@@ -30,12 +31,18 @@ from .constants import (
     Veracity,
 )
 from .errors import InvalidInput, RoleNotAllowed
-from .models import Attachment, Campaign, Case, CaseEvent, City
+from .models import Attachment, Campaign, Case, CaseEvent, City, Division, city_code_of
+from .scope import scope_of
+from .units import resolve_county, resolve_division, resolve_unit, resolve_units
 from .validation import checked_text, clean_integer, clean_note, clean_text, message, text_limit
 from .workflow import ensure_can_see, ensure_can_write
 from .writes import ensure_version, event_row, write_case
 
 logger = logging.getLogger(__name__)
+
+# Fields whose values are places in the tree or units: resolved together,
+# once the case's division is known (see place_values).
+PLACE_FIELDS = ("division", "city", "district", "lead_unit", "responsible_unit", "cooperating_units")
 
 # Fields a city (officer or city-bound client) may edit while it holds the case.
 CITY_EDITABLE = (
@@ -47,15 +54,16 @@ CITY_EDITABLE = (
     "handling",
     "district",
     "pollution_types",
-    "responsible_unit",
     "lead_unit",
     "cooperating_units",
+    "responsible_unit",  # v1's name for the lead unit
     *ACCOUNTABILITY_FIELDS,
 )
 # Supervisors (and province-wide write clients) may also re-scope a case.
 SUPERVISOR_EDITABLE = CITY_EDITABLE + (
     "title",
     "description",
+    "division",
     "city",
     "deadline_type",
     "deadline",
@@ -155,15 +163,8 @@ def _parse_value(field: str, value):
                 % {"values": ", ".join(unknown), "known": ", ".join(PollutionType.values)}
             )
         return sorted(set(value), key=POLLUTION_ORDER.index)
-    if field == "city":
-        if value in (None, "", "province"):
-            return None
-        if isinstance(value, City):
-            return value
-        city = City.objects.filter(code=_text(str(value))).first()
-        if city is None:
-            raise ValueError(_("Unknown city code “%(value)s”.") % {"value": value})
-        return city
+    if field in PLACE_FIELDS:
+        return value  # see place_values
     if field == "campaign":
         if isinstance(value, Campaign):
             return value
@@ -223,6 +224,63 @@ def clean_case_data(data: dict, *, allowed: tuple) -> dict:
     return cleaned
 
 
+def place_values(values: dict, *, current: str | None) -> dict:
+    """``values`` with the places and units resolved: ``division`` (from a
+    division code or name, a v1 ``city`` code, or a petition's ``district``
+    name) and the units as records, checked against the case's division
+    (``current`` when the values do not move it). Errors name the field."""
+    values = dict(values)
+    errors: dict[str, list[str]] = {}
+    division, moved = current, False
+    for field, resolve in (("division", lambda v: resolve_division(v).code), ("city", lambda v: _city_division(v, current))):
+        if field in values:
+            try:
+                division, moved = resolve(values.pop(field)), True
+            except ValueError as error:
+                errors[field] = [str(error)]
+            break
+    values.pop("city", None)
+    if "district" in values:
+        text = str(values.pop("district") or "").strip()
+        values["district"] = ""
+        if text and not errors:
+            try:
+                division, moved = resolve_county(text, within=city_code_of(division) or division).code, True
+            except ValueError as error:
+                errors["district"] = [str(error)]
+    if "responsible_unit" in values:
+        lead = values.pop("responsible_unit")
+        if "lead_unit" in values and values["lead_unit"] != lead:
+            errors["responsible_unit"] = [str(_("Give the lead unit once, as lead_unit."))]
+        values.setdefault("lead_unit", lead)
+    if division is not None and not errors:
+        if moved:
+            values["division"] = Division(code=division)  # resolved above: it exists
+        for field, resolve in (("lead_unit", resolve_unit), ("cooperating_units", resolve_units)):
+            if field in values:
+                try:
+                    given = values[field]
+                    values[field] = None if given in (None, "") and field == "lead_unit" else resolve(given, division=division)
+                except ValueError as error:
+                    errors[field] = [str(error)]
+    if errors:
+        raise InvalidInput.from_errors(errors)
+    return values
+
+
+def _city_division(city, current: str | None) -> str:
+    """The division a v1 ``city`` value puts a case in: the province for
+    none, the city, or the case's own county when it is in that city."""
+    code = city.pk if isinstance(city, City) else str(city or "")
+    if code in ("", "province"):
+        return (current or HOME_PROVINCE)[:2] + "0000"
+    from .filters import city_codes
+
+    if code not in city_codes():
+        raise ValueError(_("Unknown city code “%(value)s”.") % {"value": code})
+    return current if current and city_code_of(current) == code else code
+
+
 def _check_deadline(values: dict) -> None:
     deadline_type, deadline = values.get("deadline_type"), values.get("deadline")
     if deadline_type == DeadlineType.DATED and deadline is None:
@@ -241,17 +299,27 @@ def _check_model(case: Case) -> None:
 def _serialize(value):
     if isinstance(value, (datetime.date, decimal.Decimal)):
         return str(value)
+    if isinstance(value, (list, tuple)):
+        return [_serialize(item) for item in value]
     if hasattr(value, "pk"):
         return value.pk
     return value
 
 
-def _ensure_may_create(actor, city) -> None:
+def ensure_division_in_scope(actor, division: str | None) -> None:
+    """A case may only be put where ``actor`` can still see it."""
+    scope = scope_of(actor)
+    if division is None or scope is None or not scope.contains_division(division):
+        raise RoleNotAllowed(
+            _("This account may only handle cases of its own division."), code="city_not_allowed"
+        )
+
+
+def _ensure_may_create(actor, division: str | None) -> None:
     ensure_can_write(actor)
     if actor.role == Role.OFFICER:
         raise RoleNotAllowed(_("Only supervisors and integrating systems create cases."))
-    if not actor.sees_whole_province and (city is None or city.pk != actor.city_id):
-        raise RoleNotAllowed(_("This account may only create cases of its own city."), code="city_not_allowed")
+    ensure_division_in_scope(actor, division)
 
 
 def create_case(*, actor, data: dict, note: str = "") -> Case:
@@ -262,11 +330,14 @@ def create_case(*, actor, data: dict, note: str = "") -> Case:
     if required:
         raise InvalidInput.from_errors({f: [str(_("This field is required."))] for f in required})
     values = clean_case_data(data, allowed=CREATE_FIELDS)
+    values = place_values(values | ({} if "division" in values or "city" in values else {"city": None}), current=None)
     _check_deadline(values)
     if actor is not None:
-        _ensure_may_create(actor, values.get("city"))
+        _ensure_may_create(actor, values["division"].code)
     now = timezone.now()
+    cooperating = values.pop("cooperating_units", [])
     case = Case(**values, status=Status.ASSIGNED, version=1, created_at=now, updated_at=now)
+    case.derive_city()
     _check_model(case)
     with transaction.atomic():
         if Case.objects.filter(campaign=values["campaign"], reference=values["reference"]).exists():
@@ -274,6 +345,7 @@ def create_case(*, actor, data: dict, note: str = "") -> Case:
         if case.acceptance_number and Case.objects.filter(acceptance_number=case.acceptance_number).exists():
             raise InvalidInput("acceptance_number", _("Another petition has this acceptance number."), code="unique")
         case.save(force_insert=True)
+        case.cooperating_units.set(cooperating)
         CaseEvent.objects.create(
             **event_row(
                 case_id=case.pk,
@@ -283,7 +355,7 @@ def create_case(*, actor, data: dict, note: str = "") -> Case:
                 version=1,
                 to_status=case.status,
                 note=note,
-                changes={f: _serialize(v) for f, v in values.items()},
+                changes={f: _serialize(v) for f, v in values.items()} | {"cooperating_units": _serialize(cooperating)},
             )
         )
     return case
@@ -293,7 +365,7 @@ def editable_fields(case: Case, actor) -> tuple:
     """The fields ``actor`` may edit on ``case`` now (empty when none)."""
     if not actor.may_write:
         return ()
-    if actor.role == Role.SUPERVISOR or (actor.is_api_client and actor.city_id is None):
+    if actor.role == Role.SUPERVISOR or (actor.is_api_client and actor.sees_whole_province):
         return SUPERVISOR_EDITABLE
     # A city holds a case only until it submits it; after that the
     # supervisor reviews a frozen record.
@@ -314,11 +386,16 @@ def update_case(*, case: Case, actor, data: dict, expected_version: int | None =
     allowed = editable_fields(case, actor)
     if not allowed:
         raise RoleNotAllowed(_("This case is not editable by you in its current status."), code="not_editable")
-    values = clean_case_data(data, allowed=allowed)
-    if not actor.sees_whole_province and "city" in values and values["city"] != case.city:
-        raise RoleNotAllowed(_("This account may only handle cases of its own city."), code="city_not_allowed")
+    values = place_values(clean_case_data(data, allowed=allowed), current=case.division_id)
+    if "division" in values and values["division"].pk != case.division_id:
+        ensure_division_in_scope(actor, values["division"].pk)
     changes = {}
     for field, value in values.items():
+        if field == "cooperating_units":
+            old = list(case.cooperating_units.order_by("pk"))
+            if [u.pk for u in old] != sorted(u.pk for u in value):
+                changes[field] = [_serialize(old), _serialize(sorted(value, key=lambda u: u.pk))]
+            continue
         old = getattr(case, field)
         if old != value:
             changes[field] = [_serialize(old), _serialize(value)]
@@ -333,15 +410,21 @@ def update_case(*, case: Case, actor, data: dict, expected_version: int | None =
     if "acceptance_number" in changes and values["acceptance_number"]:
         if Case.objects.filter(acceptance_number=values["acceptance_number"]).exclude(pk=case.pk).exists():
             raise InvalidInput("acceptance_number", _("Another petition has this acceptance number."), code="unique")
-    write_case(
-        case,
-        actor=actor,
-        at=timezone.now(),
-        action=EventAction.UPDATED,
-        values={f: values[f] for f in changes},
-        note=note,
-        changes=changes,
-    )
+    update = {f: values[f] for f in changes if f != "cooperating_units"}
+    if "division" in update:
+        update["city_id"] = city_code_of(update["division"].pk)
+    with transaction.atomic():
+        write_case(
+            case,
+            actor=actor,
+            at=timezone.now(),
+            action=EventAction.UPDATED,
+            values=update,
+            note=note,
+            changes=changes,
+        )
+        if "cooperating_units" in changes:
+            case.cooperating_units.set(values["cooperating_units"])
     return case
 
 

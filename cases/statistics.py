@@ -2,7 +2,7 @@
 
 Counting a million cases per request costs about 200 ms however the loop
 is written, so the counts are kept instead of recomputed: triggers on
-``cases_case`` append a signed delta row per (kind, city, status) to
+``cases_case`` append a signed delta row per (kind, city, division, status) to
 ``CaseTally`` in the same transaction as every insert, update or delete
 (migration 0005), and the sum of a key's rows is its number of visible
 cases. Writers only ever INSERT deltas, so concurrent writers neither
@@ -14,6 +14,11 @@ open cases only, through their partial index (a few percent of the rows).
 The delta rows are folded into one row per key by ``compact_tallies``,
 which beat runs every TALLY_COMPACT_SECONDS (``cases.tasks``): a page or
 an API call only reads.
+
+The reader's scope is the one boundary's (cases/scope.py): a division's
+subtree is a range of division codes, on the tallies as on the cases. A
+unit-bound account's cases are few and not kept apart, so they are
+counted.
 """
 
 import datetime
@@ -22,8 +27,9 @@ from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 
 from .constants import Status
-from .models import Case, CaseTally
+from .models import Case, CaseTally, Division
 from .querysets import empty_statistics, local_today
+from .scope import scope_of
 
 # Folding the deltas is worth it once they outnumber the keys this much.
 COMPACT_AFTER_ROWS = 2000
@@ -35,16 +41,27 @@ def case_statistics(*, user, today: datetime.date | None = None) -> dict[tuple[s
     (kind, city code) over the cases ``user`` may see: the same figures as
     ``Case.objects.for_user(user).statistics(group_by=("kind", "city"))``,
     from two small queries instead of a scan of every case."""
+    return _kept_counts(user=user, today=today, key="city_id")
+
+
+def division_statistics(*, user, today: datetime.date | None = None) -> dict[tuple[str, str], dict]:
+    """The same per (kind, division code): the finest level, which every
+    coarser table (per city, per child of a division) adds up from."""
+    return _kept_counts(user=user, today=today, key="division_id")
+
+
+def _kept_counts(*, user, today, key: str) -> dict:
     today = today or local_today()
+    scope = scope_of(user)
     cases = Case.objects.for_user(user)
-    if cases.query.is_empty():
+    if scope is None or cases.query.is_empty():
         return {}
-    tallies = CaseTally.objects.all()
-    if not user.sees_whole_province:
-        tallies = tallies.filter(city_id=user.city_id)
+    if scope.unit is not None:
+        return cases.statistics(today=today, group_by=("kind", key))
     rows = (
-        tallies.order_by()
-        .values("kind", "city_id")
+        CaseTally.objects.filter(scope.division_q())
+        .order_by()
+        .values("kind", key)
         .annotate(
             total=Sum("cases"),
             closed=Sum("cases", filter=Q(status=Status.CLOSED), default=0),
@@ -54,13 +71,46 @@ def case_statistics(*, user, today: datetime.date | None = None) -> dict[tuple[s
     )
     result = {}
     for row in rows:
-        key = (row.pop("kind"), row.pop("city_id"))
+        group = (row.pop("kind"), row.pop(key))
         if row["total"] or row["reopened"]:
-            result[key] = row | {"overdue": 0}
-    overdue = cases.overdue(today).order_by().values_list("kind", "city_id").annotate(n=Count("*"))
-    for kind, city, n in overdue:
-        result.setdefault((kind, city), empty_statistics())["overdue"] = n
+            result[group] = row | {"overdue": 0}
+    overdue = cases.overdue(today).order_by().values_list("kind", key).annotate(n=Count("*"))
+    for kind, group, n in overdue:
+        result.setdefault((kind, group), empty_statistics())["overdue"] = n
     return result
+
+
+def child_of(division: Division, code: str, parents: dict[str, str | None]) -> str | None:
+    """The child of ``division`` whose subtree holds ``code`` (``code``
+    itself when it is the division: its own cases), walking ``parents``."""
+    while code is not None and code != division.code:
+        parent = parents.get(code)
+        if parent == division.code:
+            return code
+        code = parent
+    return code
+
+
+def drill_down(*, user, division: Division, today: datetime.date | None = None) -> tuple[dict, dict[str, dict]]:
+    """The figures of ``division`` (as far as ``user`` may see it) and of
+    each of its children: per child, the cases of its subtree; the
+    division's own cases (at its level) under its own code. The children's
+    rows add up to the division's exactly."""
+    parents = dict(division.subtree().values_list("code", "parent_id"))
+    total, children = empty_statistics(), {}
+    for (_kind, code), stats in division_statistics(user=user, today=today).items():
+        if code not in parents:
+            continue
+        child = child_of(division, code, parents)
+        row = children.setdefault(child, empty_statistics())
+        for name in total:
+            row[name] += stats[name]
+            total[name] += stats[name]
+    return total, children
+
+
+def compact_tallies() -> None:
+    """Replace the delta rows by one row per key. DELETE ... RETURNING
 
 
 def compact_tallies(*, only_if_worth_it: bool = False) -> bool:
@@ -70,7 +120,7 @@ def compact_tallies(*, only_if_worth_it: bool = False) -> bool:
     removes exactly the rows it sums, so a delta committed meanwhile by a
     writer is left for the next compaction, never lost or counted twice."""
     if only_if_worth_it:
-        keys = CaseTally.objects.values("kind", "city_id", "status").distinct().count()
+        keys = CaseTally.objects.values("kind", "city_id", "division_id", "status").distinct().count()
         if CaseTally.objects.count() <= COMPACT_AFTER_ROWS + keys:
             return False
     with transaction.atomic(), connection.cursor() as cursor:
@@ -78,15 +128,15 @@ def compact_tallies(*, only_if_worth_it: bool = False) -> bool:
             cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [COMPACT_LOCK])
             if not cursor.fetchone()[0]:
                 return False  # another run is compacting
-        cursor.execute("DELETE FROM cases_casetally RETURNING kind, city_id, status, cases, reopened")
+        cursor.execute("DELETE FROM cases_casetally RETURNING kind, city_id, division_id, status, cases, reopened")
         sums: dict[tuple, list[int]] = {}
-        for kind, city, status, cases, reopened in cursor.fetchall():
-            total = sums.setdefault((kind, city, status), [0, 0])
+        for kind, city, division, status, cases, reopened in cursor.fetchall():
+            total = sums.setdefault((kind, city, division, status), [0, 0])
             total[0] += cases
             total[1] += reopened
         CaseTally.objects.bulk_create(
-            CaseTally(kind=kind, city_id=city, status=status, cases=cases, reopened=reopened)
-            for (kind, city, status), (cases, reopened) in sums.items()
+            CaseTally(kind=kind, city_id=city, division_id=division, status=status, cases=cases, reopened=reopened)
+            for (kind, city, division, status), (cases, reopened) in sums.items()
             if cases or reopened
         )
     return True

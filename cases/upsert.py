@@ -30,8 +30,9 @@ from accounts.models import Role
 
 from .constants import DeadlineType, EventAction, Kind, Status
 from .errors import CaseError, ConcurrentChange, InvalidInput, RoleNotAllowed
-from .models import Campaign, Case, CaseEvent, City, Objection, Review
-from .services import CREATE_FIELDS, _serialize, clean_case_data, editable_fields
+from .models import Campaign, Case, CaseEvent, City, Division, Objection, Review, Unit, city_code_of
+from .scope import scope_of
+from .services import CREATE_FIELDS, PLACE_FIELDS, _serialize, clean_case_data, editable_fields, place_values
 from .validation import FORBIDDEN, clean_note
 from .workflow import MOVED_COLUMNS, TRANSITIONS, Step, check_step, moved, signed_rows, waiting_at
 from .writes import event_row
@@ -46,7 +47,7 @@ STATUS_VALUES = frozenset(Status.values)
 MAX_ITEMS = 500
 # Every column but the feed position, which the database's trigger stamps.
 COLUMNS = [f for f in Case._meta.concrete_fields if f.attname != "feed_xid"]
-FOREIGN_KEYS = {"campaign", "city", "duplicate_of"}
+FOREIGN_KEYS = {"campaign", "city", "division", "lead_unit", "duplicate_of"}
 
 
 @dataclass
@@ -95,6 +96,7 @@ class _Plan:
     is_new: bool
     read_version: int  # the version the row had when read; 1 for a new case
     campaign: Campaign
+    cooperating: list[int] | None = None  # the cooperating units' ids to set, None: unchanged
 
 
 class _Invalid(Exception):
@@ -164,13 +166,12 @@ def _upsert(*, actor, items: list[dict], note: str) -> list[ItemResult]:
     results: list[ItemResult] = []
     parsed: list[tuple[ItemResult, dict, dict]] = []
     campaigns = _campaigns_named(items)
-    cities = {city.code: city for city in City.objects.all()}
     seen_keys = set()
     for index, item in enumerate(items):
         result = ItemResult(index=index, campaign=None, reference=None, outcome="invalid")
         results.append(result)
         try:
-            data, control = _parse_item(item, result=result, campaigns=campaigns, cities=cities)
+            data, control = _parse_item(item, result=result, campaigns=campaigns)
         except _Invalid as error:
             result.errors = error.errors
             continue
@@ -182,6 +183,7 @@ def _upsert(*, actor, items: list[dict], note: str) -> list[ItemResult]:
         parsed.append((result, data, control))
 
     existing = _existing_rows([data for _r, data, _c in parsed])
+    links = _cooperation_links([row["id"] for row in existing.values()])
     taken_numbers = _taken_acceptance_numbers([data for _r, data, _c in parsed])
     defaults = _new_row_defaults()
     plans: list[_Plan] = []
@@ -191,7 +193,9 @@ def _upsert(*, actor, items: list[dict], note: str) -> list[ItemResult]:
             if row is None:
                 plan = _plan_create(actor=actor, data=data, control=control, note=note, result=result, defaults=defaults)
             else:
-                plan = _plan_update(actor=actor, row=row, data=data, control=control, note=note, result=result)
+                plan = _plan_update(
+                    actor=actor, row=row, links=links.get(row["id"], []), data=data, control=control, note=note, result=result
+                )
             number = plan.row.get("acceptance_number")
             if number and "acceptance_number" in plan.changes:
                 holder = taken_numbers.get(number)
@@ -212,7 +216,7 @@ def _campaigns_named(items: list) -> dict:
     return {c.code: c for c in Campaign.objects.filter(code__in=codes)} if codes else {}
 
 
-def _parse_item(item, *, result: ItemResult, campaigns: dict, cities: dict) -> tuple[dict, dict]:
+def _parse_item(item, *, result: ItemResult, campaigns: dict) -> tuple[dict, dict]:
     if not isinstance(item, dict):
         raise _Invalid({"non_field_errors": [_("Each case must be a JSON object.")]})
     data = dict(item)
@@ -231,12 +235,6 @@ def _parse_item(item, *, result: ItemResult, campaigns: dict, cities: dict) -> t
         errors["campaign"] = [_("Unknown campaign “%(value)s”.") % {"value": data["campaign"]}]
     else:
         data["campaign"] = campaign
-    if "city" in data and data["city"] not in (None, "", "province"):
-        city = cities.get(str(data["city"]))
-        if city is None:
-            errors["city"] = [_("Unknown city code “%(value)s”.") % {"value": data["city"]}]
-        else:
-            data["city"] = city
     if "status" in control and control["status"] not in STATUS_VALUES:
         errors["status"] = [
             _("Unknown status “%(value)s”. Known: %(known)s.")
@@ -275,6 +273,37 @@ def _existing_rows(datas: list[dict]) -> dict:
     return {(row["campaign_id"], row["reference"]): row for row in rows.values(*(f.attname for f in COLUMNS))}
 
 
+def _cooperation_links(case_ids: list[int]) -> dict[int, list[int]]:
+    """The cooperating units' ids of these cases, in one query."""
+    links: dict[int, list[int]] = {}
+    if case_ids:
+        through = Case.cooperating_units.through.objects.filter(case_id__in=case_ids).order_by("unit_id")
+        for case_id, unit_id in through.values_list("case_id", "unit_id"):
+            links.setdefault(case_id, []).append(unit_id)
+    return links
+
+
+def _placed(data: dict, *, current: str | None) -> dict:
+    """The item's places and units resolved against the case's division."""
+    if not any(name in data for name in PLACE_FIELDS) and current is not None:
+        return data
+    try:
+        return place_values(data, current=current)
+    except InvalidInput as error:
+        raise _Invalid(error.errors) from None
+
+
+def _ensure_in_scope(actor, row: dict, links: list[int], message: str, field: str = "reference") -> None:
+    """The one boundary, on a row: its division in the actor's subtree and,
+    for a unit-bound actor, its unit on the case."""
+    scope = scope_of(actor)
+    inside = scope is not None and scope.contains_division(row["division_id"])
+    if inside and scope.unit is not None:
+        inside = row.get("lead_unit_id") == scope.unit or scope.unit in links
+    if not inside:
+        raise _Invalid({field: [message]})
+
+
 def _taken_acceptance_numbers(datas: list[dict]) -> dict:
     numbers = {d["acceptance_number"] for d in datas if d.get("acceptance_number")}
     if not numbers:
@@ -294,7 +323,7 @@ def _attname(name: str) -> str:
 
 
 def _db_value(value):
-    return value.pk if isinstance(value, (Campaign, City, Case)) else value
+    return value.pk if isinstance(value, (Campaign, City, Case, Division, Unit)) else value
 
 
 def _check_deadline(deadline_type: str, deadline: datetime.date | None) -> None:
@@ -304,40 +333,55 @@ def _check_deadline(deadline_type: str, deadline: datetime.date | None) -> None:
         raise _Invalid({"deadline": [_("A long-term case has no deadline date.")]})
 
 
-def _plan_update(*, actor, row: dict, data: dict, control: dict, note: str, result: ItemResult) -> _Plan:
+def _plan_update(
+    *, actor, row: dict, links: list[int], data: dict, control: dict, note: str, result: ItemResult
+) -> _Plan:
     item_note = (control.get("note") or note or "").strip()
     if row["withdrawn_at"] is not None:
         raise _Invalid({"reference": [_("This case was withdrawn and cannot be changed.")]})
-    if not actor.sees_whole_province and row["city_id"] != actor.city_id:
-        raise _Invalid({"reference": [_("This account may only handle cases of its own city.")]})
+    _ensure_in_scope(actor, row, links, _("This account may only handle cases of its own division."))
+    data = _placed(data, current=row["division_id"])
     if "version" in control and control["version"] != row["version"]:
         raise _Invalid(
             {"version": [_("The case is at version %(current)d; reload it and try again.") % {"current": row["version"]}]}
         )
     if data.get("kind", row["kind"]) != row["kind"]:
         raise _Invalid({"kind": [_("The kind of an existing case cannot be changed.")]})
-    changes, updated = {}, dict(row)
+    changes, updated, cooperating = {}, dict(row), None
     for name, value in data.items():
         if name in KEY_FIELDS or name == "kind":
+            continue
+        if name == "cooperating_units":
+            new_links = sorted(unit.pk for unit in value)
+            if new_links != links:
+                changes[name] = [links, new_links]
+                cooperating = new_links
             continue
         old, new = row[_attname(name)], _db_value(value)
         if old != new:
             changes[name] = [_serialize(old), _serialize(new)]
             updated[_attname(name)] = new
+    if "division" in changes:
+        updated["city_id"] = city_code_of(updated["division_id"])
+        if updated["city_id"] != row["city_id"]:
+            changes["city"] = [row["city_id"], updated["city_id"]]
     if changes:
         case = SimpleNamespace(**row)  # what the permission rules read: status, city
         allowed = editable_fields(case, actor)
-        forbidden = [name for name in changes if name not in allowed]
+        forbidden = [name for name in changes if name not in allowed and not (name == "city" and "division" in changes)]
         if forbidden:
             raise _Invalid({name: [_("This field cannot be changed by your account now.")] for name in forbidden})
-        if not actor.sees_whole_province and "city" in changes:
-            raise _Invalid({"city": [_("This account may only handle cases of its own city.")]})
+        if "division" in changes:
+            _ensure_in_scope(
+                actor, updated, links, _("This account may only handle cases of its own division."), field="division"
+            )
         _check_deadline(updated["deadline_type"], updated["deadline"])
     walk = _checked_walk(
         actor=actor, row=updated, campaign=data["campaign"], path=_path(row["status"], control.get("status")), note=item_note
     )
     return _Plan(
-        result, updated, changes, walk, item_note, is_new=False, read_version=row["version"], campaign=data["campaign"]
+        result, updated, changes, walk, item_note, is_new=False, read_version=row["version"], campaign=data["campaign"],
+        cooperating=cooperating,
     )
 
 
@@ -347,21 +391,31 @@ def _plan_create(*, actor, data: dict, control: dict, note: str, result: ItemRes
         raise _Invalid({name: [_("This field is required.")] for name in missing})
     if "version" in control:
         raise _Invalid({"version": [_("There is no such case yet; leave out the version to create it.")]})
-    city = data.get("city")
-    if not actor.sees_whole_province and (city is None or city.pk != actor.city_id):
-        raise _Invalid({"city": [_("This account may only create cases of its own city.")]})
+    given = next((name for name in ("division", "district", "city") if name in data), "city")
+    data = _placed(data | ({} if "division" in data or "city" in data else {"city": None}), current=None)
+    cooperating = data.pop("cooperating_units", None)
+    division = data["division"].pk
+    scope = scope_of(actor)
+    if scope is None or not scope.contains_division(division) or scope.unit is not None:
+        raise _Invalid({given: [_("This account may only create cases of its own division.")]})
     _check_deadline(data["deadline_type"], data.get("deadline"))
     if data.get("acceptance_number") and data["kind"] != Kind.PETITION:
         raise _Invalid({"acceptance_number": [_("Only petitions have an acceptance number.")]})
     row = {**defaults, **{_attname(name): _db_value(value) for name, value in data.items()}}
+    row["city_id"] = city_code_of(division)
     if isinstance(row["pollution_types"], list):
         row["pollution_types"] = list(row["pollution_types"])
     changes = {name: _serialize(value) for name, value in data.items()}
+    if cooperating:
+        changes["cooperating_units"] = _serialize(cooperating)
     item_note = (control.get("note") or note or "").strip()
     walk = _checked_walk(
         actor=actor, row=row, campaign=data["campaign"], path=_path(Status.ASSIGNED, control.get("status")), note=item_note
     )
-    return _Plan(result, row, changes, walk, item_note, is_new=True, read_version=1, campaign=data["campaign"])
+    cooperating_ids = [unit.pk for unit in cooperating] if cooperating else None
+    return _Plan(
+        result, row, changes, walk, item_note, is_new=True, read_version=1, campaign=data["campaign"], cooperating=cooperating_ids
+    )
 
 
 def _path(status: str, target: str | None) -> list[str]:
@@ -409,6 +463,7 @@ def _apply(*, actor, plans: list[_Plan]) -> None:
         _walk_row(plan, version=plan_events[-1]["version"], now=now)
     _insert(Case, COLUMNS, [plan.row for plan in new])
     _update(changed, now=now)
+    _link_cooperating([plan for plan in new + changed if plan.cooperating is not None])
     _insert(CaseEvent, _inserted_fields(CaseEvent), events)
     for model in (Review, Objection):
         fields = _inserted_fields(model)
@@ -481,6 +536,14 @@ def _inserted_fields(model) -> list:
     return [f for f in model._meta.concrete_fields if f.attname != "id"]
 
 
+def _link_cooperating(plans: list) -> None:
+    through = Case.cooperating_units.through
+    through.objects.filter(case_id__in=[plan.row["id"] for plan in plans]).delete()
+    through.objects.bulk_create(
+        through(case_id=plan.row["id"], unit_id=unit_id) for plan in plans for unit_id in plan.cooperating
+    )
+
+
 def _allocate_ids(count: int) -> list[int]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -546,7 +609,9 @@ def _update(plans: list[_Plan], *, now) -> None:
         # A walk writes the moved columns (a step's petition changes are
         # always empty here: the walk checks the row's own veracity and
         # handling, which the item's field changes already set).
-        attnames = {_attname(name) for name in plan.changes} | (set(MOVED_COLUMNS) if plan.walk else set())
+        attnames = {_attname(name) for name in plan.changes if name != "cooperating_units"} | (
+            set(MOVED_COLUMNS) if plan.walk else set()
+        )
         groups.setdefault(tuple(sorted(attnames)), []).append(plan)
     fields = {f.attname: f for f in COLUMNS}
     table = connection.ops.quote_name(Case._meta.db_table)

@@ -23,6 +23,7 @@ from accounts.models import Role
 from .constants import LEVELS_UP, EventAction, Kind, Level, ReviewResult, Status, Veracity, action_label, status_label
 from .errors import CaseNotVisible, InvalidInput, RoleNotAllowed, TransitionNotAllowed
 from .models import Attachment, Case, CaseEvent, EvidenceStandard, Objection, Review
+from .scope import scope_of
 from .validation import LONG_TEXT, checked_text, clean_note
 from .writes import ensure_version, write_case
 
@@ -194,12 +195,9 @@ def moved(rule: Rule, *, case, chain: list[str], at, calendar=None) -> dict:
 
 
 def ensure_can_see(case: Case, actor) -> None:
-    """Officers and city-bound clients act only on their own city's cases."""
-    if actor is None or not actor.is_authenticated or not actor.is_active:
-        raise CaseNotVisible()
-    if actor.sees_whole_province:
-        return
-    if actor.city_id is None or case.city_id != actor.city_id:
+    """Accounts act only on the cases of their scope (the one boundary)."""
+    scope = scope_of(actor)
+    if scope is None or not scope.contains(case):
         raise CaseNotVisible()
 
 

@@ -72,10 +72,13 @@ def _cell_values(case, serial: int) -> dict:
         "summary": case.title,
         "target": case.target,
         "measures": case.measures,
-        "responsible_unit": case.responsible_unit,
-        "lead_unit": case.lead_unit,
-        "cooperating_units": case.cooperating_units,
-        "region": v.format_region(case.city.name if case.city else None, case.district),
+        "responsible_unit": case.lead_unit.name if case.lead_unit_id else "",
+        "lead_unit": case.lead_unit.name if case.lead_unit_id else "",
+        "cooperating_units": "、".join(unit.name for unit in case.cooperating_units.all()),
+        "region": v.format_region(
+            case.city.name if case.city else None,
+            case.district or ("" if case.division_id.endswith("00") else case.division.name),
+        ),
         "deadline": v.format_deadline(case.deadline_type, case.deadline),
         "progress": case.progress,
         "completion": v.format_completion(case.status, petition=petition),
@@ -103,7 +106,9 @@ def fill_ledger(book: Workbook, cases) -> None:
         sheet = book.add_sheet(
             SHEET_TITLES[kind], [Column(layout.column(key).header, 40 if key in WIDE else 16) for key in keys]
         )
-        of_kind = cases.filter(kind=kind).select_related("city", "campaign")
+        of_kind = cases.filter(kind=kind).select_related("city", "campaign", "division", "lead_unit").prefetch_related(
+            "cooperating_units"
+        )
         for serial, case in enumerate(of_kind.iterator(chunk_size=CHUNK), start=1):
             values = _cell_values(case, serial)
             sheet.append([values[key] for key in keys])

@@ -182,10 +182,16 @@ def escalations(*, today: datetime.date):
 
 
 def recipients():
-    """Active officers (bound to a city) and supervisors, in a stable order."""
+    """Active city officers and supervisors, in a stable order.
+
+    The city digest lists a whole city, so it goes only to accounts whose
+    scope is that city: a county bureau or a unit would be shown cases
+    outside its scope. (Their own digests are not written yet.)"""
     return (
         User.objects.filter(is_active=True, role__in=[Role.OFFICER, Role.SUPERVISOR])
         .exclude(role=Role.OFFICER, city__isnull=True)
+        .exclude(role=Role.OFFICER, unit__isnull=False)
+        .exclude(Q(role=Role.OFFICER) & ~Q(division_id=F("city_id")))
         .order_by("role", "city_id", "username")
     )
 

@@ -58,13 +58,16 @@ def _media_root(tmp_path, settings):
 
 
 def ensure_cities():
-    """The 11 cities come from a data migration; a transactional test's
-    flush removes them, so put them back the same way."""
+    """Jiangxi's divisions and its 11 cities come from data migrations; a
+    transactional test's flush removes them, so put them back the same way."""
     from cases.constants import CampaignKind
-    from cases.models import City, EvidenceStandard
+    from cases.divisions import HOME_PROVINCE, load_divisions
+    from cases.models import City, Division, EvidenceStandard
     from cases.reference import ensure_cities as create_missing
     from cases.reference import ensure_evidence_standards
 
+    if not Division.objects.filter(code=HOME_PROVINCE).exists():
+        load_divisions(Division, provinces={HOME_PROVINCE[:2]})
     create_missing(City)
     ensure_evidence_standards(EvidenceStandard, CampaignKind.values)
 

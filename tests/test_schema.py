@@ -60,7 +60,8 @@ def test_a_reference_is_unique_within_its_campaign_only(nanchang):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("role,city", [("officer", None), ("supervisor", "360100")])
-def test_the_database_refuses_an_officer_without_a_city_and_a_supervisor_with_one(role, city, cities):
+@pytest.mark.parametrize("role,division,city", [("officer", None, None), ("supervisor", "360000", "360100")])
+def test_the_database_refuses_an_account_without_a_division_and_a_supervisor_with_a_city(role, division, city, cities):
+    # bulk_create skips the model's own checks: the database holds the rule too.
     with pytest.raises(IntegrityError), transaction.atomic():
-        User.objects.create(username="x", role=role, city_id=city)
+        User.objects.bulk_create([User(username="x", role=role, division_id=division, city_id=city)])

@@ -10,7 +10,7 @@ from django.core.management import call_command
 
 from accounts.models import User
 from cases.constants import Kind, Status
-from cases.models import Case, CaseEvent, Review
+from cases.models import Case, CaseEvent, Division, Review
 from cases.workflow import rule_for
 from tests.conftest import demo_loaded
 
@@ -117,9 +117,19 @@ def test_running_it_again_changes_nothing(demo):
 
 @pytest.mark.django_db
 def test_demo_accounts_are_a_supervisor_and_one_officer_per_city(demo):
-    officers = User.objects.filter(role="officer")
+    officers = User.objects.filter(role="officer", division__code__endswith="00", unit__isnull=True)
     assert sorted(officers.values_list("username", flat=True)) == sorted(OFFICERS)
     assert officers.values("city").distinct().count() == 11
+
+
+@pytest.mark.django_db
+def test_every_county_of_jiujiang_has_an_officer_and_two_units_have_accounts(demo):
+    counties = set(Division.objects.filter(parent_id="360400").values_list("code", flat=True))
+    officers = User.objects.filter(role="officer", division__parent_id="360400", unit__isnull=True)
+    assert set(officers.values_list("division_id", flat=True)) == counties and len(counties) == 13
+    assert User.objects.get(username="jiujiang-xunyang").division_id == "360403"
+    units = User.objects.filter(unit__isnull=False)
+    assert units.count() == 2 and all(u.unit.division_id.startswith(u.division_id[:4]) for u in units)
     supervisor = User.objects.get(username="supervisor")
     assert supervisor.role == "supervisor" and supervisor.city is None
     assert supervisor.check_password("pw-for-tests")

@@ -38,7 +38,7 @@ FIELDS = (
     "title",
     "city__name",
     "campaign__name",
-    "responsible_unit",
+    "lead_unit__name",
     "deadline_type",
     "deadline",
     "status",

@@ -20,6 +20,7 @@ from cases.constants import WITH_CITY_STATUSES
 from .representation import DETAIL_COLUMNS, CaseRenderer
 
 TABLE = '"cases_case"'
+COOPERATION = '"cases_case_cooperating_units"'
 
 
 def _lookup(mapping: dict, key_sql: str, params: list) -> str:
@@ -35,10 +36,30 @@ def case_json(today: datetime.date | None = None) -> RawSQL:
     select = []
     for column in DETAIL_COLUMNS:
         if column == "campaign_id":
-            select.append(f'{_lookup(names.campaigns, f"{TABLE}.campaign_id", params)} AS "campaign"')
+            select.append(f'{_lookup(names.table("campaigns"), f"{TABLE}.campaign_id", params)} AS "campaign"')
         elif column == "city_id":
             select.append(f'{TABLE}.city_id AS "city"')
-            select.append(f'{_lookup(names.cities, f"{TABLE}.city_id", params)} AS "city_name"')
+            select.append(f'{_lookup(names.table("divisions"), f"{TABLE}.city_id", params)} AS "city_name"')
+        elif column == "division_id":
+            select.append(f'{TABLE}.division_id AS "division"')
+            select.append(f'{_lookup(names.table("divisions"), f"{TABLE}.division_id", params)} AS "division_name"')
+        elif column == "lead_unit_id":
+            select.append(f'{TABLE}.lead_unit_id AS "lead_unit_id"')
+            for alias in ("lead_unit", "responsible_unit"):
+                unit = _lookup(names.table("units"), f"{TABLE}.lead_unit_id", params)
+                select.append(f"COALESCE({unit}, '') AS \"{alias}\"")
+        elif column == "cooperating_unit_ids":
+            links = f"{COOPERATION} AS cu WHERE cu.case_id = {TABLE}.id"
+            select.append(f"COALESCE((SELECT json_agg(cu.unit_id ORDER BY cu.unit_id) FROM {links}), '[]'::json) AS \"cooperating_unit_ids\"")
+            unit = _lookup(names.table("units"), "cu.unit_id", params)
+            select.append(f"COALESCE((SELECT string_agg({unit}, '、' ORDER BY cu.unit_id) FROM {links}), '') AS \"cooperating_units\"")
+        elif column == "district":
+            city = _lookup(names.table("divisions"), f"left({TABLE}.division_id, 4) || '00'", params)
+            county = _lookup(names.table("divisions"), f"{TABLE}.division_id", params)
+            select.append(
+                f"CASE WHEN {TABLE}.district <> '' OR right({TABLE}.division_id, 2) = '00' THEN {TABLE}.district"
+                f" ELSE COALESCE({city}, '') || COALESCE({county}, '') END AS \"district\""
+            )
         elif column == "duplicate_of_id":
             select.append(f'{TABLE}.duplicate_of_id AS "duplicate_of"')
         elif column == "fines_yuan":

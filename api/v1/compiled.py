@@ -24,6 +24,8 @@ from collections.abc import Callable, Hashable
 from django.core.exceptions import EmptyResultSet
 from django.db import connections
 
+from cases.divisions import subtree_bounds
+
 logger = logging.getLogger(__name__)
 
 
@@ -35,6 +37,8 @@ class Placeholders:
 
     def __init__(self):
         self._given: list[tuple[str, object, bool]] = []  # name, stand-in, is a date
+        # Stand-ins that appear only through a function of the value.
+        self._derived: list[tuple[str, object, Callable]] = []
 
     def _add(self, name: str, value, is_date: bool = False):
         self._given.append((name, value, is_date))
@@ -49,11 +53,24 @@ class Placeholders:
     def integer(self, name: str) -> int:
         return self._add(name, -(10**15) - len(self._given))
 
+    def division(self, name: str) -> str:
+        """A division code whose subtree's bounds (cases/divisions.py) are
+        two stand-ins of their own: the SQL holds the bounds, never the
+        code, so each bound's slot is filled from the real code."""
+        code = f"\x01{chr(0x41 + len(self._given))}0000"
+        self._given.append((name, None, False))
+        for position in (0, 1):
+            bound = subtree_bounds(code)[position]
+            self._derived.append((name, bound, lambda value, position=position: subtree_bounds(value)[position]))
+        return code
+
     def slots(self, connection) -> dict[tuple[type, object], tuple[str, Callable | None]]:
         """Each stand-in as it can appear among the compiled parameters: the
         name it stands for, and how to adapt a real value for its place."""
-        found = {}
+        found = {(type(value), value): (name, derive) for name, value, derive in self._derived}
         for name, value, is_date in self._given:
+            if value is None:
+                continue
             found[(type(value), value)] = (name, None)
             if is_date:
                 adapt = connection.ops.adapt_datefield_value

@@ -6,12 +6,12 @@ use, whatever language the client asked for."""
 import functools
 import time
 
-from django.db.models import DateTimeField, Func
+from django.db.models import CharField, DateTimeField, Expression, Func
 from django.db.models.signals import post_save
 from django.utils import translation
 
 from cases.constants import ACCOUNTABILITY_FIELDS, WITH_CITY_STATUSES, DeadlineType, Kind, Status, status_label
-from cases.models import Campaign, City
+from cases.models import Campaign, City, Division, Unit
 from cases.querysets import local_today
 
 # Columns read for lists. Campaign codes and city names come from
@@ -24,6 +24,7 @@ LIST_COLUMNS = (
     "kind",
     "title",
     "city_id",
+    "division_id",
     "status",
     "deadline_type",
     "deadline",
@@ -34,15 +35,14 @@ LIST_COLUMNS = (
 )
 DETAIL_COLUMNS = LIST_COLUMNS + (
     "description",
-    "responsible_unit",
     "progress",
     "reopened_count",
     "withdrawn_at",
     "problem_number",
     "target",
     "measures",
-    "lead_unit",
-    "cooperating_units",
+    "lead_unit_id",
+    "cooperating_unit_ids",
     "acceptance_number",
     "petition_batch",
     "transferred_on",
@@ -82,43 +82,112 @@ class IsoText(Func):
         return f"(to_json({sql}) #>> '{{}}')", params
 
 
+class CooperatingUnitIds(Expression):
+    """A case's cooperating units' ids, comma-separated in id order (one
+    correlated subquery, not one row per unit)."""
+
+    output_field = CharField()
+    TABLE = "cases_case_cooperating_units"
+
+    def as_sql(self, compiler, connection, **extra):
+        return (
+            f"(SELECT group_concat(unit_id, ',') FROM (SELECT unit_id FROM {self.TABLE} "
+            f'WHERE case_id = "cases_case"."id" ORDER BY unit_id))',
+            [],
+        )
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return (
+            f"(SELECT string_agg(unit_id::text, ',' ORDER BY unit_id) FROM {self.TABLE} "
+            f'WHERE case_id = "cases_case"."id")',
+            [],
+        )
+
+
+COMPUTED = {"cooperating_unit_ids": CooperatingUnitIds}
+
+
+def values_arguments(columns: tuple[str, ...]) -> tuple[tuple[str, ...], dict]:
+    """The fields and expressions of ``.values()`` for ``columns``:
+    timestamps as text, computed columns as their expressions."""
+    plain = tuple(c for c in columns if c not in TIMESTAMPS and c not in COMPUTED)
+    expressions = {c + TEXT_SUFFIX: IsoText(c) for c in columns if c in TIMESTAMPS}
+    expressions |= {c: COMPUTED[c]() for c in columns if c in COMPUTED}
+    return plain, expressions
+
+
 def select(queryset, columns: tuple[str, ...]):
     """``queryset.values()`` of ``columns``, timestamps as text."""
-    plain = [c for c in columns if c not in TIMESTAMPS]
-    texts = {c + TEXT_SUFFIX: IsoText(c) for c in columns if c in TIMESTAMPS}
-    return queryset.values(*plain, **texts)
+    plain, expressions = values_arguments(columns)
+    return queryset.values(*plain, **expressions)
+
+
+def unit_ids(text: str | None) -> list[int]:
+    return [int(part) for part in text.split(",")] if text else []
 
 
 class ReferenceNames:
-    """Campaign codes by id and city names by code, kept per process and
-    re-read when an unknown id shows up or after a few minutes."""
+    """Campaign codes by id, city and division names by code, unit names by
+    id, kept per process and re-read when an unknown one shows up or after
+    a few minutes."""
 
     def __init__(self):
         self.read_at = 0.0
         self.campaigns: dict[int, str] = {}
-        self.cities: dict[str, str] = {}
+        self.divisions: dict[str, str] = {}
+        self.units: dict[int, str] = {}
 
-    def _refresh(self):
-        self.campaigns = dict(Campaign.objects.values_list("id", "code"))
-        self.cities = dict(City.objects.values_list("code", "name"))
-        self.read_at = time.monotonic()
+    # A city's name is its division's (a city is a division of the tree).
+    SOURCES = {
+        "campaigns": (Campaign, "id", "code"),
+        "divisions": (Division, "code", "name"),
+        "units": (Unit, "id", "name"),
+    }
+
+    def _refresh(self, name: str):
+        model, key, value = self.SOURCES[name]
+        setattr(self, name, dict(model.objects.values_list(key, value)))
 
     def fresh(self) -> "ReferenceNames":
+        """Forget what is older than the TTL; each table is read again when
+        a name from it is first needed."""
         if time.monotonic() - self.read_at > NAMES_TTL:
-            self._refresh()
+            self.campaigns, self.divisions, self.units = {}, {}, {}
+            self.read_at = time.monotonic()
         return self
 
+    def table(self, name: str) -> dict:
+        """A whole table of names (read now if it was forgotten)."""
+        if not getattr(self, name):
+            self._refresh(name)
+        return getattr(self, name)
+
+    def _get(self, name: str, key, default=None):
+        table = getattr(self, name)
+        if key not in table:
+            self._refresh(name)
+            table = getattr(self, name)
+        return table.get(key, default)
+
     def campaign(self, campaign_id: int) -> str:
-        if campaign_id not in self.campaigns:
-            self._refresh()
-        return self.campaigns[campaign_id]
+        return self._get("campaigns", campaign_id)
 
     def city(self, code: str | None) -> str | None:
-        if code is None:
-            return None
-        if code not in self.cities:
-            self._refresh()
-        return self.cities.get(code)
+        return None if code is None else self._get("divisions", code)
+
+    def division(self, code: str | None) -> str | None:
+        return None if code is None else self._get("divisions", code)
+
+    def unit(self, unit_id: int | None) -> str:
+        return "" if unit_id is None else self._get("units", unit_id, "")
+
+    def place(self, division: str, district: str) -> str:
+        """A case's 行政区域 as ledgers write it: its county with the city's
+        name (九江市浔阳区), else what was kept as text."""
+        if district or division.endswith("00"):
+            return district
+        city = self.division(division[:4] + "00") or ""
+        return city + (self.division(division) or "")
 
 
 NAMES = ReferenceNames()
@@ -126,11 +195,11 @@ NAMES = ReferenceNames()
 
 def _forget_names(**kwargs):
     NAMES.read_at = 0.0
-    NAMES.campaigns, NAMES.cities = {}, {}
+    NAMES.campaigns, NAMES.divisions, NAMES.units = {}, {}, {}
 
 
 # A rename in this process shows at once; other processes see it within the TTL.
-for _model in (Campaign, City):
+for _model in (Campaign, City, Division, Unit):
     post_save.connect(_forget_names, sender=_model, dispatch_uid=f"api-names-{_model.__name__}")
 
 
@@ -161,6 +230,14 @@ class CaseRenderer:
         case["campaign"] = self.names.campaign(case.pop("campaign_id"))
         case["city"] = city = case.pop("city_id")
         case["city_name"] = self.names.city(city)
+        case["division"] = division = case.pop("division_id")
+        case["division_name"] = self.names.division(division)
+        if "lead_unit_id" in case:
+            # v1's text fields, from the records: 责任单位 is the lead unit.
+            case["lead_unit"] = case["responsible_unit"] = self.names.unit(case["lead_unit_id"])
+            case["cooperating_unit_ids"] = ids = unit_ids(case["cooperating_unit_ids"])
+            case["cooperating_units"] = "、".join(self.names.unit(unit) for unit in ids)
+            case["district"] = self.names.place(division, case["district"])
         for name in TIMESTAMPS:
             if name + TEXT_SUFFIX in case:
                 case[name] = case.pop(name + TEXT_SUFFIX)

@@ -17,10 +17,10 @@ def test_a_raw_sql_update_is_stamped_with_a_later_position(nanchang_case):
     assert after is not None and after >= before
 
 
-def test_a_change_of_city_records_the_departure(nanchang_case, jiujiang):
-    Case.objects.filter(pk=nanchang_case.pk).update(city=jiujiang)
+def test_a_change_of_division_records_the_departure(nanchang_case, jiujiang):
+    Case.objects.filter(pk=nanchang_case.pk).update(division_id="360403", city=jiujiang)
     [departure] = CaseScopeExit.objects.filter(case=nanchang_case)
-    assert departure.from_city_id == "360100"
+    assert departure.from_division_id == "360100"
     assert departure.feed_xid == Case.objects.get(pk=nanchang_case.pk).feed_xid
 
 

@@ -26,10 +26,10 @@ def petition_row(serial, number, *, region="南昌市新建区", types="大气�
     ]
 
 
-def ledger_row(number, *, deadline="2023年12月底前", completion="整改中", region="南昌市"):
+def ledger_row(number, *, deadline="2023年12月底前", completion="整改中", region="南昌市", unit="南昌市人民政府"):
     return [
         number, f"合成问题 {number}：污水处理厂进水浓度偏低", "进水浓度达标", "排查管网混错接",
-        "南昌市人民政府", region, deadline, "正在推进管网改造（合成数据）", completion,
+        unit, region, deadline, "正在推进管网改造（合成数据）", completion,
     ]
 
 
@@ -85,3 +85,12 @@ def run_import(actor, data: bytes, filename: str, campaign, *, dry_run: bool = F
 def outcomes(job) -> dict:
     """reference -> outcome, for every row of the job's report."""
     return {row["reference"]: row["outcome"] for row in job.report["rows"]}
+
+
+@pytest.fixture(autouse=True)
+def _units(db):
+    """The units the ledgers name (units are records; an unknown name is an error)."""
+    from cases.models import Unit
+
+    for name, division in (("南昌市人民政府", "360100"), ("九江市人民政府", "360400")):
+        Unit.objects.get_or_create(name=name, division_id=division, defaults={"kind": "government"})

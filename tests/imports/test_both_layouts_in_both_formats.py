@@ -44,7 +44,7 @@ def test_a_petition_batch_is_imported_from_each_format(form, supervisor, central
     assert petition.kind == "petition"
     assert petition.reference == "X2JX202104150001"
     assert petition.city_id == "360100"
-    assert petition.district == "南昌市新建区"
+    assert (petition.division_id, petition.district) == ("360112", "")  # 新建区, found by name
     assert petition.pollution_types == ["air", "noise"]
     assert petition.veracity == "true"
     assert petition.investigation == "经现场核查，情况属实（合成数据）。"
@@ -70,7 +70,7 @@ def test_a_problem_ledger_is_imported_from_each_format(form, supervisor, central
     assert first.problem_number == 1
     assert (first.deadline_type, first.deadline) == ("dated", datetime.date(2023, 12, 31))
     assert first.status == "in_progress"
-    assert (first.target, first.measures, first.responsible_unit) == ("进水浓度达标", "排查管网混错接", "南昌市人民政府")
+    assert (first.target, first.measures, first.lead_unit.name) == ("进水浓度达标", "排查管网混错接", "南昌市人民政府")
     second = Case.objects.get(campaign=central, reference="2")
     assert (second.deadline_type, second.deadline, second.city_id) == ("immediate", None, None)
     assert second.status == "assigned"

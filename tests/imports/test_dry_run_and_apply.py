@@ -175,7 +175,7 @@ def test_a_ledger_without_references_updates_the_problems_by_their_number(superv
     CaseFactory(campaign=central, reference="FK-02-JJ", problem_number=2, city=jiujiang, status="in_progress")
 
     job = run_import(
-        supervisor, ledger(ledger_row(1), ledger_row(2, region="九江市"), ledger_row(3)), "ledger.xlsx", central
+        supervisor, ledger(ledger_row(1), ledger_row(2, region="九江市", unit="九江市人民政府"), ledger_row(3)), "ledger.xlsx", central
     )
 
     assert outcomes(job) == {"FK-01": "updated", "FK-02-JJ": "updated", "3": "created"}

@@ -41,7 +41,8 @@ def sent(demo, db, run_day):
 
 
 def test_every_officer_with_something_due_gets_one_digest_of_their_own_city(sent):
-    officers = User.objects.filter(role="officer").select_related("city")
+    # City officers; county and unit accounts get no city digest (see recipients()).
+    officers = User.objects.filter(role="officer", division__code__endswith="00", unit__isnull=True).select_related("city")
     with_news = 0
     for officer in officers:
         overdue = Case.objects.for_user(officer).overdue(TODAY)
@@ -78,3 +79,9 @@ def test_nobody_else_gets_mail(sent):
     recipients = set(User.objects.filter(role__in=["officer", "supervisor"]).values_list("email", flat=True))
     assert set(sent) <= recipients
     assert len(mail.outbox) == len(sent)
+
+
+def test_no_county_or_unit_account_gets_the_whole_citys_digest(sent):
+    narrower = User.objects.filter(role="officer").exclude(division__code__endswith="00", unit__isnull=True)
+    assert narrower.count() == 15
+    assert not set(narrower.values_list("email", flat=True)) & set(sent)

@@ -9,7 +9,7 @@ import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from cases.models import Case, City
+from cases.models import Division, Case, City
 from cases.workflow import transition
 from notifications.models import Notification
 from reminders.models import ReminderLog
@@ -63,8 +63,15 @@ def queue(n: int, officer, city):
 
 
 def more_cities(n: int) -> list[City]:
+    """Synthetic cities of a synthetic province (each a division of the tree)."""
+    Division.objects.get_or_create(code="990000", defaults={"name": "合成省", "level": "province", "kind": "province"})
+    codes = [f"99{i + 1:02d}00" for i in range(n)]
+    Division.objects.bulk_create(
+        Division(code=code, name=f"合成市{i}", level="city", kind="prefecture_city", parent_id="990000")
+        for i, code in enumerate(codes)
+    )
     return City.objects.bulk_create(
-        City(code=f"99{i:04d}", name=f"合成市{i}", name_en=f"Synthetic {i}", slug=f"synthetic-{i}") for i in range(n)
+        City(code=code, name=f"合成市{i}", name_en=f"Synthetic {i}", slug=f"synthetic-{i}") for i, code in enumerate(codes)
     )
 
 

@@ -7,8 +7,8 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from cases.constants import Kind, Status
-from cases.models import City
 from cases.querysets import empty_statistics, local_today
+from cases.scope import scope_cities
 from cases.statistics import case_statistics
 from reports.charts import completion_chart
 from reports.ledger import CAMPAIGNS_LINK_LABEL
@@ -78,7 +78,7 @@ def dashboard(request):
             }
         )
 
-    cities = City.objects.all() if user.sees_whole_province else City.objects.filter(pk=user.city_id)
+    cities = scope_cities(user)
     rows = [(city.code, city.name) for city in cities]
     if None in by_city:
         rows.append((None, None))

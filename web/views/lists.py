@@ -10,8 +10,9 @@ from django.views import View
 from cases import workflow
 from cases.constants import WITH_CITY_STATUSES, Kind, Status, status_choices
 from cases.filters import ORDERINGS
-from cases.models import Campaign, Case, City
+from cases.models import Campaign, Case
 from cases.querysets import local_today
+from cases.scope import scope_cities
 from imports.export import ledger_response
 from reports.ledger import PRINT_LABEL, printable_ledger
 
@@ -63,7 +64,7 @@ class CaseListView(LoginRequiredMixin, View):
         filterset = self.filterset_class(request.GET, queryset=self.base_queryset(today), request=request)
         valid = filterset.is_valid()
         cases = filterset.qs if valid else Case.objects.none()
-        cases = cases.select_related("city", "campaign")
+        cases = cases.select_related("city", "campaign", "lead_unit")
         if valid:
             ordering = filterset.form.cleaned_data.get("ordering")
             cases = by_page_ordering(cases, ordering) if ordering else self.default_order(cases, today)
@@ -98,7 +99,7 @@ class CaseListView(LoginRequiredMixin, View):
         """Options for the filter form's selects, limited to what the
         viewer can see (an officer is offered only their own city)."""
         user = self.request.user
-        cities = City.objects.all() if user.sees_whole_province else City.objects.filter(pk=user.city_id)
+        cities = scope_cities(user)
         kind = self.request.GET.get("kind")
         return {
             "kinds": Kind.choices,

@@ -11,7 +11,15 @@ from rest_framework.response import Response
 from cases import workflow
 from cases.constants import EventAction, Kind, ReviewResult, Status, status_label
 from cases.errors import ConcurrentChange
-from cases.filters import DEFAULT_ORDERING, ORDERINGS, CaseFilter, apply_simple_filters, order_cases, simple_filters
+from cases.filters import (
+    DEFAULT_ORDERING,
+    ORDERINGS,
+    SIMPLE_FILTERS,
+    CaseFilter,
+    apply_simple_filters,
+    order_cases,
+    simple_filters,
+)
 from cases.models import Attachment, Case, CaseEvent
 from cases.querysets import local_today
 from cases.reference import CITIES
@@ -50,6 +58,11 @@ FILTER_PARAMS = [
         "city",
         _or_empty({"type": "string", "enum": [code for code, *_names in CITIES] + ["province"]}),
         description="GB/T 2260 city code, or `province` for province-level cases.",
+    ),
+    OpenApiParameter(
+        "division",
+        _or_empty({"type": "string", "pattern": "^[0-9]{6}$"}),
+        description="GB/T 2260 division code: that division's whole subtree.",
     ),
     OpenApiParameter("campaign", str, description="Campaign code."),
     OpenApiParameter("overdue", _or_empty({"type": "string", "enum": ["true", "false"]})),
@@ -111,13 +124,15 @@ def simple_list_rows(user, filters: dict, page: KeysetPage) -> list[dict]:
     commonest request), through a query compiled once per shape: the same
     boundary, filters and keyset condition as any list, written by the ORM
     with placeholders, then run with this request's values."""
-    city_bound = user.city_id is not None
-    # The filter values that are parameters; overdue and city=province
-    # change the SQL itself and are part of the shape.
-    varying = {name: value for name, value in filters.items() if name == "kind" or (name == "city" and value != "province")}
+    bound = user.division_id is not None
+    unit_bound = user.unit_id is not None
+    # Which filter values are parameters and which change the SQL is the
+    # filters' own knowledge (cases.filters.SIMPLE_FILTERS).
+    varying = {name: value for name, value in filters.items() if not SIMPLE_FILTERS[name].variant(value)}
     values = {
         "caller": user,
-        "user_city": user.city_id,
+        "user_division": user.division_id,
+        "user_unit": user.unit_id,
         "today": local_today(),
         "after_id": page.after[1] if page.after else None,
         **varying,
@@ -129,8 +144,9 @@ def simple_list_rows(user, filters: dict, page: KeysetPage) -> list[dict]:
         user.role,
         user.is_active,
         user.can_write,
-        city_bound,
-        tuple((name, "" if name in varying else value) for name, value in filters.items()),
+        bound,
+        unit_bound,
+        tuple((name, SIMPLE_FILTERS[name].variant(value)) for name, value in filters.items()),
         page.after is not None,
         page.size,
     )
@@ -144,17 +160,25 @@ def simple_list_rows(user, filters: dict, page: KeysetPage) -> list[dict]:
         return page.query(queryset, LIST_COLUMNS, after=after)
 
     def placeholder_values(placeholders) -> dict:
-        user_city = placeholders.text("user_city") if city_bound else None
+        user_division = placeholders.division("user_division") if bound else None
+        user_unit = placeholders.integer("user_unit") if unit_bound else None
         # A new user with only the shape's columns: if for_user ever read
         # anything else (the id, the name), the SQL compiled from it would
         # differ from the real caller's and the shape would stay on the ORM.
-        probe = type(user)(role=user.role, is_active=user.is_active, can_write=user.can_write, city_id=user_city)
+        probe = type(user)(
+            role=user.role,
+            is_active=user.is_active,
+            can_write=user.can_write,
+            division_id=user_division,
+            unit_id=user_unit,
+        )
         return {
             "caller": probe,
-            "user_city": user_city,
+            "user_division": user_division,
+            "user_unit": user_unit,
             "today": placeholders.date("today"),
             "after_id": placeholders.integer("after_id") if page.after else None,
-            **{name: placeholders.text(name) for name in varying},
+            **{name: getattr(placeholders, SIMPLE_FILTERS[name].parameter)(name) for name in varying},
         }
 
     return list_queries().rows(shape, values, build, placeholder_values)

@@ -8,7 +8,7 @@ from cases.feed import read_feed
 from .. import serializers as s
 from ..case_json import case_json
 from ..pagination import page_size
-from ..representation import DETAIL_COLUMNS, TEXT_SUFFIX, TIMESTAMPS, CaseRenderer, IsoText
+from ..representation import DETAIL_COLUMNS, CaseRenderer, values_arguments
 from .base import ApiView
 from .cases import ERRORS, page_params
 
@@ -37,8 +37,7 @@ class Changes(ApiView):
                 return orjson.Fragment(row["case_json"])
 
         else:
-            fields = tuple(c for c in DETAIL_COLUMNS if c not in TIMESTAMPS)
-            expressions = {c + TEXT_SUFFIX: IsoText(c) for c in DETAIL_COLUMNS if c in TIMESTAMPS}
+            fields, expressions = values_arguments(DETAIL_COLUMNS)
             render = CaseRenderer()
         page = read_feed(
             user=request.user,

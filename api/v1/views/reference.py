@@ -7,6 +7,7 @@ from rest_framework.response import Response
 from cases.constants import CampaignKind, Kind
 from cases.models import Campaign, City
 from cases.querysets import empty_statistics, local_today
+from cases.scope import scope_cities
 from cases.statistics import case_statistics
 
 from .. import serializers as s
@@ -59,9 +60,7 @@ class Stats(ApiView):
         for (kind, city), counts in case_statistics(user=request.user, today=today).items():
             _add(by_kind[kind], counts)
             _add(by_city.setdefault(city, empty_statistics()), counts)
-        cities = City.objects.order_by("code")
-        if not request.user.sees_whole_province:
-            cities = cities.filter(code=request.user.city_id)
+        cities = scope_cities(request.user).order_by("code")
         city_rows = [
             {"city": city.code, "city_name": city.name, **by_city.get(city.code, empty_statistics())} for city in cities
         ]

@@ -9,15 +9,17 @@ from django.db import transaction
 from django.db.models import Count
 
 from accounts.models import User
-from cases.constants import CampaignKind, EventAction, Status
-from cases.models import Campaign, Case, CaseEvent, City, EvidenceStandard, Objection, Review
+from cases.constants import CampaignKind, EventAction, Status, unit_kind_for
+from cases.divisions import HOME_PROVINCE, NameIndex, ancestor_line
+from cases.models import Campaign, Case, CaseEvent, City, Division, EvidenceStandard, Objection, Review, Unit, city_code_of
 from cases.querysets import local_today
 from cases.reference import ensure_cities, ensure_evidence_standards
+from cases.units import place_unit
 from cases.workflow import Step, is_acceptance, moved, review_chain, rule_for, signed_rows, standards_to_tick, waiting_at
 from cases.writes import event_row
 from fixtures import demo
+from fixtures.campaigns import ALL_CITIES, CAMPAIGNS, DEFAULT_PASSWORD, DEMO_ACCOUNTS, DEMO_UNIT_ACCOUNTS
 from workdays.calendar import WorkCalendar
-from fixtures.campaigns import ALL_CITIES, CAMPAIGNS, DEFAULT_PASSWORD, DEMO_ACCOUNTS
 
 
 class Command(BaseCommand):
@@ -39,6 +41,7 @@ class Command(BaseCommand):
         officers = {u.city_id: u.username for u in users.values() if u.role == "officer"}
         provincial = [(c["code"], c["cities"]) for c in CAMPAIGNS if c["kind"] == "provincial"]
         created = self.load_cases(demo.build(today, officers, provincial), campaigns, users)
+        self.load_unit_accounts(password)
         self.report(created)
 
     def load_campaigns(self) -> dict[str, Campaign]:
@@ -55,34 +58,46 @@ class Command(BaseCommand):
         return campaigns
 
     def load_accounts(self, password: str) -> dict[str, User]:
-        cities = {c.code: c for c in City.objects.all()}
         users = {}
-        for username, role, city_code in DEMO_ACCOUNTS:
-            user = User.objects.filter(username=username).first()
-            if user is None:
-                user = User(
-                    username=username,
-                    role=role,
-                    city=cities.get(city_code),
-                    email=f"{username}@demo.invalid",
-                    can_write=role == "api_client",
-                )
-                user.set_password(password)
-                user.save()
-                self.stdout.write(f"created account {username}")
-            elif not user.check_password(password):
-                user.set_password(password)
-                user.save(update_fields=["password"])
-                self.stdout.write(f"reset the password of {username}")
-            users[username] = user
+        for username, role, division in DEMO_ACCOUNTS:
+            users[username] = self.account(username, password, role=role, division_id=division or HOME_PROVINCE)
         return users
+
+    def load_unit_accounts(self, password: str) -> None:
+        for username, division, unit_name in DEMO_UNIT_ACCOUNTS:
+            unit = Unit.objects.get(name=unit_name)
+            self.account(username, password, role="officer", division_id=division, unit=unit)
+
+    def account(self, username: str, password: str, **binding) -> User:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(
+                username=username,
+                email=f"{username}@demo.invalid",
+                can_write=binding["role"] == "api_client",
+                **binding,
+            )
+            user.set_password(password)
+            user.save()
+            self.stdout.write(f"created account {username}")
+        elif not user.check_password(password):
+            user.set_password(password)
+            user.save(update_fields=["password"])
+            self.stdout.write(f"reset the password of {username}")
+        return user
 
     def load_cases(self, cases: list, campaigns: dict, users: dict) -> int:
         existing = set(Case.objects.values_list("campaign__code", "reference"))
         todo = [c for c in cases if (c.campaign, c.reference) not in existing]
         calendar = WorkCalendar()
-        rows = [self.case_row(spec, campaigns, calendar) for spec in todo]
+        places = Places()
+        rows = [self.case_row(spec, campaigns, calendar, places) for spec in todo]
         Case.objects.bulk_create(rows, batch_size=1000)
+        Case.cooperating_units.through.objects.bulk_create(
+            Case.cooperating_units.through(case_id=row.pk, unit_id=places.unit(name, row.division_id))
+            for row, spec in zip(rows, todo)
+            for name in spec.cooperating_units
+        )
         events = [
             CaseEvent(
                 **event_row(
@@ -133,7 +148,7 @@ class Command(BaseCommand):
         return rows
 
     @staticmethod
-    def case_row(spec, campaigns: dict, calendar) -> Case:
+    def case_row(spec, campaigns: dict, calendar, places: "Places") -> Case:
         """The case as its timeline leaves it: each move's effects (status,
         closing time, reopenings) taken from the workflow, as a walk
         through ``transition`` would write them."""
@@ -142,7 +157,8 @@ class Command(BaseCommand):
             reference=spec.reference,
             kind=spec.kind,
             title=spec.title,
-            city_id=spec.city,
+            division_id=(division := places.division(spec)),
+            lead_unit_id=places.unit(spec.lead_unit, division) if spec.lead_unit else None,
             deadline_type=spec.deadline_type,
             deadline=spec.deadline,
             status=Status.ASSIGNED,
@@ -165,3 +181,33 @@ class Command(BaseCommand):
         counts = Case.objects.values("kind").annotate(n=Count("id")).order_by("kind")
         for row in counts:
             self.stdout.write(f"  {row['kind']}: {row['n']}")
+
+
+class Places:
+    """The demo's counties and units, by name, into the tree."""
+
+    def __init__(self):
+        self.divisions = {d.code: d for d in Division.objects.all()}
+        self.index = NameIndex((d.code, d.name, d.parent_id) for d in self.divisions.values())
+        self.units = {(u.division_id, u.name): u.pk for u in Unit.objects.all()}
+
+    def division(self, spec) -> str:
+        if spec.county:
+            (code,) = [c for c in self.index.find(spec.county, within=spec.city) if not c.endswith("00")]
+            return code
+        return spec.city or HOME_PROVINCE
+
+    def line(self, code: str) -> list:
+        line = []
+        while code is not None:
+            division = self.divisions[code]
+            line.append((division.code, division.name, division.level))
+            code = division.parent_id
+        return line
+
+    def unit(self, name: str, division: str) -> int:
+        key = place_unit(name, line=self.line(division), index=self.index)
+        if key not in self.units:
+            code, full_name = key
+            self.units[key] = Unit.objects.create(name=full_name, division_id=code, kind=unit_kind_for(full_name)).pk
+        return self.units[key]
