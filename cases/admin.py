@@ -9,7 +9,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from .errors import CaseError
-from .models import Attachment, Campaign, Case, CaseEvent, City, EvidenceStandard, Objection, Review
+from .models import Attachment, Campaign, Case, CaseEvent, City, Division, EvidenceStandard, Objection, Review, Unit
 from .workflow import MOVES, transition
 
 
@@ -17,6 +17,22 @@ from .workflow import MOVES, transition
 class CityAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "name_en", "slug")
     search_fields = ("code", "name", "name_en", "slug")
+
+
+@admin.register(Division)
+class DivisionAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "level", "kind", "parent")
+    list_filter = ("level", "kind")
+    search_fields = ("code", "name")
+    autocomplete_fields = ("parent",)
+
+
+@admin.register(Unit)
+class UnitAdmin(admin.ModelAdmin):
+    list_display = ("name", "division", "kind")
+    list_filter = ("kind",)
+    search_fields = ("name", "division__name", "division__code")
+    autocomplete_fields = ("division",)
 
 
 @admin.register(Campaign)
@@ -91,10 +107,10 @@ def _transition_action(name: str):
 @admin.register(Case)
 class CaseAdmin(admin.ModelAdmin):
     list_display = (
-        "reference", "title", "kind", "city", "status", "review_stage", "deadline_type", "deadline", "version", "updated_at",
+        "reference", "title", "kind", "division", "status", "review_stage", "deadline_type", "deadline", "version", "updated_at",
     )  # fmt: skip
     list_filter = ("kind", "status", "deadline_type", "campaign", "city")
-    list_select_related = ("city", "campaign")
+    list_select_related = ("division", "campaign")
     search_fields = ("reference", "title", "acceptance_number")
     date_hierarchy = "deadline"
     inlines = [EventInline, ReviewInline, ObjectionInline]

@@ -24,7 +24,7 @@ def bind(apps, schema_editor):
 
 def unbind(apps, schema_editor):
     User = apps.get_model("accounts", "User")
-    for user in User.objects.exclude(division__isnull=True).exclude(division_id__endswith="0000"):
+    for user in User.objects.exclude(division__isnull=True).exclude(division__code__endswith="0000"):
         user.city_id = user.division_id[:4] + "00"
         user.save(update_fields=["city"])
 
