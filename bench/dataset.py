@@ -3,8 +3,10 @@ production and filled in SQL (INSERT ... SELECT over generate_series), so
 that a million cases take a minute or two rather than an hour of ORM saves.
 
 Shape (every row synthetic and saying so):
-- 300 cities: the 11 real ones plus 289 synthetic ones (codes 9xxxxx,
-  outside GB/T 2260), 1% of cases province-level;
+- China's administrative tree (cases/data/divisions.csv): 31 provinces,
+  342 prefecture-level divisions, 2,849 county-level ones; the cases are
+  spread evenly over every county-level division, 1% province-level
+  (Jiangxi's);
 - kinds 70% petitions, 15% provincial problems, 10% feedback problems, 5%
   warning-film items, spread over 30 campaigns;
 - 5.5% assigned or in progress, 91% of those past their deadline (about
@@ -12,9 +14,11 @@ Shape (every row synthetic and saying so):
   the rest closed;
 - three events per case (created, updated, then a status change or
   evidence), so 3,000,000 events at 1,000,000 cases;
-- a supervisor, an officer per city (each with an e-mail address, so the
-  reminder run has a recipient per city) and API tokens for the supervisor
-  and Nanchang's officer.
+- a supervisor, an officer per prefecture-level division (each with an
+  e-mail address, so the reminder run has a recipient per city), the
+  county bureau of 浔阳区 (360403), and API tokens for the supervisor,
+  that county bureau and Jiujiang's city bureau (360400, whose subtree
+  holds 13 counties).
 
 Rows go in through the same triggers and constraints as production (the
 feed trigger stamps every case); only the events, consistent by
@@ -35,8 +39,11 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-SYNTHETIC_CITIES = 289
-OFFICER_CITY = "360100"  # Nanchang: the officer whose list figure 1 reads
+sys.path.insert(0, str(PROJECT_ROOT))
+from cases.divisions import reference_rows  # noqa: E402  (plain Python, no Django)
+
+OFFICER_COUNTY = "360403"  # 浔阳区: the county bureau whose list figure 1 reads
+OFFICER_CITY = "360400"  # 九江市: the city bureau whose list figure 1 reads (its counties' cases)
 BATCH = 50_000  # cases per transaction while loading
 BULK_CAMPAIGN = "bench-bulk"  # where figure 5 writes; emptied before each run
 SEED = 0.4242
@@ -47,8 +54,10 @@ class Dataset:
     url: str
     cases: int
     supervisor_token: str
-    officer_token: str
+    officer_token: str  # the city bureau's
     officer_city: str
+    county_token: str
+    officer_county: str
     bulk_campaign: str
 
 
@@ -141,6 +150,8 @@ def _dataset(conn: psycopg.Connection, *, url: str, cases: int) -> Dataset:
         supervisor_token=tokens["bench-supervisor"],
         officer_token=tokens[f"bench-officer-{OFFICER_CITY}"],
         officer_city=OFFICER_CITY,
+        county_token=tokens[f"bench-officer-{OFFICER_COUNTY}"],
+        officer_county=OFFICER_COUNTY,
         bulk_campaign=BULK_CAMPAIGN,
     )
 
@@ -150,7 +161,7 @@ def _load(conn: psycopg.Connection, *, cases: int, log) -> None:
     with conn.transaction():
         _reference_data(conn)
         _people(conn)
-    log(f"  cities, campaigns and people in {time.perf_counter() - started:.1f} s")
+    log(f"  divisions, cities, campaigns and people in {time.perf_counter() - started:.1f} s")
 
     started = time.perf_counter()
     conn.execute("SELECT setseed(%s)", [SEED])
@@ -181,13 +192,21 @@ def _load(conn: psycopg.Connection, *, cases: int, log) -> None:
 
 
 def _reference_data(conn: psycopg.Connection) -> None:
+    """Every division of China (Jiangxi's came with the migrations), and a
+    city row for each prefecture-level one."""
+    rows = [(r.code, r.name, r.level, r.kind, r.parent) for r in reference_rows()]  # parents first
+    with conn.cursor() as cursor:
+        cursor.executemany(
+            "INSERT INTO cases_division (code, name, level, kind, parent_id) VALUES (%s, %s, %s, %s, %s)"
+            " ON CONFLICT (code) DO NOTHING",
+            rows,
+        )
     conn.execute(
         """
         INSERT INTO cases_city (code, name, name_en, slug)
-        SELECT (900000 + n)::text, '合成市' || lpad(n::text, 3, '0'), 'Synthetic city ' || n, 'synthetic-' || n
-        FROM generate_series(1, %s) n
-        """,
-        [SYNTHETIC_CITIES],
+        SELECT code, name, '', code FROM cases_division WHERE level = 'city'
+        ON CONFLICT (code) DO NOTHING
+        """
     )
     conn.execute(
         """
@@ -208,16 +227,20 @@ def _people(conn: psycopg.Connection) -> None:
     conn.execute(
         """
         INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email, is_staff,
-                                   is_active, date_joined, role, can_write, language, city_id)
+                                   is_active, date_joined, role, can_write, language, city_id, division_id)
         SELECT '!bench', false, 'bench-supervisor', '', '', 'bench-supervisor@bench.invalid', false,
-               true, now(), 'supervisor', false, 'zh-hans', NULL
+               true, now(), 'supervisor', false, 'zh-hans', NULL, '360000'
         UNION ALL
         SELECT '!bench', false, 'bench-officer-' || code, '', '', 'bench-officer-' || code || '@bench.invalid', false,
-               true, now(), 'officer', false, 'zh-hans', code
+               true, now(), 'officer', false, 'zh-hans', code, code
         FROM cases_city
-        """
+        UNION ALL
+        SELECT '!bench', false, 'bench-officer-' || %(county)s, '', '', 'bench-officer-' || %(county)s || '@bench.invalid',
+               false, true, now(), 'officer', false, 'zh-hans', left(%(county)s, 4) || '00', %(county)s
+        """,
+        {"county": OFFICER_COUNTY},
     )
-    for username in ("bench-supervisor", f"bench-officer-{OFFICER_CITY}"):
+    for username in ("bench-supervisor", f"bench-officer-{OFFICER_CITY}", f"bench-officer-{OFFICER_COUNTY}"):
         conn.execute(
             "INSERT INTO authtoken_token (key, created, user_id) SELECT %s, now(), id FROM accounts_user WHERE username = %s",
             [secrets.token_hex(20), username],
@@ -235,9 +258,11 @@ WITH draws AS (
         CASE WHEN r_status < 0.020 THEN 'assigned' WHEN r_status < 0.055 THEN 'in_progress'
              WHEN r_status < 0.0575 THEN 'pending_acceptance' WHEN r_status < 0.060 THEN 'in_publicity'
              ELSE 'closed' END AS status,
-        CASE WHEN r_city < 0.01 THEN NULL
-             ELSE (SELECT array_agg(code ORDER BY code) FROM cases_city)[1 + floor((r_city - 0.01) / 0.99 * 300)::int]
-        END AS city_id,
+        CASE WHEN r_city < 0.01 THEN '360000'
+             ELSE (SELECT array_agg(code ORDER BY code) FROM cases_division WHERE level = 'county')
+                  [1 + floor((r_city - 0.01) / 0.99
+                             * (SELECT count(*) FROM cases_division WHERE level = 'county'))::int]
+        END AS division_id,
         now() - interval '1 day' * (30 + floor(r_age * 1800)) AS created_at,
         (now() AT TIME ZONE 'Asia/Shanghai')::date AS today
     FROM draws
@@ -261,17 +286,16 @@ WITH draws AS (
     FROM shaped
 )
 INSERT INTO cases_case (
-    reference, kind, title, description, responsible_unit, deadline_type, deadline, status, progress, version,
-    reopened_count, created_at, updated_at, closed_at, withdrawn_at, problem_number, target, measures, lead_unit,
-    cooperating_units, acceptance_number, petition_batch, transferred_on, district, pollution_types, is_key_case,
+    reference, kind, title, description, deadline_type, deadline, status, progress, version,
+    reopened_count, created_at, updated_at, closed_at, withdrawn_at, problem_number, target, measures,
+    acceptance_number, petition_batch, transferred_on, district, pollution_types, is_key_case,
     investigation, veracity, handling, ordered_to_rectify, penalty_cases, fines_yuan, criminal_cases, detentions,
-    summons, people_held_accountable, film_year, found_on, campaign_id, duplicate_of_id, city_id)
+    summons, people_held_accountable, film_year, found_on, campaign_id, duplicate_of_id, division_id, city_id)
 SELECT
     'BN-' || n,
     kind,
     '合成案件第' || n || '号（基准测试）',
     '合成数据，仅用于性能基准测试，并非真实案件。Synthetic benchmark data, not a real case.',
-    '合成责任单位',
     deadline_type,
     deadline,
     status,
@@ -285,12 +309,10 @@ SELECT
     CASE WHEN kind IN ('feedback_problem', 'provincial_problem') THEN 1 + n %% 500 END,
     CASE WHEN kind IN ('feedback_problem', 'provincial_problem') THEN '合成整改目标' ELSE '' END,
     CASE WHEN kind IN ('feedback_problem', 'provincial_problem') THEN '合成整改措施' ELSE '' END,
-    CASE WHEN kind IN ('feedback_problem', 'provincial_problem') THEN '合成牵头单位' ELSE '' END,
-    '',
     CASE WHEN kind = 'petition' THEN 'XBN' || lpad(n::text, 12, '0') END,
     CASE WHEN kind = 'petition' THEN 1 + n %% 30 END,
     CASE WHEN kind = 'petition' THEN created_at::date END,
-    CASE WHEN kind = 'petition' THEN '合成县区' || n %% 100 ELSE '' END,
+    '',
     CASE WHEN kind = 'petition'
          THEN jsonb_build_array((ARRAY['air', 'water', 'noise', 'soil', 'solid_waste'])[1 + n %% 5])
          ELSE '[]'::jsonb END,
@@ -308,7 +330,8 @@ SELECT
          WHEN kind = 'warning_item' THEN films[1 + n %% array_length(films, 1)]
          ELSE central[1 + n %% array_length(central, 1)] END,
     NULL,
-    city_id
+    division_id,
+    CASE WHEN division_id LIKE '%%0000' THEN NULL ELSE left(division_id, 4) || '00' END
 FROM dated
 """.replace("%(bulk)s", f"'{BULK_CAMPAIGN}'")
 

@@ -9,6 +9,8 @@ from urllib.parse import parse_qs, quote, urlsplit
 
 import psycopg
 
+from cases.divisions import subtree_bounds
+
 from .client import BenchError, Budget, Client, median, p95, sample, timed
 from .dataset import Dataset
 from .servers import Server
@@ -81,49 +83,63 @@ def _ids(reply, key: str = "results") -> list[int]:
     return [row["id"] for row in reply.json()[key]]
 
 
-# --- 1. the city's overdue list -------------------------------------------
+# --- 1. the overdue list of a county bureau and of a city bureau ----------
 
 
 def list_page(run: Run) -> list[Figure]:
-    city = run.dataset.officer_city
-    path = f"/api/v1/cases/?city={city}&overdue=true"
-    product = Client(run.product.port, run.dataset.officer_token)
-    baseline = Client(run.baseline.port, run.dataset.officer_token)
+    """The commonest request: an officer's overdue list, ``?overdue=true``
+    with its token. Measured for a county bureau (its county) and for a
+    city bureau (its subtree: the city's own cases and its counties')."""
+    figures = []
+    for label, token, division in (
+        ("county", run.dataset.county_token, run.dataset.officer_county),
+        ("city", run.dataset.officer_token, run.dataset.officer_city),
+    ):
+        figures += _list_page(run, label=label, token=token, division=division)
+    return figures
+
+
+def _list_page(run: Run, *, label: str, token: str, division: str) -> list[Figure]:
+    path = "/api/v1/cases/?overdue=true"
+    floor_path = f"/overdue?division={division}"
+    product = Client(run.product.port, token)
+    baseline = Client(run.baseline.port, token)
     floor = Client(run.floor.port)
     expected = [
         row[0]
         for row in run.sql(
-            f"SELECT id FROM cases_case WHERE withdrawn_at IS NULL AND city_id = %s AND status IN {OPEN}"
-            f" AND deadline < {TODAY_SQL} ORDER BY id LIMIT {PAGE}",
-            [city],
+            f"SELECT id FROM cases_case WHERE withdrawn_at IS NULL AND division_id BETWEEN %s AND %s"
+            f" AND status IN {OPEN} AND deadline < {TODAY_SQL} ORDER BY id LIMIT {PAGE}",
+            list(subtree_bounds(division)),
         )
     ]
     if not expected:
-        raise BenchError(f"No overdue cases in city {city}: the dataset is not what figure 1 needs.")
-    for name, client, reply_path in (("product", product, path), ("floor", floor, f"/overdue?city={city}"),
+        raise BenchError(f"No overdue cases in division {division}: the dataset is not what figure 1 needs.")
+    for name, client, reply_path in (("product", product, path), ("floor", floor, floor_path),
                                      ("baseline", baseline, path)):  # fmt: skip
         got = _ids(client.get(reply_path))
         if got != expected:
             raise BenchError(f"Figure 1: the {name} returned other cases than the SQL: {got[:5]}... vs {expected[:5]}...")
-    # The boundary: the officer asking for another city's cases gets none.
-    other = run.sql("SELECT code FROM cases_city WHERE code <> %s ORDER BY code LIMIT 1", [city])[0][0]
-    if _ids(product.get(f"/api/v1/cases/?city={other}&overdue=true")):
-        raise BenchError("Figure 1: the officer saw another city's cases.")
+    # The boundary: the officer asking for another division's cases gets none.
+    other = run.sql("SELECT code FROM cases_division WHERE level = 'county' AND code NOT LIKE '36%%' LIMIT 1")[0][0]
+    if _ids(product.get(f"/api/v1/cases/?division={other}&overdue=true")):
+        raise BenchError("Figure 1: the officer saw another division's cases.")
 
     samples = sample(
         {
             "product": lambda: product.get(path).seconds,
-            "floor": lambda: floor.get(f"/overdue?city={city}").seconds,
+            "floor": lambda: floor.get(floor_path).seconds,
             "baseline": lambda: baseline.get(path).seconds,
         },
         run.budget,
     )
     value, raw, drf = (ms(median(samples[name])) for name in ("product", "floor", "baseline"))
-    details = {name: _series(values) for name, values in samples.items()} | {"rows": len(expected), "city": city}
+    details = {name: _series(values) for name, values in samples.items()} | {"rows": len(expected), "division": division}
+    key = "list" if label == "county" else f"list_{label}"
     return [
-        Figure("list", f"1. city overdue list ({len(expected)} rows), officer token", "ms", value, raw,
+        Figure(key, f"1. {label} overdue list ({len(expected)} rows), {label} officer token", "ms", value, raw,
                "raw WSGI + psycopg + orjson", "≤ 3× floor", value <= 3 * raw, details),
-        Figure("list_vs_drf", "1b. same list, stock DRF baseline", "ms", drf, value,
+        Figure(f"{key}_vs_drf", f"1b. same {label} list, stock DRF baseline", "ms", drf, value,
                "the product (ratio = times slower)", "≥ 3× product", drf >= 3 * value, details),
     ]  # fmt: skip
 
@@ -327,32 +343,31 @@ def _bulk_item(prefix: str, index: int, campaign: str, cities: list[str]) -> dic
         "title": f"合成批量写入第{index}号（基准测试）",
         "description": "合成数据，仅用于性能基准测试，并非真实案件。",
         "city": cities[index % len(cities)],
-        "responsible_unit": "合成责任单位",
         "deadline_type": "dated",
         "deadline": "2027-06-30",
         "problem_number": 1 + index % 500,
         "target": "合成整改目标",
         "measures": "合成整改措施",
-        "lead_unit": "合成牵头单位",
     }
 
 
 # One statement per batch: every item field as an array, unnested.
 BULK_FLOOR_SQL = """
 INSERT INTO cases_case (
-    campaign_id, reference, kind, title, description, city_id, responsible_unit, deadline_type, deadline,
-    problem_number, target, measures, lead_unit, status, progress, version, reopened_count, created_at, updated_at,
-    cooperating_units, district, pollution_types, is_key_case, investigation, veracity, handling,
+    campaign_id, reference, kind, title, description, city_id, deadline_type, deadline,
+    problem_number, target, measures, division_id, status, progress, version, reopened_count, created_at, updated_at,
+    district, pollution_types, is_key_case, investigation, veracity, handling,
     ordered_to_rectify, penalty_cases, fines_yuan, criminal_cases, detentions, summons, people_held_accountable)
-SELECT %(campaign_id)s, r.*, 'assigned', '', 1, 0, now(), now(), '', '', '[]', false, '', '', '', 0, 0, 0, 0, 0, 0, 0
+SELECT %(campaign_id)s, r.*, r.city, 'assigned', '', 1, 0, now(), now(), '', '[]', false, '', '', '', 0, 0, 0, 0, 0, 0, 0
 FROM unnest(%(reference)s::text[], %(kind)s::text[], %(title)s::text[], %(description)s::text[], %(city)s::text[],
-            %(responsible_unit)s::text[], %(deadline_type)s::text[], %(deadline)s::date[], %(problem_number)s::int[],
-            %(target)s::text[], %(measures)s::text[], %(lead_unit)s::text[]) AS r
+            %(deadline_type)s::text[], %(deadline)s::date[], %(problem_number)s::int[],
+            %(target)s::text[], %(measures)s::text[])
+     AS r(reference, kind, title, description, city, deadline_type, deadline, problem_number, target, measures)
 ON CONFLICT (campaign_id, reference) DO UPDATE SET
     title = EXCLUDED.title, description = EXCLUDED.description, city_id = EXCLUDED.city_id,
-    responsible_unit = EXCLUDED.responsible_unit, deadline_type = EXCLUDED.deadline_type,
+    division_id = EXCLUDED.division_id, deadline_type = EXCLUDED.deadline_type,
     deadline = EXCLUDED.deadline, problem_number = EXCLUDED.problem_number, target = EXCLUDED.target,
-    measures = EXCLUDED.measures, lead_unit = EXCLUDED.lead_unit,
+    measures = EXCLUDED.measures,
     version = cases_case.version + 1, updated_at = now()
 """
 

@@ -1,7 +1,8 @@
 """The raw floor of figure 1: the least a server can do to answer the same
 question. A bare WSGI callable, no framework, no authentication: one
-psycopg query (the SQL the API's list runs for ``?city=X&overdue=true``)
-and orjson. Served by the same gunicorn settings as the product, so the
+psycopg query (the SQL the API's list runs for an account bound to
+division X asking ``?overdue=true``: X's subtree as a range of division
+codes) and orjson. Served by the same gunicorn settings as the product, so the
 difference between the two is the framework's and the product's cost.
 
 Run: gunicorn bench.floor_app:application (BENCH_DATABASE_URL set).
@@ -16,15 +17,19 @@ import orjson
 import psycopg
 from psycopg.rows import dict_row
 
+from cases.divisions import subtree_bounds  # plain Python: the boundary's range
+
 SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 PAGE = 50
 OVERDUE_LIST_SQL = """
 SELECT c.id, c.reference, p.code AS campaign, c.kind, c.title, c.city_id AS city, y.name AS city_name,
+       c.division_id AS division, d.name AS division_name,
        c.status, c.deadline_type, c.deadline, c.version, c.created_at, c.updated_at, c.closed_at
 FROM cases_case c
 JOIN cases_campaign p ON p.id = c.campaign_id
-JOIN cases_city y ON y.code = c.city_id
-WHERE c.withdrawn_at IS NULL AND c.city_id = %s
+LEFT JOIN cases_city y ON y.code = c.city_id
+JOIN cases_division d ON d.code = c.division_id
+WHERE c.withdrawn_at IS NULL AND c.division_id BETWEEN %s AND %s
   AND c.status IN ('assigned', 'in_progress') AND c.deadline < %s
 ORDER BY c.id
 LIMIT %s
@@ -57,8 +62,8 @@ def application(environ, start_response):
         return _respond(start_response, "200 OK", b"{}")
     if path != "/overdue":
         return _respond(start_response, "404 Not Found", b'{"code": "not_found"}')
-    city = parse_qs(environ.get("QUERY_STRING", "")).get("city", [""])[0]
+    division = parse_qs(environ.get("QUERY_STRING", "")).get("division", [""])[0]
     today = datetime.datetime.now(SHANGHAI).date()
-    rows = _db().execute(OVERDUE_LIST_SQL, [city, today, PAGE + 1]).fetchall()
+    rows = _db().execute(OVERDUE_LIST_SQL, [*subtree_bounds(division), today, PAGE + 1]).fetchall()
     body = orjson.dumps({"results": rows[:PAGE], "has_more": len(rows) > PAGE})
     return _respond(start_response, "200 OK", body)

@@ -84,7 +84,7 @@ def build(args, today: datetime.date) -> datetime.date:
     from django.db import connection, transaction
 
     from accounts.models import User
-    from cases.models import Campaign, Case, City
+    from cases.models import Campaign, Case, City, Division
 
     call_command("migrate", verbosity=0)
     sizes = f"{args.cases}/{args.overdue}/{args.due_soon}/{args.pending}/{args.cities}/{args.supervisors}"
@@ -99,19 +99,38 @@ def build(args, today: datetime.date) -> datetime.date:
         cursor.execute("TRUNCATE reminders_reminderlog, cases_attachment, cases_caseevent, cases_case CASCADE")
         User.objects.filter(username__startswith="bench_").delete()
         City.objects.filter(code__startswith="9").delete()
+        Division.objects.filter(code__startswith="9").exclude(level="province").delete()
+        # Synthetic cities of a synthetic province (900000), each a division.
+        Division.objects.get_or_create(code="900000", defaults={"name": "合成省", "level": "province", "kind": "province"})
+        synthetic = [f"9{i + 1:03d}00" for i in range(max(args.cities - City.objects.count(), 0))]
+        Division.objects.bulk_create(
+            Division(code=code, name=f"合成市{i}", level="city", kind="prefecture_city", parent_id="900000")
+            for i, code in enumerate(synthetic)
+        )
         City.objects.bulk_create(
-            City(code=f"9{i:05d}", name=f"合成市{i}", name_en=f"Synthetic {i}", slug=f"bench-{i}")
-            for i in range(max(args.cities - City.objects.count(), 0))
+            City(code=code, name=f"合成市{i}", name_en=f"Synthetic {i}", slug=f"bench-{i}")
+            for i, code in enumerate(synthetic)
         )
         Campaign.objects.filter(code="bench").delete()
         campaign = Campaign.objects.create(code="bench", kind="central", name="基准测试（合成数据）", name_en=fingerprint)
         cities = list(City.objects.values_list("code", flat=True))
         officers = [
-            User(username=f"bench_officer_{code}", email=f"officer-{code}@bench.invalid", role="officer", city_id=code)
+            User(
+                username=f"bench_officer_{code}",
+                email=f"officer-{code}@bench.invalid",
+                role="officer",
+                city_id=code,
+                division_id=code,
+            )
             for code in cities
         ]
         supervisors = [
-            User(username=f"bench_supervisor_{i}", email=f"supervisor-{i}@bench.invalid", role="supervisor")
+            User(
+                username=f"bench_supervisor_{i}",
+                email=f"supervisor-{i}@bench.invalid",
+                role="supervisor",
+                division_id="360000",
+            )
             for i in range(args.supervisors)
         ]
         User.objects.bulk_create(officers + supervisors)
@@ -136,6 +155,7 @@ def insert_cases(cursor, Case, campaign_id, cities, args, today) -> None:
         "kind": "'feedback_problem'",
         "title": "'基准测试问题 ' || i || '（合成数据）'",
         "city_id": "(%(cities)s::varchar[])[1 + i %% %(n_cities)s]",
+        "division_id": "(%(cities)s::varchar[])[1 + i %% %(n_cities)s]",
         "deadline_type": "'dated'",
         "deadline": f"""CASE WHEN i <= {o} THEN %(today)s::date - (1 + i %% 120)
                              WHEN i <= {d} THEN %(today)s::date + (i %% 8)

@@ -35,6 +35,9 @@ def value_label(name: str, value, kind: str | None = None) -> str:
         return str(dict(field.flatchoices).get(value, value))
     if isinstance(field, models.BooleanField):
         return _("Yes") if value else _("No")
+    if isinstance(field, models.ManyToManyField) and isinstance(value, list):
+        names = dict(field.related_model._default_manager.filter(pk__in=value).values_list("pk", "name"))
+        return "、".join(names.get(pk, str(pk)) for pk in value)
     if isinstance(field, models.ForeignKey):
         related = field.related_model._default_manager.filter(pk=value).first()
         return str(related.reference if isinstance(related, Case) else related) if related else str(value)

@@ -338,6 +338,11 @@ class Case(models.Model):
             models.Index(fields=["city", "feed_xid", "id"], name="case_city_feed_idx"),
             # The boundary: a division's subtree is a range of division codes.
             models.Index(fields=["division", "id"], name="case_division_id_idx"),
+            models.Index(
+                fields=["division", "deadline", "id"],
+                condition=Q(status__in=[s.value for s in WITH_CITY_STATUSES], withdrawn_at__isnull=True),
+                name="case_open_division_idx",
+            ),
             models.Index(fields=["division", "feed_xid", "id"], name="case_division_feed_idx"),
         ]
 

@@ -29,9 +29,12 @@ def list_url(**query) -> str:
 
 
 def city_name(city: City | None) -> str:
+    """A city's name; also a county's or a unit's, whose digests are the
+    city digest's shape over a narrower scope."""
     if city is None:
         return _("Province-level")
-    return city.name_en if translation.get_language() == "en" and city.name_en else city.name
+    name_en = getattr(city, "name_en", "")
+    return name_en if translation.get_language() == "en" and name_en else city.name
 
 
 # The case rows of each section, one format per column. A national run

@@ -182,17 +182,31 @@ def escalations(*, today: datetime.date):
 
 
 def recipients():
-    """Active city officers and supervisors, in a stable order.
-
-    The city digest lists a whole city, so it goes only to accounts whose
-    scope is that city: a county bureau or a unit would be shown cases
-    outside its scope. (Their own digests are not written yet.)"""
+    """Active officers (bound to a city or below) and supervisors, in a
+    stable order."""
     return (
         User.objects.filter(is_active=True, role__in=[Role.OFFICER, Role.SUPERVISOR])
         .exclude(role=Role.OFFICER, city__isnull=True)
-        .exclude(role=Role.OFFICER, unit__isnull=False)
-        .exclude(Q(role=Role.OFFICER) & ~Q(division_id=F("city_id")))
         .order_by("role", "city_id", "username")
+    )
+
+
+def covers_its_city(user) -> bool:
+    """Whether an officer's scope is its whole city (the shared city digest
+    is then exactly its cases); a county bureau or a unit account gets a
+    digest of its own scope instead."""
+    return user.unit_id is None and user.division_id is not None and user.division_id == user.city_id
+
+
+def scope_digest(*, user, today: datetime.date) -> "CityDigest":
+    """The digest of a county bureau or a unit account: its own cases
+    (``Case.objects.for_user``), two lists in four queries."""
+    cases = Case.objects.for_user(user)
+    return CityDigest(
+        today=today,
+        city=user.unit or user.division,
+        overdue=_first(cases.overdue(today).by_days_overdue()),
+        due_soon=_first(cases.due_soon(today).order_by("deadline", "id")),
     )
 
 
@@ -203,18 +217,23 @@ def plan_digests(*, today: datetime.date) -> list[PlannedDigest]:
     counts = counts_by_city(today=today)
     overdue = {city: row["overdue"] for city, row in counts.items()}
     due_soon = {city: row["due_soon"] for city, row in counts.items()}
-    people = list(recipients().values_list("id", "username", "email", "role", "city_id"))
-    supervisors_needed = any(role == Role.SUPERVISOR for _, _, _, role, _ in people)
+    people = list(recipients().values_list("id", "username", "email", "role", "city_id", "division_id", "unit_id"))
+    supervisors_needed = any(person[3] == Role.SUPERVISOR for person in people)
     queue = acceptance_queue(today=today).count() if supervisors_needed else 0
 
     planned = []
-    for user_id, username, email, role, city_id in people:
+    for user_id, username, email, role, city_id, division_id, unit_id in people:
         if role == Role.SUPERVISOR:
             kind, n_overdue, n_due_soon = DigestKind.PROVINCE, sum(overdue.values()), sum(due_soon.values())
             if not (n_overdue or n_due_soon or queue):
                 continue
         else:
             kind, n_overdue, n_due_soon = DigestKind.CITY, overdue.get(city_id, 0), due_soon.get(city_id, 0)
+            officer = User(pk=user_id, role=role, city_id=city_id, division_id=division_id, unit_id=unit_id)
+            if (n_overdue or n_due_soon) and not covers_its_city(officer):
+                # Narrower than its city: its own counts (two queries).
+                cases = Case.objects.for_user(officer)
+                n_overdue, n_due_soon = cases.overdue(today).count(), cases.due_soon(today).count()
             if not (n_overdue or n_due_soon):
                 continue
         planned.append(PlannedDigest(user_id, username, email, kind, n_overdue, n_due_soon))

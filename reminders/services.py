@@ -55,7 +55,16 @@ from tracker.resilience import retry_database
 from .models import ABOUT_AN_URGING, CLAIMABLE_STATES, DigestKind, DigestState, ReminderLog, stale_before
 from .messages import Composer
 from .outlets import Outlets, Sent, address_of, full_list_path, listed_cases, shown_address
-from .selectors import CityDigest, PlannedDigest, ProvinceDigest, city_digests, plan_digests, province_digest
+from .selectors import (
+    CityDigest,
+    PlannedDigest,
+    ProvinceDigest,
+    city_digests,
+    covers_its_city,
+    plan_digests,
+    province_digest,
+    scope_digest,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -232,7 +241,7 @@ def deliver_digests(*, log_ids: list[int]) -> Delivery:
 
     logs = retry_database(
         lambda: list(
-            ReminderLog.objects.filter(pk__in=claim.ids).select_related("recipient__city", "channel").order_by("pk")
+            ReminderLog.objects.filter(pk__in=claim.ids).select_related("recipient__city", "recipient__division", "recipient__unit", "channel").order_by("pk")
         ),
         what="reading a claimed batch",
     )
@@ -367,7 +376,7 @@ def _build_digests(logs: list[ReminderLog]) -> dict:
     built = {}
     if digests:
         today = digests[0].digest_on  # the digests of a batch are one day's
-        built = digests_for(today=today, wanted={log.pk: (log.kind, log.recipient.city) for log in digests})
+        built = digests_for(today=today, wanted={log.pk: (log.kind, log.recipient) for log in digests})
     urgings = [log for log in logs if log.kind in ABOUT_AN_URGING]
     if urgings:
         messages = messages_for([(log.urging_id, log.kind) for log in urgings])
@@ -377,12 +386,21 @@ def _build_digests(logs: list[ReminderLog]) -> dict:
 
 def digests_for(*, today: datetime.date, wanted: dict) -> dict:
     """The digest of each key of ``wanted`` ({key: (digest kind, the
-    recipient's city)}): the officers' in one query for all their cities,
-    the province digest once for every supervisor."""
-    cities = {city for kind, city in wanted.values() if kind == DigestKind.CITY}
-    by_city = city_digests(cities=cities, today=today)
+    recipient)}): the city bureaus' in one query for all their cities, a
+    county bureau's or a unit's over its own scope, the province digest
+    once for every supervisor."""
+    city_wide = {key for key, (kind, user) in wanted.items() if kind == DigestKind.CITY and covers_its_city(user)}
+    by_city = city_digests(cities={wanted[key][1].city for key in city_wide}, today=today)
     province = province_digest(today=today) if any(kind == DigestKind.PROVINCE for kind, _ in wanted.values()) else None
-    return {key: by_city[city.pk] if kind == DigestKind.CITY else province for key, (kind, city) in wanted.items()}
+    digests = {}
+    for key, (kind, user) in wanted.items():
+        if kind == DigestKind.PROVINCE:
+            digests[key] = province
+        elif key in city_wide:
+            digests[key] = by_city[user.city_id]
+        else:
+            digests[key] = scope_digest(user=user, today=today)
+    return digests
 
 
 def post_in_app(*, planned: list[PlannedDigest], today: datetime.date) -> int:
@@ -401,8 +419,8 @@ def post_in_app(*, planned: list[PlannedDigest], today: datetime.date) -> int:
     todo = [d for d in planned if (d.recipient_id, key(d.kind)) not in done]
     if not todo:
         return 0
-    users = User.objects.select_related("city").in_bulk([d.recipient_id for d in todo])
-    digests = digests_for(today=today, wanted={d.recipient_id: (d.kind, users[d.recipient_id].city) for d in todo})
+    users = User.objects.select_related("city", "division", "unit").in_bulk([d.recipient_id for d in todo])
+    digests = digests_for(today=today, wanted={d.recipient_id: (d.kind, users[d.recipient_id]) for d in todo})
     composer = Composer()
     now = timezone.now()
     copies = [

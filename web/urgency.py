@@ -108,6 +108,9 @@ class SegmentedCases:
     def select_related(self, *fields) -> "SegmentedCases":
         return self._each("select_related", *fields)
 
+    def prefetch_related(self, *fields) -> "SegmentedCases":
+        return self._each("prefetch_related", *fields)
+
     def values_list(self, *fields) -> "SegmentedCases":
         return self._each("values_list", *fields)
 

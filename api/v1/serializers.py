@@ -88,6 +88,13 @@ class CaseEditInput(serializers.Serializer):
     progress = PlainText(max_length=LONG_TEXT, allow_null=True)
     measures = PlainText(max_length=LONG_TEXT, allow_null=True)
     handling = PlainText(max_length=LONG_TEXT, allow_null=True)
+    division = serializers.CharField(
+        required=False, help_text=_("Move the case: a GB/T 2260 code or a name such as 九江市浔阳区 (supervisors).")
+    )
+    lead_unit = serializers.JSONField(required=False, help_text=_("The lead unit: its id or its name; null for none."))
+    cooperating_units = serializers.JSONField(
+        required=False, help_text=_("The cooperating units: a list of ids or names (replaces the list).")
+    )
     note = PlainText(max_length=NOTE_TEXT, help_text=_("Recorded on the timeline."))
 
 
@@ -103,6 +110,8 @@ class CaseListItem(serializers.Serializer):
     title = serializers.CharField()
     city = serializers.CharField(allow_null=True, help_text=_("GB/T 2260 code; null for province-level cases."))
     city_name = serializers.CharField(allow_null=True)
+    division = serializers.CharField(help_text=_("The responsible division's GB/T 2260 code (province, city or county)."))
+    division_name = serializers.CharField()
     status = serializers.ChoiceField(choices=Status.choices)
     status_label = serializers.CharField()
     deadline_type = serializers.ChoiceField(choices=DeadlineType.choices)
@@ -118,15 +127,17 @@ class CaseListItem(serializers.Serializer):
 
 class CaseDetail(CaseListItem):
     description = serializers.CharField()
-    responsible_unit = serializers.CharField()
+    responsible_unit = serializers.CharField(help_text=_("Kept for v1 clients: the lead unit's name."))
     progress = serializers.CharField()
     reopened_count = serializers.IntegerField()
     withdrawn_at = serializers.DateTimeField(allow_null=True)
     problem_number = serializers.IntegerField(allow_null=True)
     target = serializers.CharField()
     measures = serializers.CharField()
-    lead_unit = serializers.CharField()
-    cooperating_units = serializers.CharField()
+    lead_unit = serializers.CharField(help_text=_("The lead unit's name (\"\" when none)."))
+    lead_unit_id = serializers.IntegerField(allow_null=True)
+    cooperating_units = serializers.CharField(help_text=_("The cooperating units' names, separated by 、."))
+    cooperating_unit_ids = serializers.ListField(child=serializers.IntegerField())
     acceptance_number = serializers.CharField(allow_null=True)
     petition_batch = serializers.IntegerField(allow_null=True)
     transferred_on = serializers.DateField(allow_null=True)
@@ -277,10 +288,36 @@ class CityCounts(Counts):
     city_name = serializers.CharField()
 
 
+class DivisionCounts(Counts):
+    division = serializers.CharField(help_text=_("GB/T 2260 code."))
+    division_name = serializers.CharField()
+    level = serializers.CharField()
+    own = serializers.BooleanField(help_text=_("The row of the division's own cases (at its level), not a child's."))
+
+
 class StatsOut(serializers.Serializer):
     today = serializers.DateField()
     by_kind = KindCounts(many=True)
     by_city = CityCounts(many=True)
+    division = DivisionCounts(required=False, help_text=_("With ?division=: that division's figures."))
+    children = DivisionCounts(
+        many=True, required=False, help_text=_("With ?division=: one row per child; the rows add up to the division.")
+    )
+
+
+class DivisionOut(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    level = serializers.ChoiceField(choices=["province", "city", "county"])
+    kind = serializers.CharField()
+    parent = serializers.CharField(allow_null=True)
+
+
+class UnitOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+    division = serializers.CharField()
+    kind = serializers.CharField()
 
 
 class CityOut(serializers.Serializer):

@@ -17,6 +17,8 @@ urlpatterns = [
     path("overdue/", cases.OverdueList.as_view(), name="overdue"),
     path("stats/", reference.Stats.as_view(), name="stats"),
     path("cities/", reference.Cities.as_view(), name="cities"),
+    path("divisions/", reference.Divisions.as_view(), name="divisions"),
+    path("units/", reference.Units.as_view(), name="units"),
     path("campaigns/", reference.Campaigns.as_view(), name="campaigns"),
     path("changes/", feed.Changes.as_view(), name="changes"),
     # Spreadsheet imports: the views live with the rest of the import code.

@@ -11,6 +11,7 @@ from cases.models import Case
 class CaseSerializer(serializers.ModelSerializer):
     campaign = serializers.SlugRelatedField(slug_field="code", read_only=True)
     city_name = serializers.CharField(source="city.name", default=None, read_only=True)
+    division_name = serializers.CharField(source="division.name", read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     status_label = serializers.CharField(source="status_display", read_only=True)
     deadline_type_label = serializers.CharField(source="get_deadline_type_display", read_only=True)
@@ -28,6 +29,8 @@ class CaseSerializer(serializers.ModelSerializer):
             "title",
             "city",
             "city_name",
+            "division",
+            "division_name",
             "status",
             "status_label",
             "deadline_type",
@@ -52,4 +55,4 @@ class CaseViewSet(viewsets.ModelViewSet):
     filterset_class = CaseFilter
 
     def get_queryset(self):
-        return Case.objects.for_user(self.request.user).select_related("campaign", "city").order_by("id")
+        return Case.objects.for_user(self.request.user).select_related("campaign", "city", "division").order_by("id")

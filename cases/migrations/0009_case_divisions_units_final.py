@@ -79,6 +79,14 @@ class Migration(migrations.Migration):
             model_name="case",
             index=models.Index(fields=["division", "feed_xid", "id"], name="case_division_feed_idx"),
         ),
+        migrations.AddIndex(
+            model_name="case",
+            index=models.Index(
+                condition=models.Q(status__in=["assigned", "in_progress"], withdrawn_at__isnull=True),
+                fields=["division", "deadline", "id"],
+                name="case_open_division_idx",
+            ),
+        ),
         migrations.AlterField(
             model_name='division',
             name='kind',

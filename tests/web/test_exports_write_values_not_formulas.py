@@ -9,6 +9,7 @@ import io
 import pytest
 from openpyxl import load_workbook
 
+from cases.models import Unit
 from tests.factories import CaseFactory
 
 pytestmark = pytest.mark.django_db
@@ -16,17 +17,19 @@ pytestmark = pytest.mark.django_db
 FORMULA_LIKE = {
     "title": "=1+1",
     "progress": '=HYPERLINK("http://attacker.example/","x")',
-    "responsible_unit": "+86 791 0000",
-    "lead_unit": "-2+3",
-    "cooperating_units": "@SUM(A1:A9)",
     "target": "\t=1+1",
     "measures": "\r=1+1",
 }
+# Units are records; their names are text a ledger shows too.
+UNIT_NAMES = {"lead_unit": "-2+3", "cooperating_units": "@SUM(A1:A9)"}
 
 
 @pytest.fixture
 def planted(nanchang):
-    return CaseFactory(reference="FORMULA-1", city=nanchang, **FORMULA_LIKE)
+    lead, cooperating = (Unit.objects.create(name=name, division_id="360100") for name in UNIT_NAMES.values())
+    case = CaseFactory(reference="FORMULA-1", city=nanchang, lead_unit=lead, **FORMULA_LIKE)
+    case.cooperating_units.add(cooperating)
+    return case
 
 
 def workbook(response):
@@ -60,7 +63,7 @@ def test_formula_like_text_is_written_as_quoted_text(client, supervisor, planted
     client.force_login(supervisor)
     book = workbook(client.get(url))
 
-    cells = cells_holding(book, set(FORMULA_LIKE.values()))
+    cells = cells_holding(book, set(FORMULA_LIKE.values()) | set(UNIT_NAMES.values()))
     # Each export shows a different subset of the fields; each shows some.
     assert len(cells) >= 2, [cell.value for cell in cells]
     for cell in cells:

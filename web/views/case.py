@@ -22,8 +22,8 @@ from ..forms import EvidenceForm, ProgressForm, TransitionForm
 
 # Facts shown on the case page, by kind, after the common ones.
 KIND_FACTS = {
-    Kind.FEEDBACK_PROBLEM: ("problem_number", "target", "measures", "lead_unit", "cooperating_units"),
-    Kind.PROVINCIAL_PROBLEM: ("problem_number", "target", "measures", "lead_unit", "cooperating_units"),
+    Kind.FEEDBACK_PROBLEM: ("problem_number", "target", "measures"),
+    Kind.PROVINCIAL_PROBLEM: ("problem_number", "target", "measures"),
     Kind.PETITION: (
         "acceptance_number",
         "petition_batch",
@@ -41,15 +41,24 @@ KIND_FACTS = {
 
 def _visible_case(request, pk: int) -> Case:
     """Another city's case is a 404, exactly like a case that does not exist."""
-    queryset = Case.objects.for_user(request.user).select_related("city", "campaign", "duplicate_of")
+    queryset = Case.objects.for_user(request.user).select_related(
+        "city", "division", "lead_unit", "campaign", "duplicate_of"
+    )
     return get_object_or_404(queryset, pk=pk)
+
+
+# Every case has a lead unit and cooperating units (责任单位 of a ledger).
+COMMON_FACTS = ("lead_unit", "cooperating_units")
 
 
 def _facts(case: Case) -> list[tuple[str, object]]:
     facts = []
-    for name in KIND_FACTS.get(case.kind, ()):
+    for name in COMMON_FACTS + KIND_FACTS.get(case.kind, ()):
         field = Case._meta.get_field(name)
-        value = getattr(case, f"get_{name}_display")() if field.choices else getattr(case, name)
+        if field.many_to_many:
+            value = "、".join(str(related) for related in getattr(case, name).all())
+        else:
+            value = getattr(case, f"get_{name}_display")() if field.choices else getattr(case, name)
         if value not in (None, ""):
             facts.append((field.verbose_name, value))
     return facts

@@ -1,15 +1,17 @@
 """The landing page and the supervisors' dashboard."""
 
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
 
 from cases.constants import Kind, Status
+from cases.models import Division
 from cases.querysets import empty_statistics, local_today
-from cases.scope import scope_cities
-from cases.statistics import case_statistics
+from cases.scope import scope_cities, scope_of
+from cases.statistics import case_statistics, drill_down
 from reports.charts import completion_chart
 from reports.ledger import CAMPAIGNS_LINK_LABEL
 from reports.progress import city_ranking
@@ -42,6 +44,19 @@ def _add(total: dict, stats: dict) -> None:
 
 def _completion(stats: dict) -> float | None:
     return round(100 * stats["closed"] / stats["total"], 1) if stats["total"] else None
+
+
+def _drilled_division(request) -> Division | None:
+    """The division whose children the table shows (``?division=``), inside
+    the viewer's scope; none asked: the cities."""
+    code = request.GET.get("division")
+    if not code:
+        return None
+    scope = scope_of(request.user)
+    division = Division.objects.filter(code=code).first()
+    if division is None or scope is None or not scope.contains_division(division.code):
+        raise Http404()
+    return division
 
 
 @require_GET
@@ -78,19 +93,29 @@ def dashboard(request):
             }
         )
 
-    cities = scope_cities(user)
-    rows = [(city.code, city.name) for city in cities]
-    if None in by_city:
-        rows.append((None, None))
+    drilled = _drilled_division(request)
+    if drilled is None:
+        # Per city; a click on a city opens its counties.
+        rows = [("city", city.code, city.name, city.code) for city in scope_cities(user)]
+        if None in by_city:
+            rows.append(("city", "province", None, None))
+        figures = by_city
+    else:
+        # Per child of the division, and the division's own cases.
+        _total, figures = drill_down(user=user, division=drilled, today=today)
+        rows = [("division", c.code, c.name, c.code if c.level != "county" else None) for c in drilled.children.all()]
+        if drilled.code in figures:
+            rows.append(("division", drilled.code, drilled.name, None))
     ranking = {line.code: line for line in city_ranking(user=user, day=today, statistics=statistics)}
     city_rows = []
-    for code, name in rows:
-        stats = by_city.get(code, empty_statistics())
-        param = code or "province"
+    for param_name, param, name, drill in rows:
+        code = None if param == "province" else param
+        stats = figures.get(code, empty_statistics())
+        scoped = {param_name: param}
         awaiting = (
-            _list_url("web:acceptance", city=param, status=Status.PENDING_ACCEPTANCE)
+            _list_url("web:acceptance", **scoped, status=Status.PENDING_ACCEPTANCE)
             if is_supervisor
-            else _list_url("web:case_list", city=param, status=Status.PENDING_ACCEPTANCE)
+            else _list_url("web:case_list", **scoped, status=Status.PENDING_ACCEPTANCE)
         )
         city_rows.append(
             {
@@ -98,13 +123,14 @@ def dashboard(request):
                 "name": name,
                 "stats": stats,
                 "completion": _completion(stats),
-                "ranking": ranking.get(code),
+                "ranking": ranking.get(code) if drilled is None else None,
+                "drill_url": _list_url("web:dashboard", division=drill) if drill else None,
                 "urls": {
-                    "total": _list_url("web:case_list", city=param),
-                    "closed": _list_url("web:case_list", city=param, status=Status.CLOSED),
-                    "overdue": _list_url("web:overdue", city=param),
+                    "total": _list_url("web:case_list", **scoped),
+                    "closed": _list_url("web:case_list", **scoped, status=Status.CLOSED),
+                    "overdue": _list_url("web:overdue", **scoped),
                     "awaiting_acceptance": awaiting,
-                    "reopened": _list_url("web:case_list", city=param, reopened="true"),
+                    "reopened": _list_url("web:case_list", **scoped, reopened="true"),
                 },
             }
         )
@@ -113,6 +139,7 @@ def dashboard(request):
         _add(totals, stats)
     context = {
         "today": today,
+        "drilled": drilled,
         "cards": cards,
         "city_rows": city_rows,
         "chart": completion_chart(
