@@ -204,8 +204,9 @@ def _reference_data(conn: psycopg.Connection) -> None:
     conn.execute(
         """
         INSERT INTO cases_city (code, name, name_en, slug)
-        SELECT code, name, '', code FROM cases_division WHERE level = 'city'
-        ON CONFLICT (code) DO NOTHING
+        SELECT code, CASE WHEN count(*) OVER (PARTITION BY name) > 1 OR name IN (SELECT name FROM cases_city)
+                          THEN name || '（' || code || '）' ELSE name END, '', code
+        FROM cases_division d WHERE level = 'city' AND NOT EXISTS (SELECT 1 FROM cases_city c WHERE c.code = d.code)
         """
     )
     conn.execute(

@@ -81,11 +81,17 @@ def load_divisions(Division, City=None, *, provinces: set[str] | None = None) ->
     if City is not None:
         cities = set(City.objects.values_list("code", flat=True))
         slugs = set(City.objects.values_list("slug", flat=True))
-        City.objects.bulk_create(
-            City(code=r.code, name=r.name, name_en="", slug=r.code)
-            for r in wanted
-            if r.level == "city" and r.code not in cities and r.code not in slugs
-        )
+        names = set(City.objects.values_list("name", flat=True))
+        rows = []
+        for r in wanted:
+            if r.level != "city" or r.code in cities or r.code in slugs:
+                continue
+            # A city's name is unique; 重庆市 (500100, 500200) and the
+            # 省直辖县级行政区划 entries repeat, so those carry their code.
+            name = r.name if r.name not in names else f"{r.name}（{r.code}）"
+            names.add(name)
+            rows.append(City(code=r.code, name=name, name_en="", slug=r.code))
+        City.objects.bulk_create(rows)
     return len(new)
 
 

@@ -139,7 +139,7 @@ class Campaign(models.Model):
 
     code = models.SlugField(_("code"), max_length=64, unique=True)
     kind = models.CharField(_("kind"), max_length=16, choices=CampaignKind.choices)
-    name = models.CharField(_("name"), max_length=200, validators=[plain_text])
+    name = models.CharField(_("name"), max_length=200)
     name_en = models.CharField(_("English name"), max_length=200, blank=True)
     round = models.PositiveSmallIntegerField(_("round"), null=True, blank=True)
     batch = models.PositiveSmallIntegerField(_("batch"), null=True, blank=True)

@@ -64,3 +64,31 @@ def test_a_division_whose_code_is_outside_its_parent_is_refused():
     with pytest.raises(ValidationError) as error:
         division.full_clean()
     assert "parent" in error.value.message_dict
+
+
+@pytest.mark.django_db
+def test_another_province_is_loaded_on_demand_with_its_cities():
+    import io
+
+    from django.core.management import call_command
+
+    from cases.models import City
+
+    call_command("load_divisions", "--province", "42", stdout=io.StringIO())
+    assert Division.objects.get(code="429004").parent_id == "429000"  # 仙桃市, directly under the province
+    assert City.objects.filter(code="420100").exists()
+    assert Division.objects.filter(code__startswith="42", level="county").count() > 100
+
+
+@pytest.mark.django_db
+def test_the_whole_country_loads_though_some_city_names_repeat():
+    import io
+
+    from django.core.management import call_command
+
+    from cases.models import City
+
+    call_command("load_divisions", "--all", stdout=io.StringIO())
+    assert Division.objects.filter(level="county").count() > 2800
+    assert City.objects.count() == Division.objects.filter(level="city").count()
+    assert City.objects.get(code="500200").name == "重庆市（500200）"

@@ -134,7 +134,7 @@ class CaseDetail(CaseListItem):
     problem_number = serializers.IntegerField(allow_null=True)
     target = serializers.CharField()
     measures = serializers.CharField()
-    lead_unit = serializers.CharField(help_text=_("The lead unit's name (\"\" when none)."))
+    lead_unit = serializers.CharField(help_text=_("The lead unit's name (empty when none)."))
     lead_unit_id = serializers.IntegerField(allow_null=True)
     cooperating_units = serializers.CharField(help_text=_("The cooperating units' names, separated by 、."))
     cooperating_unit_ids = serializers.ListField(child=serializers.IntegerField())

@@ -143,5 +143,5 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0007_divisions_units")]
+    dependencies = [("cases", "0008_divisions_units")]
     operations = [migrations.RunPython(forward, backward)]

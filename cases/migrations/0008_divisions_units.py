@@ -10,6 +10,8 @@ import django.core.validators
 import django.db.models.deletion
 from django.db import migrations, models
 
+import cases.validation
+
 from cases.divisions import HOME_PROVINCE, load_divisions
 
 from ._triggers import drop_sqlite_triggers, run_triggers
@@ -20,7 +22,7 @@ def add_divisions(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0006_search_trigram_indexes")]
+    dependencies = [("cases", "0007_text_limits")]
 
     operations = [
         # Backwards, the last step: SQLite rebuilt the case table.
@@ -81,7 +83,7 @@ class Migration(migrations.Migration):
             name="Unit",
             fields=[
                 ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("name", models.CharField(max_length=200, verbose_name="name")),
+                ("name", models.CharField(max_length=200, validators=[cases.validation.PlainText()], verbose_name="name")),
                 ("kind", models.CharField(default="other", max_length=16, verbose_name="kind")),
                 (
                     "division",
