@@ -95,6 +95,17 @@ def load_divisions(Division, City=None, *, provinces: set[str] | None = None) ->
     return len(new)
 
 
+def ancestor_line(code: str, divisions: dict) -> list[tuple[str, str, str]]:
+    """``code``'s division and its ancestors as (code, name, level), itself
+    first; ``divisions`` maps codes to objects with name, level, parent_id."""
+    line = []
+    while code is not None and code in divisions:
+        division = divisions[code]
+        line.append((code, division.name, division.level))
+        code = division.parent_id
+    return line
+
+
 # --- finding a division by name ---
 
 # Suffixes a county-level name may be written without (浔阳 for 浔阳区).

@@ -106,62 +106,59 @@ class OffsetDateTimeField(forms.DateTimeField):
             ) from None
 
 
-_city_codes: tuple[float, frozenset] = (0.0, frozenset())
-CITY_CODES_TTL = 300  # seconds; cities are reference data that almost never change
+CODES_TTL = 300  # seconds; cities and divisions are reference data that almost never change
 
 
-def city_codes() -> frozenset:
-    """The known city codes, read at most every few minutes: every list
-    request filters by city, and this saves it a query."""
-    global _city_codes
-    read_at, codes = _city_codes
-    if time.monotonic() - read_at > CITY_CODES_TTL or not codes:
-        codes = frozenset(City.objects.values_list("code", flat=True))
-        _city_codes = (time.monotonic(), codes)
-    return codes
+class KnownCodes:
+    """The codes of a reference table, read at most every few minutes:
+    every list request checks its city or division, and this saves it a
+    query."""
+
+    def __init__(self, model):
+        self.model = model
+        self.read_at, self.codes = 0.0, frozenset()
+
+    def __call__(self) -> frozenset:
+        if time.monotonic() - self.read_at > CODES_TTL or not self.codes:
+            self.codes = frozenset(self.model.objects.values_list("code", flat=True))
+            self.read_at = time.monotonic()
+        return self.codes
 
 
-class CityCodeField(forms.CharField):
+city_codes = KnownCodes(City)
+division_codes = KnownCodes(Division)
+
+
+class KnownCodeField(forms.CharField):
+    """A code from ``known`` (or one of ``words``), else an error with
+    ``message``."""
+
+    known: KnownCodes
+    words: tuple[str, ...] = ()
+    message: str
+
+    def clean(self, value):
+        value = super().clean(value)
+        if value in ("", None) or value in self.words:
+            return value
+        if value not in self.known():
+            raise forms.ValidationError(self.message, code="invalid_choice", params={"value": value})
+        return value
+
+
+class CityCodeField(KnownCodeField):
     """A GB/T 2260 city code, or ``province`` for province-level cases."""
 
-    def clean(self, value):
-        value = super().clean(value)
-        if value in ("", None) or value == "province":
-            return value
-        if value not in city_codes():
-            raise forms.ValidationError(
-                _("Unknown city code “%(value)s”; use a GB/T 2260 code such as 360100, or “province”."),
-                code="invalid_choice",
-                params={"value": value},
-            )
-        return value
+    known = city_codes
+    words = ("province",)
+    message = _("Unknown city code “%(value)s”; use a GB/T 2260 code such as 360100, or “province”.")
 
 
-_division_codes: tuple[float, frozenset] = (0.0, frozenset())
-
-
-def division_codes() -> frozenset:
-    """The known division codes, read at most every few minutes."""
-    global _division_codes
-    read_at, codes = _division_codes
-    if time.monotonic() - read_at > CITY_CODES_TTL or not codes:
-        codes = frozenset(Division.objects.values_list("code", flat=True))
-        _division_codes = (time.monotonic(), codes)
-    return codes
-
-
-class DivisionCodeField(forms.CharField):
+class DivisionCodeField(KnownCodeField):
     """A GB/T 2260 division code: its whole subtree."""
 
-    def clean(self, value):
-        value = super().clean(value)
-        if value and value not in division_codes():
-            raise forms.ValidationError(
-                _("Unknown division code “%(value)s”; use a GB/T 2260 code such as 360403."),
-                code="invalid_choice",
-                params={"value": value},
-            )
-        return value
+    known = division_codes
+    message = _("Unknown division code “%(value)s”; use a GB/T 2260 code such as 360403.")
 
 
 class CampaignCodeField(forms.CharField):

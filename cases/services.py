@@ -164,7 +164,12 @@ def _parse_value(field: str, value):
             )
         return sorted(set(value), key=POLLUTION_ORDER.index)
     if field in PLACE_FIELDS:
-        return value  # see place_values
+        # Resolved in place_values; text is checked like any text first.
+        if isinstance(value, str):
+            return _text(value, field)
+        if isinstance(value, (list, tuple)):
+            return [_text(item, field) if isinstance(item, str) else item for item in value]
+        return value
     if field == "campaign":
         if isinstance(value, Campaign):
             return value

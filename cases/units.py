@@ -5,7 +5,7 @@ take names (imports, the API's names)."""
 
 import re
 
-from .divisions import NameIndex, on_one_line
+from .divisions import NameIndex, ancestor_line, on_one_line
 
 UNIT_SEPARATORS = re.compile(r"[、，,；;／/\n]+")
 LEVEL_WORDS = {"省": "province", "市": "city", "县": "county", "区": "county"}
@@ -45,8 +45,7 @@ def division_line(code: str) -> list[tuple[str, str, str]]:
     """``code``'s division and its ancestors as (code, name, level)."""
     from .models import Division
 
-    found = {d.code: d for d in Division.objects.filter(code__in=_ancestor_codes(code))}
-    return [(c, found[c].name, found[c].level) for c in _ancestor_codes(code) if c in found]
+    return ancestor_line(code, Division.objects.in_bulk(_ancestor_codes(code)))
 
 
 def _ancestor_codes(code: str) -> list[str]:

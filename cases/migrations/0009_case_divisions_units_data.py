@@ -18,7 +18,7 @@ test)."""
 from django.db import migrations
 from django.db.models import F
 
-from cases.divisions import HOME_PROVINCE, NameIndex
+from cases.divisions import HOME_PROVINCE, NameIndex, ancestor_line
 from cases.units import place_unit, split_units
 
 BATCH = 1000
@@ -58,14 +58,6 @@ def migrate_rows(apps, schema_editor=None, *, verbose: bool = True) -> dict:
     units = {(u.division_id, u.name): u.pk for u in Unit.objects.all()}
     report = {"placed_in_county": 0, "unplaced_places": [], "units_created": 0, "cases": 0}
 
-    def line_of(code):
-        line = []
-        while code is not None:
-            division = divisions[code]
-            line.append((division.code, division.name, division.level))
-            code = division.parent_id
-        return line
-
     def unit_id(name, line):
         code, full_name = place_unit(name, line=line, index=index)
         key = (code, full_name[:200])
@@ -98,7 +90,7 @@ def migrate_rows(apps, schema_editor=None, *, verbose: bool = True) -> dict:
                     report["placed_in_county"] += 1
                 else:
                     report["unplaced_places"].append((case.reference, case.district))
-            line = line_of(case.division_id)
+            line = ancestor_line(case.division_id, divisions)
             lead_text = case.lead_unit.strip() or case.responsible_unit.strip()
             cooperating = split_units(case.cooperating_units)
             if case.lead_unit.strip() and case.responsible_unit.strip() != case.lead_unit.strip():

@@ -127,3 +127,16 @@ def test_the_bulk_upsert_takes_a_division_by_name(api, supervisor, spread):
     item = item | {"reference": "NEW-2", "division": "湾里区"}
     body = api(supervisor).post(f"{API}/cases/bulk/", {"cases": [item]}, format="json").json()
     assert body["results"][0]["outcome"] == "invalid" and "division" in body["results"][0]["errors"]
+
+
+def test_a_petitions_district_is_found_by_name_inside_its_city_or_refused_naming_it(api, supervisor, spread):
+    case = spread["NC-1"]
+    response = api(supervisor).patch(
+        f"{API}/cases/{case.pk}/", {"district": "湾里区"}, format="json", HTTP_IF_MATCH=f'"{case.version}"'
+    )
+    assert response.status_code == 400 and response.json()["field"] == "district"
+    response = api(supervisor).patch(
+        f"{API}/cases/{case.pk}/", {"district": "红谷滩"}, format="json", HTTP_IF_MATCH=f'"{case.version}"'
+    )
+    assert response.status_code == 200, response.content
+    assert (response.json()["division"], response.json()["district"]) == ("360113", "南昌市红谷滩区")

@@ -197,16 +197,8 @@ class Places:
             return code
         return spec.city or HOME_PROVINCE
 
-    def line(self, code: str) -> list:
-        line = []
-        while code is not None:
-            division = self.divisions[code]
-            line.append((division.code, division.name, division.level))
-            code = division.parent_id
-        return line
-
     def unit(self, name: str, division: str) -> int:
-        key = place_unit(name, line=self.line(division), index=self.index)
+        key = place_unit(name, line=ancestor_line(division, self.divisions), index=self.index)
         if key not in self.units:
             code, full_name = key
             self.units[key] = Unit.objects.create(name=full_name, division_id=code, kind=unit_kind_for(full_name)).pk
