@@ -349,6 +349,14 @@ class Case(models.Model):
     def __str__(self):
         return f"{self.reference} {self.title}"
 
+    @property
+    def county_name(self) -> str:
+        """The 行政区域 as a ledger writes it after the city: the county's
+        name when the case is a county's, else any place kept as text."""
+        if self.district or self.division_id is None or self.division_id.endswith("00"):
+            return self.district
+        return self.division.name
+
     def derive_city(self) -> None:
         """Fill the city from the division (and, for callers that still give
         only a city, the division from the city; no city: the province)."""

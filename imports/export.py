@@ -75,10 +75,7 @@ def _cell_values(case, serial: int) -> dict:
         "responsible_unit": case.lead_unit.name if case.lead_unit_id else "",
         "lead_unit": case.lead_unit.name if case.lead_unit_id else "",
         "cooperating_units": "、".join(unit.name for unit in case.cooperating_units.all()),
-        "region": v.format_region(
-            case.city.name if case.city else None,
-            case.district or ("" if case.division_id.endswith("00") else case.division.name),
-        ),
+        "region": v.format_region(case.city.name if case.city else None, case.county_name),
         "deadline": v.format_deadline(case.deadline_type, case.deadline),
         "progress": case.progress,
         "completion": v.format_completion(case.status, petition=petition),

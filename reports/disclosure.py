@@ -90,7 +90,7 @@ def _row(serial: int, case: Case) -> list:
         accountability = pgettext("report", "None")
     texts = [
         petition_summary(case),
-        v.format_region(case.city.name if case.city_id else None, case.district),
+        v.format_region(case.city.name if case.city_id else None, case.county_name),
         v.format_pollution_types(case.pollution_types or []),
         case.investigation or ("" if handled else pgettext("report", "Being investigated")),
         v.format_veracity(case.veracity),
@@ -106,7 +106,7 @@ def disclosure_table(*, user, campaign: Campaign, batch: int) -> DisclosureTable
     petitions = (
         Case.objects.for_user(user)
         .filter(kind=Kind.PETITION, campaign=campaign, petition_batch=batch)
-        .select_related("city")
+        .select_related("city", "division")
         .order_by("acceptance_number", "id")
     )
     # The cells are published text: in Chinese, like the data they hold.

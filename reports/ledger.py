@@ -32,7 +32,7 @@ def _division(request, city_code: str | None) -> str:
         return City.objects.filter(code=city_code).values_list("name", flat=True).first() or city_code
     if request.user.sees_whole_province:
         return pgettext("report", "Whole province")
-    return request.user.city.name if request.user.city_id else ""
+    return request.user.division.name if request.user.division_id else ""
 
 
 def printable_ledger(request, cases, *, today, title, filterset):

@@ -26,7 +26,8 @@ from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
 from cases.constants import WITH_CITY_STATUSES, EventAction, Kind, Status
-from cases.models import Campaign, Case, CaseEvent, City
+from cases.models import Campaign, Case, CaseEvent
+from cases.scope import scope_cities
 from cases.querysets import local_today
 from cases.statistics import case_statistics
 
@@ -346,7 +347,7 @@ def city_ranking(
     changes since ``since`` when given); province-level cases last."""
     found = city_figures(user=user, day=day, statistics=statistics)
     changes = _changes_by_city(user=user, day=day, since=since) if since else {}
-    cities = City.objects.all() if user.sees_whole_province else City.objects.filter(pk=user.city_id)
+    cities = scope_cities(user)
     lines = []
     for code, name in [(c.code, c.name) for c in cities] + [(None, "")]:
         figures, oldest = found.get(code, (Figures(), None))
