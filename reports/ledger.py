@@ -56,7 +56,7 @@ def printable_ledger(request, cases, *, today, title, filterset):
                 Kind(case.kind).label,
                 mask_personal_data(case.title),
                 case.city.name if case.city_id else pgettext("report", "Province-level"),
-                case.responsible_unit or case.lead_unit,
+                case.lead_unit.name if case.lead_unit_id else "",
                 deadline.isoformat() if hasattr(deadline, "isoformat") else deadline or "",
                 status_label(case.status, case.kind),
                 days or "",

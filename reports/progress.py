@@ -254,7 +254,7 @@ def cases_at_end_of(*, user, day: datetime.date):
     return cases_existing_at_end_of(user=user, day=day).annotate(status_then=status_at_end_of(day))
 
 
-OVERDUE_FIELDS = ("reference", "title", "city__name", "responsible_unit", "lead_unit", "deadline_type", "deadline")
+OVERDUE_FIELDS = ("reference", "title", "city__name", "lead_unit__name", "deadline_type", "deadline")
 
 
 def overdue_at_end_of(*, user, day: datetime.date):

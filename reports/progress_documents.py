@@ -129,7 +129,7 @@ def overdue_rows(report: ProgressReport, *, limit: int | None = None):
             case.reference,
             mask_personal_data(case.title),
             case.city__name or province,
-            case.responsible_unit or case.lead_unit,
+            case.lead_unit__name or "",
             deadline.isoformat() if hasattr(deadline, "isoformat") else deadline,
             (report.date - case.deadline).days,
         ]

@@ -136,6 +136,7 @@ class ReferenceNames:
         self.campaigns: dict[int, str] = {}
         self.divisions: dict[str, str] = {}
         self.units: dict[int, str] = {}
+        self.loaded: set[str] = set()
 
     # A city's name is its division's (a city is a division of the tree).
     SOURCES = {
@@ -147,18 +148,19 @@ class ReferenceNames:
     def _refresh(self, name: str):
         model, key, value = self.SOURCES[name]
         setattr(self, name, dict(model.objects.values_list(key, value)))
+        self.loaded.add(name)
 
     def fresh(self) -> "ReferenceNames":
         """Forget what is older than the TTL; each table is read again when
         a name from it is first needed."""
         if time.monotonic() - self.read_at > NAMES_TTL:
-            self.campaigns, self.divisions, self.units = {}, {}, {}
+            self.campaigns, self.divisions, self.units, self.loaded = {}, {}, {}, set()
             self.read_at = time.monotonic()
         return self
 
     def table(self, name: str) -> dict:
         """A whole table of names (read now if it was forgotten)."""
-        if not getattr(self, name):
+        if name not in self.loaded:
             self._refresh(name)
         return getattr(self, name)
 
@@ -195,7 +197,7 @@ NAMES = ReferenceNames()
 
 def _forget_names(**kwargs):
     NAMES.read_at = 0.0
-    NAMES.campaigns, NAMES.divisions, NAMES.units = {}, {}, {}
+    NAMES.campaigns, NAMES.divisions, NAMES.units, NAMES.loaded = {}, {}, {}, set()
 
 
 # A rename in this process shows at once; other processes see it within the TTL.

@@ -11,7 +11,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from api.v1.compiled import Placeholders, QueryCache, list_queries
-from cases.models import Case
+from cases.models import Case, Unit
 from tests.conftest import shanghai, token_client
 from tests.factories import CaseFactory, PetitionFactory, UserFactory
 
@@ -37,7 +37,24 @@ def cases(nanchang, jiujiang):
         CaseFactory(city=jiujiang, status="closed", deadline=datetime.date(2024, 2, 1))
         CaseFactory(city=None, status="assigned", deadline=datetime.date(2024, 1, 1))
         CaseFactory(city=None, status="closed", deadline=datetime.date(2024, 1, 1))
+        # Counties of Jiujiang: 浔阳区 with a unit's case, 濂溪区.
+        housing = Unit.objects.create(name="九江市住房和城乡建设局", division_id="360400")
+        CaseFactory(division_id="360403", status="assigned", deadline=datetime.date(2024, 3, 1), lead_unit=housing)
+        CaseFactory(division_id="360403", status="in_progress", deadline=datetime.date(2024, 3, 20))
+        CaseFactory(division_id="360402", status="assigned", deadline=datetime.date(2024, 3, 2)).cooperating_units.add(
+            housing
+        )
         yield
+
+
+@pytest.fixture
+def county_officer(cases):
+    return UserFactory(username="jiujiang-xunyang", division_id="360403", city=None)
+
+
+@pytest.fixture
+def unit_officer(cases):
+    return UserFactory(username="jj-housing", division_id="360400", unit=Unit.objects.get(), city=None)
 
 
 def every_page(client, query: str) -> list[dict]:
@@ -60,10 +77,16 @@ QUERIES = [
     "kind=petition&overdue=true",
     "overdue=true&kind=feedback_problem&city=360100",
     "overdue=false",
+    "division=360400",
+    "division=360403&overdue=true",
+    "kind=feedback_problem&division=360000",
 ]
 
 
-@pytest.mark.parametrize("actor", ["supervisor", "nanchang_officer", "jiujiang_officer", "province_client", "write_client"])
+@pytest.mark.parametrize(
+    "actor",
+    ["supervisor", "nanchang_officer", "jiujiang_officer", "county_officer", "unit_officer", "province_client", "write_client"],
+)
 def test_the_compiled_list_is_the_filtersets_list(request, cases, actor):
     """``ordering=id`` is the default ordering but sends the request through
     the FilterSet and the ORM; both paths must give the same pages, and the
@@ -89,7 +112,7 @@ def test_a_shape_compiled_for_one_city_serves_another_only_its_own(cases, nancha
         nanchang_again = token_client(nanchang_officer).get(f"{URL}?overdue=true").json()["results"]
     assert {case["city"] for case in nanchang} == {"360100"}
     assert {case["city"] for case in jiujiang} == {"360400"}
-    assert len(nanchang) == 6 and len(jiujiang) == 3
+    assert len(nanchang) == 6 and len(jiujiang) == 5  # the city's 3 and its counties' 2
     assert nanchang_again == nanchang
 
 
@@ -97,7 +120,7 @@ def test_an_officer_asking_for_another_city_gets_nothing_from_the_cache_either(c
     with time_machine.travel(NOW, tick=False):
         own = token_client(jiujiang_officer).get(f"{URL}?city=360400").json()["results"]
         other = token_client(nanchang_officer).get(f"{URL}?city=360400").json()["results"]
-    assert len(own) == 4
+    assert len(own) == 7  # the city's 4 and its counties' 3
     assert other == []
 
 
@@ -210,3 +233,15 @@ def test_the_cache_keeps_the_most_recently_used_shapes(db):
     for shape in ("a", "b", "a", "c"):
         cache.rows(shape, {"low": 1}, build, placeholders)
     assert list(cache._compiled) == ["a", "c"]
+
+
+def test_a_county_and_a_unit_share_no_compiled_answer_with_their_city(cases, jiujiang_officer, county_officer, unit_officer):
+    with time_machine.travel(NOW, tick=False):
+        city = token_client(jiujiang_officer).get(f"{URL}?overdue=true").json()["results"]
+        county = token_client(county_officer).get(f"{URL}?overdue=true").json()["results"]
+        unit = token_client(unit_officer).get(f"{URL}?overdue=true").json()["results"]
+        city_again = token_client(jiujiang_officer).get(f"{URL}?overdue=true").json()["results"]
+    assert {case["division"] for case in city} == {"360400", "360403", "360402"} and city_again == city
+    assert [case["division"] for case in county] == ["360403"]
+    assert sorted(case["division"] for case in unit) == ["360402", "360403"]
+    assert None not in list_queries()._compiled.values()

@@ -13,7 +13,7 @@ from django.db.models import Count, Q
 from docx import Document
 from openpyxl import load_workbook
 
-from cases.models import Case, CaseEvent, City
+from cases.models import Case, CaseEvent, City, Unit
 from reports.models import ReportProduction, TrafficLightRule
 from tests.conftest import shanghai, token_client
 from tests.reports.conftest import body
@@ -24,6 +24,10 @@ pytestmark = pytest.mark.django_db
 DOCX = "/api/v1/reports/progress.docx"
 XLSX = "/api/v1/reports/progress.xlsx"
 TODAY = datetime.date(2024, 3, 1)
+
+
+def unit(name: str, division: str) -> Unit:
+    return Unit.objects.get_or_create(name=name, division_id=division)[0]
 
 
 @pytest.fixture(autouse=True)
@@ -57,7 +61,7 @@ def province(cities):
     for _ in range(3):
         CaseFactory(campaign=central, city=nc, status="closed", created_at=created)
     late = CaseFactory(campaign=central, city=nc, status="in_progress", deadline=datetime.date(2024, 1, 1), created_at=created,
-                       title="南昌某问题，联系人13812345678（合成数据）", responsible_unit="南昌市生态环境局")  # fmt: skip
+                       title="南昌某问题，联系人13812345678（合成数据）", lead_unit=unit("南昌市生态环境局", "360100"))  # fmt: skip
     closed_late = CaseFactory(campaign=central, city=jj, status="in_progress", created_at=created)
     move(closed_late, "in_progress", "closed", shanghai(2024, 2, 28, 15))
     PetitionFactory(campaign=central, city=jj, status="closed", petition_batch=1, created_at=created)
@@ -67,7 +71,7 @@ def province(cities):
     move(reopened, "closed", "in_progress", shanghai(2024, 2, 27, 11))
     Case.objects.filter(pk=reopened.pk).update(status="closed")  # closed again since: counted as reopened once
     CaseFactory(campaign=provincial, city=gz, status="assigned", deadline=datetime.date(2024, 2, 25), created_at=created,
-                responsible_unit="赣州市住建局")  # fmt: skip
+                lead_unit=unit("赣州市住建局", "360700"))  # fmt: skip
     CaseFactory(campaign=provincial, city=None, status="closed", created_at=created)
     CaseFactory(campaign=central, city=nc, status="assigned", withdrawn_at=shanghai(2024, 1, 5, 9), created_at=created)
     return {"late": late, "closed_late": closed_late, "reopened": reopened, "central": central, "provincial": provincial}
