@@ -109,10 +109,6 @@ def drill_down(*, user, division: Division, today: datetime.date | None = None) 
     return total, children
 
 
-def compact_tallies() -> None:
-    """Replace the delta rows by one row per key. DELETE ... RETURNING
-
-
 def compact_tallies(*, only_if_worth_it: bool = False) -> bool:
     """Replace the delta rows by one row per key; with ``only_if_worth_it``
     only when they outnumber the keys by COMPACT_AFTER_ROWS. Returns

@@ -139,10 +139,12 @@ def waiting_at(case, chain: list[str] | None = None) -> str:
 
 def review_level(actor) -> str | None:
     """The level at which ``actor`` reviews: the provincial supervisor at
-    the province, a city's officer or system at its city, nobody else."""
+    the province, a city bureau's officer or system at its city (bound to
+    the city itself, not to a county or a unit of it), nobody else."""
     if actor.role == Role.SUPERVISOR:
         return Level.PROVINCE
-    if actor.role in (Role.OFFICER, Role.API_CLIENT) and actor.city_id is not None:
+    city_bureau = actor.city_id is not None and actor.division_id == actor.city_id and actor.unit_id is None
+    if actor.role in (Role.OFFICER, Role.API_CLIENT) and city_bureau:
         return Level.CITY
     return None
 

@@ -22,7 +22,7 @@ def add_divisions(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0007_text_limits")]
+    dependencies = [("cases", "0009_handed_in_updated_index")]
 
     operations = [
         # Backwards, the last step: SQLite rebuilt the case table.
