@@ -8,7 +8,7 @@ from django.http import QueryDict
 
 from cases.filters import CaseFilter, order_cases
 from cases.models import Case
-from tests.factories import CampaignFactory, CaseFactory
+from tests.factories import CampaignFactory, CaseFactory, UserFactory
 
 
 def plan(queryset, *also_off: str) -> str:
@@ -27,6 +27,14 @@ def plan(queryset, *also_off: str) -> str:
 
 
 @pytest.fixture
+def everything(db):
+    """An administrator bound to no division: the list's own SQL, no
+    boundary (a province-wide range of division codes on a table this
+    small leads the planner to the division index instead)."""
+    return UserFactory(username="admin", role="admin", division=None, city=None)
+
+
+@pytest.fixture
 def province_cases(cities):
     """Cases in every city and some counties, as a province holds them."""
     codes = ["360100", "360200", "360300", "360400", "360500", "360600", "360700", "360800", "360900", "361000", "361100"]
@@ -39,8 +47,8 @@ def province_cases(cities):
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("term", ["BN-5432", "超标排污", "x2jx2021"])
-def test_a_search_uses_both_trigram_indexes(supervisor, province_cases, term):
-    searched = CaseFilter(QueryDict(f"q={term}"), queryset=Case.objects.for_user(supervisor)).qs
+def test_a_search_uses_both_trigram_indexes(everything, province_cases, term):
+    searched = CaseFilter(QueryDict(f"q={term}"), queryset=Case.objects.for_user(everything)).qs
     shown = plan(searched.order_by())  # as the page's count reads it
     assert "case_search_reference_trgm" in shown, shown
     assert "case_search_title_trgm" in shown, shown
@@ -98,10 +106,10 @@ def test_a_deep_page_of_the_work_list_skips_handed_in_cases_in_their_own_index(s
 
 
 @pytest.mark.postgres
-def test_latest_deadline_first_reads_the_open_cases_index_without_sorting(supervisor):
+def test_latest_deadline_first_reads_the_open_cases_index_without_sorting(everything):
     from web.urgency import by_page_ordering
 
-    listed = by_page_ordering(Case.objects.for_user(supervisor).filter(status__in=["in_progress"]), "-deadline")
+    listed = by_page_ordering(Case.objects.for_user(everything).filter(status__in=["in_progress"]), "-deadline")
     shown = plan(listed.segments[0][:51], "bitmapscan")
     assert "case_open_deadline_idx" in shown, shown
     assert "Sort" not in shown, shown
