@@ -10,7 +10,7 @@ from django.db.models import Count
 
 from accounts.models import User
 from cases.constants import CampaignKind, EventAction, Status, unit_kind_for
-from cases.divisions import HOME_PROVINCE, NameIndex, ancestor_line
+from cases.divisions import HOME_PROVINCE, NameIndex, ancestor_line, load_divisions
 from cases.models import Campaign, Case, CaseEvent, City, Division, EvidenceStandard, Objection, Review, Unit, city_code_of
 from cases.querysets import local_today
 from cases.reference import ensure_cities, ensure_evidence_standards
@@ -35,6 +35,7 @@ class Command(BaseCommand):
     def handle(self, *args, password, today, **options):
         today = today or local_today()
         ensure_cities(City)
+        load_divisions(Division, City, provinces={HOME_PROVINCE[:2]})  # the migration's, if a flush removed them
         ensure_evidence_standards(EvidenceStandard, CampaignKind.values)
         campaigns = self.load_campaigns()
         users = self.load_accounts(password)
