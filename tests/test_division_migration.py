@@ -1,4 +1,4 @@
-"""Migrations cases 0010-0012 and accounts 0003 on real rows: every case
+"""Migrations cases 0011-0013 and accounts 0003 on real rows: every case
 lands in the tree, petitions in their county when their 行政区域 names
 one, unit text becomes unit records, and nothing is dropped."""
 
@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-BEFORE = [("cases", "0009_handed_in_updated_index"), ("accounts", "0002_initial")]
+BEFORE = [("cases", "0010_evidence_standards"), ("accounts", "0002_initial")]
 
 
 def _migrate(targets):
@@ -53,7 +53,7 @@ def test_existing_cases_and_accounts_move_into_the_tree_and_nothing_is_dropped()
 
     output = io.StringIO()
     with redirect_stdout(output):
-        new = _migrate([("cases", "0012_case_divisions_units_final"), ("accounts", "0003_user_division_unit")])
+        new = _migrate([("cases", "0013_case_divisions_units_final"), ("accounts", "0003_user_division_unit")])
     Case, User = new.get_model("cases", "Case"), new.get_model("accounts", "User")
 
     def placed(key):

@@ -32,7 +32,7 @@ def unbind(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0002_initial"),
-        ("cases", "0010_divisions_units"),
+        ("cases", "0011_divisions_units"),
     ]
 
     operations = [

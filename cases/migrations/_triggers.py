@@ -1,5 +1,5 @@
 """The case table's triggers as migrations 0004 and 0005 wrote them (keyed
-by city) and as 0012 writes them (keyed by division too), for migrations
+by city) and as 0013 writes them (keyed by division too), for migrations
 that must put either back: SQLite drops a table's triggers whenever it
 rebuilds the table. Not a migration (the loader skips names with "_")."""
 

@@ -22,7 +22,7 @@ def add_divisions(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0009_handed_in_updated_index")]
+    dependencies = [("cases", "0010_evidence_standards")]
 
     operations = [
         # Backwards, the last step: SQLite rebuilt the case table.

@@ -135,5 +135,5 @@ def backward(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0010_divisions_units")]
+    dependencies = [("cases", "0011_divisions_units")]
     operations = [migrations.RunPython(forward, backward)]

@@ -21,7 +21,7 @@ from ._triggers import drop_sqlite_triggers, run_triggers
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0011_case_divisions_units_data")]
+    dependencies = [("cases", "0012_case_divisions_units_data")]
 
     operations = [
         # Backwards, the last step: the rebuilt table gets the old triggers.
