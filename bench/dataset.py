@@ -6,7 +6,8 @@ Shape (every row synthetic and saying so):
 - China's administrative tree (cases/data/divisions.csv): 31 provinces,
   342 prefecture-level divisions, 2,849 county-level ones; the cases are
   spread evenly over every county-level division, 1% province-level
-  (Jiangxi's);
+  (Jiangxi's) and 1% more in 浔阳区 (360403), figure 1's county, so that
+  even a smoke run's county list has overdue cases;
 - kinds 70% petitions, 15% provincial problems, 10% feedback problems, 5%
   warning-film items, spread over 30 campaigns;
 - 5.5% assigned or in progress, 91% of those past their deadline (about
@@ -16,7 +17,8 @@ Shape (every row synthetic and saying so):
   evidence), so 3,000,000 events at 1,000,000 cases;
 - a supervisor, an officer per prefecture-level division (each with an
   e-mail address, so the reminder run has a recipient per city), the
-  county bureau of 浔阳区 (360403), and API tokens for the supervisor,
+  county bureau of 浔阳区 (360403), an administrator bound to no division
+  (figures 2-4 read the whole country as it), and API tokens for the supervisor,
   that county bureau and Jiujiang's city bureau (360400, whose subtree
   holds 13 counties).
 
@@ -53,7 +55,8 @@ SEED = 0.4242
 class Dataset:
     url: str
     cases: int
-    supervisor_token: str
+    supervisor_token: str  # Jiangxi's provincial office (writes)
+    national_token: str  # an administrator bound to no division: reads the whole country
     officer_token: str  # the city bureau's
     officer_city: str
     county_token: str
@@ -148,6 +151,7 @@ def _dataset(conn: psycopg.Connection, *, url: str, cases: int) -> Dataset:
         url=url,
         cases=cases,
         supervisor_token=tokens["bench-supervisor"],
+        national_token=tokens["bench-national"],
         officer_token=tokens[f"bench-officer-{OFFICER_CITY}"],
         officer_city=OFFICER_CITY,
         county_token=tokens[f"bench-officer-{OFFICER_COUNTY}"],
@@ -170,7 +174,7 @@ def _load(conn: psycopg.Connection, *, cases: int, log) -> None:
         # One transaction per batch: the feed trigger stamps each batch
         # with its own transaction id, as real writes would spread.
         with conn.transaction():
-            conn.execute(CASES_SQL, {"low": low, "high": high})
+            conn.execute(CASES_SQL, {"low": low, "high": high, "county": OFFICER_COUNTY})
     log(f"  {cases:,} cases in {time.perf_counter() - started:.1f} s")
 
     started = time.perf_counter()
@@ -234,6 +238,9 @@ def _people(conn: psycopg.Connection) -> None:
         SELECT '!bench', false, 'bench-supervisor', '', '', 'bench-supervisor@bench.invalid', false,
                true, now(), 'supervisor', false, 'zh-hans', NULL, '360000'
         UNION ALL
+        SELECT '!bench', false, 'bench-national', '', '', 'bench-national@bench.invalid', false,
+               true, now(), 'admin', false, 'zh-hans', NULL, NULL
+        UNION ALL
         SELECT '!bench', false, 'bench-officer-' || code, '', '', 'bench-officer-' || code || '@bench.invalid', false,
                true, now(), 'officer', false, 'zh-hans', code, code
         FROM cases_city
@@ -243,7 +250,7 @@ def _people(conn: psycopg.Connection) -> None:
         """,
         {"county": OFFICER_COUNTY},
     )
-    for username in ("bench-supervisor", f"bench-officer-{OFFICER_CITY}", f"bench-officer-{OFFICER_COUNTY}"):
+    for username in ("bench-supervisor", "bench-national", f"bench-officer-{OFFICER_CITY}", f"bench-officer-{OFFICER_COUNTY}"):
         conn.execute(
             "INSERT INTO authtoken_token (key, created, user_id) SELECT %s, now(), id FROM accounts_user WHERE username = %s",
             [secrets.token_hex(20), username],
@@ -262,8 +269,9 @@ WITH draws AS (
              WHEN r_status < 0.0575 THEN 'pending_acceptance' WHEN r_status < 0.060 THEN 'in_publicity'
              ELSE 'closed' END AS status,
         CASE WHEN r_city < 0.01 THEN '360000'
+             WHEN r_city < 0.02 THEN %(county)s
              ELSE (SELECT array_agg(code ORDER BY code) FROM cases_division WHERE level = 'county')
-                  [1 + floor((r_city - 0.01) / 0.99
+                  [1 + floor((r_city - 0.02) / 0.98
                              * (SELECT count(*) FROM cases_division WHERE level = 'county'))::int]
         END AS division_id,
         now() - interval '1 day' * (30 + floor(r_age * 1800)) AS created_at,

@@ -148,17 +148,21 @@ def _case_with_events(run, city: str) -> int:
     return case_id
 
 
+JIANGXI = "division_id BETWEEN '360000' AND '369999'"
+
+
 def _pages(run) -> list[Page]:
     dataset = run.dataset
     city = dataset.officer_city
-    (total,) = run.sql("SELECT count(*) FROM cases_case WHERE withdrawn_at IS NULL")[0]
+    # The supervisor is Jiangxi's provincial office: it sees Jiangxi's subtree of the national dataset.
+    (total,) = run.sql(f"SELECT count(*) FROM cases_case WHERE withdrawn_at IS NULL AND {JIANGXI}")[0]
     (in_city,) = run.sql("SELECT count(*) FROM cases_case WHERE withdrawn_at IS NULL AND city_id = %s", [city])[0]
     deep = min(DEEP_PAGE, -(-total // LIST_PAGE))
     deep_officer = -(-in_city // LIST_PAGE)  # the officer's last page
     case_id = _case_with_events(run, city)
     pages = []
     in_progress = "SELECT count(*) FROM cases_case WHERE withdrawn_at IS NULL AND status = 'in_progress'"
-    (working,) = run.sql(in_progress)[0]
+    (working,) = run.sql(f"{in_progress} AND {JIANGXI}")[0]
     (working_in_city,) = run.sql(f"{in_progress} AND city_id = %s", [city])[0]
     roles = (("supervisor", deep, total, working), ("officer", deep_officer, in_city, working_in_city))
     for role, deep_page, seen, seen_working in roles:
@@ -252,7 +256,7 @@ def export_figures(run, *, samples: int) -> list[Figure]:
     city = run.dataset.officer_city
     exports = (
         ("supervisor", f"/cases/export.xlsx?kind={EXPORT_KIND}",
-         "SELECT count(*) FROM cases_case WHERE withdrawn_at IS NULL AND kind = %s", [EXPORT_KIND]),
+         f"SELECT count(*) FROM cases_case WHERE withdrawn_at IS NULL AND kind = %s AND {JIANGXI}", [EXPORT_KIND]),
         ("officer", "/cases/export.xlsx",
          "SELECT count(*) FROM cases_case WHERE withdrawn_at IS NULL AND city_id = %s", [city]),
     )  # fmt: skip
