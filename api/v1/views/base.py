@@ -88,13 +88,6 @@ def check_query_parameters(request, documented) -> None:
             for name in unknown
         }
         raise UnknownParameter(errors)
-    # Every documented parameter takes one value (a list is comma-separated):
-    # a repeated one would silently use only its last value.
-    repeated = [name for name in query if len(query.getlist(name)) > 1]
-    if repeated:
-        raise exceptions.ValidationError(
-            {name: [_("Query parameter “%(name)s” is given more than once.") % {"name": name}] for name in repeated}
-        )
 
 
 def visible_case(request, pk) -> Case:
