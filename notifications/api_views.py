@@ -9,11 +9,17 @@ from rest_framework import serializers
 from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.response import Response
 
-from api.v1.pagination import page_size
+from api.v1.pagination import MAX_PAGE_SIZE, page_size
+from api.v1.parsers import StrictJSONParser
+from api.v1.serializers import PlainText, StrictInteger
 from api.v1.views.base import ApiView
-from api.v1.views.cases import ERRORS
+from api.v1.views.cases import ERRORS, _or_empty
+
+# The largest id the database stores (bigint).
+MAX_ID = 2**63 - 1
 
 from cases.models import City
+from cases.validation import NOTE_TEXT
 from cases.querysets import local_today
 
 from .models import Notification, ReceiptWay
@@ -48,7 +54,7 @@ class NotificationPage(serializers.Serializer):
 
 class ReadIn(serializers.Serializer):
     ids = serializers.ListField(
-        child=serializers.IntegerField(), required=False,
+        child=StrictInteger(max_value=MAX_ID), required=False,
         help_text="The notifications to mark read; all unread ones when left out.",
     )  # fmt: skip
 
@@ -73,9 +79,17 @@ def as_json(notification: Notification) -> dict:
 
 class NotificationList(ApiView):
     query_parameters = [
-        OpenApiParameter("unread", str, enum=["true"], description="Only the unread ones."),
-        OpenApiParameter("before", int, description="Only notifications older than this id (the next page)."),
-        OpenApiParameter("page_size", int, description="1 to 200, default 50."),
+        OpenApiParameter("unread", _or_empty({"type": "string", "enum": ["true"]}), description="Only the unread ones."),
+        OpenApiParameter(
+            "before",
+            _or_empty({"type": "integer", "minimum": 0, "maximum": MAX_ID}),
+            description="Only notifications older than this id (the next page).",
+        ),
+        OpenApiParameter(
+            "page_size",
+            {"type": "integer", "minimum": 1, "maximum": MAX_PAGE_SIZE},
+            description=f"1 to {MAX_PAGE_SIZE} (default 50).",
+        ),
     ]
 
     @extend_schema(
@@ -86,10 +100,13 @@ class NotificationList(ApiView):
     )
     def get(self, request):
         mine = Notification.objects.for_user(request.user)
-        rows = mine.unread() if request.query_params.get("unread") == "true" else mine
+        unread = request.query_params.get("unread", "")
+        if unread not in ("", "true"):
+            raise ValidationError({"unread": [_("Leave it out, or say true.")]})
+        rows = mine.unread() if unread == "true" else mine
         before = request.query_params.get("before")
         if before not in (None, ""):
-            if not before.isdigit():
+            if not (before.isascii() and before.isdigit()) or int(before) > MAX_ID:
                 raise ValidationError({"before": [_("Enter a notification id.")]})
             rows = rows.filter(pk__lt=int(before))
         size = page_size(request)
@@ -107,6 +124,8 @@ class NotificationList(ApiView):
 
 
 class NotificationRead(ApiView):
+    parser_classes = [StrictJSONParser]
+
     @extend_schema(
         summary="Mark notifications read",
         operation_id="notifications_read",
@@ -132,10 +151,10 @@ class NotificationDetail(ApiView):
 
 class UrgeIn(serializers.Serializer):
     cases = serializers.ListField(
-        child=serializers.IntegerField(), required=False, help_text="The case ids to urge (one urging per city)."
+        child=StrictInteger(max_value=MAX_ID), required=False, help_text="The case ids to urge (one urging per city)."
     )
-    city = serializers.CharField(required=False, help_text="Or: urge every overdue case of this city (GB/T 2260 code).")
-    note = serializers.CharField(help_text="What is expected; sent with the urging.")
+    city = PlainText(max_length=6, help_text="Or: urge every overdue case of this city (GB/T 2260 code).")
+    note = PlainText(required=True, allow_blank=False, max_length=NOTE_TEXT, help_text="What is expected; sent with the urging.")
 
     def validate(self, data):
         if bool(data.get("cases")) == bool(data.get("city")):
@@ -177,6 +196,8 @@ def urging_json(urging) -> dict:
 
 
 class UrgingList(ApiView):
+    parser_classes = [StrictJSONParser]
+
     @extend_schema(
         summary="Urge cases (催办): the provincial office only",
         operation_id="urgings_create",

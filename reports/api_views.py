@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 
 from api.v1.views.base import ApiView
-from api.v1.views.cases import ERRORS
+from api.v1.views.cases import ERRORS, _or_empty
 
 from . import produce
 from .models import ReportFormat
@@ -28,8 +28,13 @@ def _file_schema(format: str, *, summary: str, parameters: list):
 
 
 DISCLOSURE_PARAMETERS = [
-    OpenApiParameter("campaign", str, required=True, description="Campaign code."),
-    OpenApiParameter("batch", int, required=True, description="Batch (批次) of transferred petitions."),
+    OpenApiParameter("campaign", {"type": "string", "minLength": 1, "maxLength": 64}, required=True, description="Campaign code."),
+    OpenApiParameter(
+        "batch",
+        {"type": "integer", "minimum": 1, "maximum": 32767},
+        required=True,
+        description="Batch (批次) of transferred petitions; 404 when the campaign has none in it.",
+    ),
 ]
 
 
@@ -63,8 +68,16 @@ DisclosureDocx = report_view(
 )  # fmt: skip
 
 PROGRESS_PARAMETERS = [
-    OpenApiParameter("date", OpenApiTypes.DATE, description="The report's date (default today, Asia/Shanghai)."),
-    OpenApiParameter("since", OpenApiTypes.DATE, description="Count the changes since this date (default a week before)."),
+    OpenApiParameter(
+        "date",
+        _or_empty({"type": "string", "format": "date"}),
+        description="The report's date (default today, Asia/Shanghai); not in the future (400).",
+    ),
+    OpenApiParameter(
+        "since",
+        _or_empty({"type": "string", "format": "date"}),
+        description="Count the changes since this date (default a week before); before `date` (400).",
+    ),
 ]
 PROGRESS_DOC = """整改进展通报: totals per campaign and batch, cities ranked by completion
 and by overdue cases with their traffic lights, changes since an earlier

@@ -31,6 +31,22 @@ class PlainText(serializers.CharField):
         return super().to_internal_value(data)
 
 
+class StrictInteger(serializers.IntegerField):
+    """A JSON integer, nothing that merely reads like one ("5", 5.0, true),
+    within what the database stores (bigint ids, 1 up by default): what the
+    schema promises."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", 2**63 - 1)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class StrictBoolean(serializers.BooleanField):
     """A JSON true or false, nothing that merely reads like one (0, "yes"):
     what the schema promises."""

@@ -121,3 +121,29 @@ def test_the_same_notification_written_twice_is_kept_once(nanchang_officer):
 def test_the_api_refuses_a_misspelt_parameter(nanchang_officer):
     answer = token_client(nanchang_officer).get("/api/v1/notifications/?unred=true")
     assert answer.status_code == 400 and answer.json()["field"] == "unred"
+
+
+def test_the_api_refuses_an_id_beyond_the_database_naming_the_field(nanchang_officer):
+    notify(recipient_id=nanchang_officer.pk, kind="urging", key="k", title="t")
+    mine = Notification.objects.get()
+    answer = token_client(nanchang_officer).post("/api/v1/notifications/read/", {"ids": [mine.pk, 2**70]}, format="json")
+    assert answer.status_code == 400 and answer.json()["field"].startswith("ids")
+    mine.refresh_from_db()
+    assert mine.read_at is None
+
+
+def test_the_api_refuses_ids_that_only_read_like_numbers(nanchang_officer):
+    notify(recipient_id=nanchang_officer.pk, kind="urging", key="k", title="t")
+    mine = Notification.objects.get()
+    answer = token_client(nanchang_officer).post("/api/v1/notifications/read/", {"ids": [str(mine.pk)]}, format="json")
+    assert answer.status_code == 400 and answer.json()["field"].startswith("ids")
+    mine.refresh_from_db()
+    assert mine.read_at is None
+
+
+def test_the_api_pages_only_within_the_documented_bounds(nanchang_officer):
+    api = token_client(nanchang_officer)
+    assert api.get("/api/v1/notifications/?page_size=0").status_code == 400
+    assert api.get(f"/api/v1/notifications/?before={2**70}").json()["field"] == "before"
+    assert api.get("/api/v1/notifications/?unread=false").json()["field"] == "unread"
+    assert api.get("/api/v1/notifications/?unread=&before=").status_code == 200

@@ -171,3 +171,15 @@ def test_the_supervisors_centre_has_the_urge_form_once_and_a_plain_title(client,
     page = client.get("/notifications/").content.decode()
     assert page.count('action="/notifications/urge/"') == 1
     assert "<title>通知 ·" in page
+
+
+def test_urging_refuses_a_note_that_is_not_text_naming_it(supervisor, nanchang_late):
+    answer = token_client(supervisor).post("/api/v1/urgings/", {"cases": [nanchang_late[0].pk], "note": 0}, format="json")
+    assert answer.status_code == 400 and answer.json()["field"] == "note"
+    assert not Urging.objects.exists()
+
+
+def test_urging_refuses_a_case_id_given_as_text(supervisor, nanchang_late):
+    answer = token_client(supervisor).post("/api/v1/urgings/", {"cases": [str(nanchang_late[0].pk)], "note": "x"}, format="json")
+    assert answer.status_code == 400 and answer.json()["field"].startswith("cases")
+    assert not Urging.objects.exists()
