@@ -8,6 +8,7 @@ import re
 from decimal import Decimal
 
 import pytest
+import yaml
 import time_machine
 from django.db.models import Count, Q
 from docx import Document
@@ -266,3 +267,12 @@ def test_the_page_speaks_the_readers_language_and_the_notice_stays_chinese(clien
     assert "Cities ranked by completion" in page and "各设区市完成率排名" not in page
     notice = Document(io.BytesIO(body(client.get(DOCX))))
     assert any(p.text == "二、各设区市完成率排名" for p in notice.paragraphs)
+
+
+def test_empty_dates_mean_the_defaults_as_the_schema_says(supervisor, province):
+    api = token_client(supervisor)
+    api.get(DOCX, {"date": "2024-02-26", "since": ""})
+    assert ReportProduction.objects.get().parameters == {"date": "2024-02-26", "since": "2024-02-19"}
+    schema = yaml.safe_load(api.get("/api/schema/").content)
+    since = next(p for p in schema["paths"][DOCX]["get"]["parameters"] if p["name"] == "since")
+    assert {"type": "string", "format": "date"} in since["schema"]["anyOf"]
