@@ -113,3 +113,18 @@ def test_a_date_the_filters_cannot_use_is_400_naming_it(client, query):
     response = client.get(f"/api/v1/cases/?{query}")
     assert response.status_code == 400
     assert response.json()["field"] == query.split("=")[0]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("path", "query", "named"),
+    [
+        ("/api/v1/changes/", "cursor=&page_size=&page_size=", "page_size"),
+        ("/api/v1/cases/", "city=360100&city=360400", "city"),
+        ("/api/v1/notifications/", "page_size=5&page_size=6", "page_size"),
+    ],
+)
+def test_a_parameter_given_twice_is_400_naming_it(client, nanchang_case, path, query, named):
+    response = client.get(f"{path}?{query}")
+    assert response.status_code == 400
+    assert response.json()["field"] == named

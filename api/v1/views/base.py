@@ -75,7 +75,8 @@ class ApiView(APIView):
 
 def check_query_parameters(request, documented) -> None:
     """400 naming the first query parameter that ``documented`` (the
-    OpenApiParameters of the operation) does not list, and what it does."""
+    OpenApiParameters of the operation) does not list, and what it does;
+    400 naming one given more than once."""
     query = request.query_params
     if not query:
         return
@@ -88,6 +89,12 @@ def check_query_parameters(request, documented) -> None:
             for name in unknown
         }
         raise UnknownParameter(errors)
+    # None of them is a list: a parameter given twice is refused, not half read.
+    repeated = [name for name in query if len(query.getlist(name)) > 1]
+    if repeated:
+        raise exceptions.ValidationError(
+            {name: [_("Give the query parameter “%(name)s” once.") % {"name": name}] for name in repeated}
+        )
 
 
 def visible_case(request, pk) -> Case:
