@@ -2,7 +2,9 @@
 the drill-down statistics, and units refused outside a case's line."""
 
 import pytest
+import yaml
 
+from cases.constants import DivisionLevel
 from cases.models import Case, Unit
 from tests.factories import CaseFactory, UserFactory
 
@@ -33,6 +35,15 @@ def test_divisions_are_listed_with_level_and_parent(api, supervisor):
     assert len(body) == 13
     assert {"code": "360403", "name": "浔阳区", "level": "county", "kind": "district", "parent": "360400"} in body
     assert len(api(supervisor).get(f"{API}/divisions/", {"level": "city"}).json()) == 11
+
+
+def test_an_empty_level_lists_every_level_and_the_schema_says_so(api, supervisor):
+    client = api(supervisor)
+    assert client.get(f"{API}/divisions/", {"level": ""}).json() == client.get(f"{API}/divisions/").json()
+    assert client.get(f"{API}/divisions/", {"level": "town"}).json()["field"] == "level"
+    schema = yaml.safe_load(client.get("/api/schema/").content)
+    level = next(p for p in schema["paths"][f"{API}/divisions/"]["get"]["parameters"] if p["name"] == "level")
+    assert level["schema"]["enum"] == [*DivisionLevel.values, ""]
 
 
 def test_an_unknown_division_code_is_a_400_naming_the_parameter(api, supervisor):

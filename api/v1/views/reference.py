@@ -15,7 +15,7 @@ from cases.statistics import case_statistics, drill_down
 
 from .. import serializers as s
 from .base import ApiView
-from .cases import ERRORS
+from .cases import ERRORS, _or_empty
 
 
 class Cities(ApiView):
@@ -42,7 +42,9 @@ def division_param(request, name: str = "division", *, in_scope: bool = False) -
 class Divisions(ApiView):
     query_parameters = [
         OpenApiParameter("parent", str, description="Only this division's children (GB/T 2260 code)."),
-        OpenApiParameter("level", str, enum=DivisionLevel.values),
+        OpenApiParameter(
+            "level", _or_empty({"type": "string", "enum": DivisionLevel.values}), description="Empty: every level."
+        ),
     ]
 
     @extend_schema(
