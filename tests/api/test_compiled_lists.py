@@ -245,3 +245,18 @@ def test_a_county_and_a_unit_share_no_compiled_answer_with_their_city(cases, jiu
     assert [case["division"] for case in county] == ["360403"]
     assert sorted(case["division"] for case in unit) == ["360402", "360403"]
     assert None not in list_queries()._compiled.values()
+
+
+def test_a_signed_in_browser_reads_the_compiled_list_too(cases, county_officer):
+    """The browsable API and the site's own scripts call the list with the
+    session's lazily loaded user, not a token's: the compiled path must take
+    that caller as well and give the same rows."""
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(county_officer)
+    with time_machine.travel(NOW, tick=False):
+        by_session = every_page(browser, "overdue=true&page_size=2")
+        by_token = every_page(token_client(county_officer), "overdue=true&page_size=2")
+    assert by_session == by_token
+    assert [case["division"] for case in by_session] == ["360403"]

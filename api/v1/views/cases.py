@@ -165,7 +165,7 @@ def simple_list_rows(user, filters: dict, page: KeysetPage) -> list[dict]:
         # A new user with only the shape's columns: if for_user ever read
         # anything else (the id, the name), the SQL compiled from it would
         # differ from the real caller's and the shape would stay on the ORM.
-        probe = type(user)(
+        probe = user.__class__(  # the model class, also through a session's lazy user
             role=user.role,
             is_active=user.is_active,
             can_write=user.can_write,
