@@ -44,6 +44,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         "--only", type=lambda text: {int(n) for n in text.split(",")}, default={1, 2, 3, 4, 5, 6, 7, 8},
         metavar="1,2,...", help="measure only these figures (default all eight)",
     )  # fmt: skip
+    parser.add_argument(
+        "--port-base", type=int, default=int(os.environ.get("BENCH_PORT_BASE", 0)) or None, metavar="PORT",
+        help="serve the product, the floor and the baseline on PORT, PORT+1 and PORT+2 "
+        "(default $BENCH_PORT_BASE, else free ports)",
+    )
     parser.add_argument("--page-samples", type=int, default=7, help="samples per page of figure 8 (default 7)")
     parser.add_argument("--export-samples", type=int, default=3, help="samples per export of figure 8 (default 3)")
     args = parser.parse_args(argv)
@@ -121,7 +126,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     from . import figures as f
     from . import pages
-    from .servers import Server, free_port, server_environment
+    from .servers import Server, ports, server_environment
 
     def log(message: str) -> None:
         print(f"[{time.strftime('%H:%M:%S')}] {message}", flush=True)
@@ -131,13 +136,14 @@ def main(argv=None) -> int:
     started = time.time()
     dataset = prepare(url=args.database_url, cases=args.cases, reuse=args.reuse, log=log)
     log_dir = Path(tempfile.mkdtemp(prefix="bench-"))
+    apps = (
+        ("product", "tracker.wsgi:application", "/healthz"),
+        ("floor", "bench.floor_app:application", "/ping"),
+        ("baseline", "bench.baseline.wsgi:application", "/api/v1/cases/"),
+    )
     servers = {
-        name: Server(name, app, free_port(), log_dir / f"{name}.log", ready_path)
-        for name, app, ready_path in (
-            ("product", "tracker.wsgi:application", "/healthz"),
-            ("floor", "bench.floor_app:application", "/ping"),
-            ("baseline", "bench.baseline.wsgi:application", "/api/v1/cases/"),
-        )
+        name: Server(name, app, port, log_dir / f"{name}.log", path)
+        for (name, app, path), port in zip(apps, ports(args.port_base, len(apps)), strict=True)
     }
     env = server_environment(database_url=args.database_url, secret_key=secret_key)
     results = []

@@ -27,6 +27,11 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def ports(base: int | None, count: int) -> list[int]:
+    """``count`` ports from ``base`` on, or free ones when no base is given."""
+    return [free_port() for _ in range(count)] if base is None else list(range(base, base + count))
+
+
 def server_environment(*, database_url: str, secret_key: str) -> dict:
     """Production-like settings for the product and the baseline, on the
     benchmark database. No broker: nothing measured here enqueues a task."""

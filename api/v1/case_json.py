@@ -23,9 +23,8 @@ TABLE = '"cases_case"'
 COOPERATION = '"cases_case_cooperating_units"'
 
 
-def _lookup(mapping: dict, key_sql: str, params: list) -> str:
-    params.append(orjson.dumps(mapping, option=orjson.OPT_NON_STR_KEYS).decode())
-    return f"(%s::jsonb ->> ({key_sql})::text)"
+def _lookup(table: str, key_sql: str) -> str:
+    return f"(names.{table} ->> ({key_sql})::text)"
 
 
 def case_json(today: datetime.date | None = None) -> RawSQL:
@@ -36,26 +35,24 @@ def case_json(today: datetime.date | None = None) -> RawSQL:
     select = []
     for column in DETAIL_COLUMNS:
         if column == "campaign_id":
-            select.append(f'{_lookup(names.table("campaigns"), f"{TABLE}.campaign_id", params)} AS "campaign"')
+            select.append(f'{_lookup("campaigns", f"{TABLE}.campaign_id")} AS "campaign"')
         elif column == "city_id":
             select.append(f'{TABLE}.city_id AS "city"')
-            select.append(f'{_lookup(names.table("divisions"), f"{TABLE}.city_id", params)} AS "city_name"')
+            select.append(f'{_lookup("divisions", f"{TABLE}.city_id")} AS "city_name"')
         elif column == "division_id":
             select.append(f'{TABLE}.division_id AS "division"')
-            select.append(f'{_lookup(names.table("divisions"), f"{TABLE}.division_id", params)} AS "division_name"')
+            select.append(f'{_lookup("divisions", f"{TABLE}.division_id")} AS "division_name"')
         elif column == "lead_unit_id":
             select.append(f'{TABLE}.lead_unit_id AS "lead_unit_id"')
             for alias in ("lead_unit", "responsible_unit"):
-                unit = _lookup(names.table("units"), f"{TABLE}.lead_unit_id", params)
+                unit = _lookup("units", f"{TABLE}.lead_unit_id")
                 select.append(f"COALESCE({unit}, '') AS \"{alias}\"")
         elif column == "cooperating_unit_ids":
-            links = f"{COOPERATION} AS cu WHERE cu.case_id = {TABLE}.id"
-            select.append(f"COALESCE((SELECT json_agg(cu.unit_id ORDER BY cu.unit_id) FROM {links}), '[]'::json) AS \"cooperating_unit_ids\"")
-            unit = _lookup(names.table("units"), "cu.unit_id", params)
-            select.append(f"COALESCE((SELECT string_agg({unit}, '、' ORDER BY cu.unit_id) FROM {links}), '') AS \"cooperating_units\"")
+            select.append('cooperation.ids AS "cooperating_unit_ids"')
+            select.append('cooperation.names AS "cooperating_units"')
         elif column == "district":
-            city = _lookup(names.table("divisions"), f"left({TABLE}.division_id, 4) || '00'", params)
-            county = _lookup(names.table("divisions"), f"{TABLE}.division_id", params)
+            city = _lookup("divisions", f"left({TABLE}.division_id, 4) || '00'")
+            county = _lookup("divisions", f"{TABLE}.division_id")
             select.append(
                 f"CASE WHEN {TABLE}.district <> '' OR right({TABLE}.division_id, 2) = '00' THEN {TABLE}.district"
                 f" ELSE COALESCE({city}, '') || COALESCE({county}, '') END AS \"district\""
@@ -66,10 +63,9 @@ def case_json(today: datetime.date | None = None) -> RawSQL:
             select.append(f'{TABLE}.fines_yuan::text AS "fines_yuan"')
         else:
             select.append(f'{TABLE}.{column} AS "{column}"')
-    statuses = {f"{status} {kind}": label for (status, kind), label in renderer.status_labels.items()}
-    select.append(f'{_lookup(renderer.kind_labels, f"{TABLE}.kind", params)} AS "kind_label"')
-    select.append(f"""{_lookup(statuses, f"{TABLE}.status || ' ' || {TABLE}.kind", params)} AS "status_label\"""")
-    select.append(f'{_lookup(renderer.deadline_type_labels, f"{TABLE}.deadline_type", params)} AS "deadline_type_label"')
+    select.append(f'{_lookup("kinds", f"{TABLE}.kind")} AS "kind_label"')
+    select.append(f"""{_lookup("statuses", f"{TABLE}.status || ' ' || {TABLE}.kind")} AS "status_label\"""")
+    select.append(f'{_lookup("deadline_types", f"{TABLE}.deadline_type")} AS "deadline_type_label"')
     open_statuses = ", ".join(["%s"] * len(WITH_CITY_STATUSES))
     late = (
         f"CASE WHEN {TABLE}.status IN ({open_statuses}) AND {TABLE}.deadline < %s::date"
@@ -78,4 +74,27 @@ def case_json(today: datetime.date | None = None) -> RawSQL:
     for alias, template in (("days_overdue", late), ("is_overdue", f"({late}) > 0")):
         select.append(f'{template} AS "{alias}"')
         params.extend([*WITH_CITY_STATUSES, renderer.today, renderer.today])
-    return RawSQL(f"(SELECT row_to_json(r)::text FROM (SELECT {', '.join(select)}) AS r)", params)
+    tables = {
+        "campaigns": names.table("campaigns"),
+        "divisions": names.table("divisions"),
+        "units": names.table("units"),
+        "kinds": renderer.kind_labels,
+        "statuses": {f"{status} {kind}": label for (status, kind), label in renderer.status_labels.items()},
+        "deadline_types": renderer.deadline_type_labels,
+    }
+    # Each table is written into the query once (all China's divisions are
+    # 50 KB of JSON, parsed by PostgreSQL once per occurrence) and read as
+    # a column of a one-row subquery.
+    names_sql = ", ".join(f"%s::jsonb AS {name}" for name in tables)
+    params.extend(orjson.dumps(table, option=orjson.OPT_NON_STR_KEYS).decode() for table in tables.values())
+    # The cooperating units' ids and names in one read of the links.
+    cooperation = (
+        f"SELECT COALESCE(json_agg(cu.unit_id ORDER BY cu.unit_id), '[]'::json) AS ids,"
+        f" COALESCE(string_agg({_lookup('units', 'cu.unit_id')}, '、' ORDER BY cu.unit_id), '') AS names"
+        f" FROM {COOPERATION} AS cu WHERE cu.case_id = {TABLE}.id"
+    )
+    return RawSQL(
+        f"(SELECT row_to_json(r)::text FROM (SELECT {', '.join(select)}"
+        f" FROM (SELECT {names_sql}) AS names, LATERAL ({cooperation}) AS cooperation) AS r)",
+        params,
+    )

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 
-from cases.models import Case
+from cases.models import Case, Unit
 from tests.api.test_change_feed import follow
 from tests.conftest import shanghai
 from tests.factories import CaseFactory, PetitionFactory
@@ -19,8 +19,16 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def varied_cases(nanchang):
     """Every kind of value: nulls, decimals, JSON lists, timestamps with and
-    without a fraction of a second (and one whose fraction ends in zero)."""
-    closed = CaseFactory(city=nanchang, status="closed", closed_at=shanghai(2024, 3, 1, 9, 30, 0, 123450))
+    without a fraction of a second (and one whose fraction ends in zero),
+    a lead unit and cooperating units (names joined in id order)."""
+    environment, water, government = (
+        Unit.objects.create(name=name, division_id="360100", kind=kind)
+        for name, kind in (("南昌市生态环境局", "bureau"), ("南昌市水务局", "bureau"), ("南昌市人民政府", "government"))
+    )
+    closed = CaseFactory(
+        city=nanchang, status="closed", closed_at=shanghai(2024, 3, 1, 9, 30, 0, 123450), lead_unit=environment
+    )
+    closed.cooperating_units.add(government, water)
     petition = PetitionFactory(
         city=nanchang,
         status="in_progress",
@@ -49,3 +57,7 @@ def test_each_feed_case_is_the_detail_endpoints_case(api, supervisor, varied_cas
     petition = next(item["case"] for item in items if item["case"]["kind"] == "petition")
     assert petition["days_overdue"] == 14 and petition["is_overdue"] is True
     assert petition["fines_yuan"] == "12500.50"
+    closed = next(item["case"] for item in items if item["case"]["status"] == "closed")
+    assert closed["lead_unit"] == "南昌市生态环境局"
+    assert closed["cooperating_units"] == "南昌市水务局、南昌市人民政府"
+    assert len(closed["cooperating_unit_ids"]) == 2
