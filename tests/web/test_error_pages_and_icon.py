@@ -3,6 +3,8 @@ technical ones, and the icon every browser asks for is there."""
 
 import pytest
 
+from tests.factories import UserFactory
+
 pytestmark = pytest.mark.django_db
 
 
@@ -26,11 +28,11 @@ def test_a_case_outside_the_boundary_in_the_demo_is_the_projects_404(client, nan
     assert "返回首页" in response.content.decode() and "Traceback" not in response.content.decode()
 
 
-def test_a_page_refused_in_the_demo_is_the_projects_403(client, nanchang_officer, demo_debug):
-    client.force_login(nanchang_officer)
+def test_a_page_refused_in_the_demo_is_the_projects_403(client, demo_debug):
+    client.force_login(UserFactory(username="xunyang", division_id="360403", city=None))
     response = client.get("/acceptance/")
     assert response.status_code == 403
-    assert "只有省级督办人员有待验收队列" in response.content.decode()
+    assert "只有审核层级（市级主管部门、省级办公室）有待审核队列" in response.content.decode()
 
 
 def test_an_error_in_the_demo_is_the_projects_500_and_is_logged(client, supervisor, demo_debug, monkeypatch, caplog):

@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from imports.parsing.layouts import LEDGER, PETITIONS
 from tests.conftest import shanghai
-from tests.factories import CaseFactory, PetitionFactory
+from tests.factories import CaseFactory, PetitionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 TODAY = datetime.date(2024, 3, 1)
@@ -112,9 +112,17 @@ def test_an_officers_overdue_exports_hold_only_their_citys_overdue_cases(client,
     assert ledger_references(client, export["ledger"]) == ["NC-LATE"]
 
 
-def test_an_officer_has_no_acceptance_ledger(client, nanchang_officer, cases):
-    client.force_login(nanchang_officer)
+def test_a_county_bureau_has_no_acceptance_ledger(client, cases):
+    client.force_login(UserFactory(username="xunyang", division_id="360403", city=None))
     assert client.get("/acceptance/ledger.xlsx").status_code == 403
+
+
+def test_a_city_bureaus_acceptance_ledger_holds_only_what_waits_at_its_city(client, nanchang_officer, cases):
+    """Nanchang's submitted case waits at the province: not in the city's queue nor its ledger."""
+    client.force_login(nanchang_officer)
+    response = client.get("/acceptance/")
+    assert "NC-WAITING" not in listed(response)
+    assert "NC-WAITING" not in ledger_references(client, "/acceptance/ledger.xlsx")
 
 
 def test_a_bad_filter_exports_no_ledger(client, supervisor, cases):

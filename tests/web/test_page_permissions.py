@@ -6,6 +6,7 @@ import pytest
 
 from cases.services import attach_evidence
 from django.core.files.uploadedfile import SimpleUploadedFile
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -64,11 +65,12 @@ def test_officers_and_supervisors_open_the_list_pages(client, nanchang_officer, 
 
 
 @pytest.mark.parametrize("url", SUPERVISOR_PAGES)
-def test_only_supervisors_have_an_acceptance_queue(client, nanchang_officer, supervisor, url):
-    client.force_login(nanchang_officer)
+def test_only_reviewing_levels_have_a_review_queue(client, nanchang_officer, supervisor, url):
+    client.force_login(UserFactory(username="xunyang", division_id="360403", city=None))
     assert client.get(url).status_code == 403
-    client.force_login(supervisor)
-    assert client.get(url).status_code == 200
+    for reviewer in (nanchang_officer, supervisor):
+        client.force_login(reviewer)
+        assert client.get(url).status_code == 200
 
 
 def test_an_officer_opens_their_own_citys_case_and_evidence(client, nanchang_officer, nanchang_case, evidence):

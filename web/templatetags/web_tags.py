@@ -57,3 +57,12 @@ def saved_meanwhile(field):
     """The value saved by someone else while this person filled in the
     field (set on a form drawn again after a version conflict), or None."""
     return getattr(field.form, "saved_meanwhile", {}).get(field.name)
+
+
+@register.filter
+def reviews_at(user):
+    """The level at which ``user`` reviews (``workflow.review_level``), or
+    None: whether the header links a review queue."""
+    from cases.workflow import review_level
+
+    return review_level(user) if user.is_authenticated else None

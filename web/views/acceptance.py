@@ -1,11 +1,13 @@
-"""The supervisors' acceptance queue: the cases the cities have handed in,
-with how long each has waited and how much evidence it has, and batch
-sign-off or return of the selected ones, each through the workflow."""
+"""Each reviewing level's queue: the cases waiting for the viewer's review
+level (a city bureau sees its counties' cases waiting at its city review,
+the province what waits at the province), with how many working days each
+has waited there and how much evidence it has, and batch decision (pass up
+or accept, or return) of the selected ones, each through the workflow."""
 
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import HttpResponseNotAllowed
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,16 +15,42 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
 from cases import workflow
-from cases.constants import Status
+from cases.constants import Level, Status
 from cases.errors import CaseError
 from cases.models import Case, EvidenceStandard
+from workdays.calendar import WorkCalendar
 
 from ..filters import AcceptanceQueueFilter, annotate_queue
 from .lists import CaseListView
 
-# The batch decisions and the workflow action each makes.
-DECISIONS = {"accept": "close", "reject": "return"}
+# The batch decisions. Accepting at the case's accepting level closes it;
+# below it, the level approves and passes it up.
+DECISIONS = ("accept", "reject")
 AWAITING = (Status.PENDING_ACCEPTANCE, Status.IN_PUBLICITY)
+
+
+def decided_action(case, decision: str) -> str:
+    """The workflow action a batch decision makes on ``case``."""
+    if decision == "reject":
+        return "return"
+    chain = workflow.review_chain(case)
+    return "close" if workflow.waiting_at(case, chain) == chain[-1] else "approve"
+
+
+def waiting_for(user, queryset):
+    """The cases of ``queryset`` waiting for ``user``'s review level (none
+    when the account reviews at no level), as ``workflow.waiting_at`` says.
+    Set-based: the level a case waits at is the review stage the workflow
+    writes on every move (``workflow.moved``; the chain's migration placed
+    older rows). A row written without one (only outside the workflow)
+    waits at its chain's first level: those few are placed one by one."""
+    level = workflow.review_level(user)
+    if level is None:
+        return queryset.none()
+    waiting = queryset.filter(status__in=AWAITING)
+    unplaced = waiting.filter(review_stage__isnull=True).select_related("campaign")
+    placed_here = [case.pk for case in unplaced if workflow.waiting_at(case) == level]
+    return waiting.filter(Q(review_stage=level) | Q(pk__in=placed_here))
 
 
 @dataclass
@@ -34,8 +62,10 @@ class Outcome:
 
 
 class AcceptanceQueueView(CaseListView):
-    """Cases the cities have submitted, longest waiting first. Only
-    supervisors accept, so only they have a queue."""
+    """The cases waiting for the viewer's review level, longest waiting
+    first. Only reviewing levels (a city bureau, the provincial office) have
+    a queue: a county bureau submits and never reviews, so it has none (the
+    page is refused and not linked)."""
 
     template_name = "web/acceptance_queue.html"
     title = gettext_lazy("Acceptance queue")
@@ -48,26 +78,37 @@ class AcceptanceQueueView(CaseListView):
     offers_overdue = False  # a submitted case is never the city's delay
 
     def check_access(self):
-        if not self.request.user.is_supervisor:
-            raise PermissionDenied(gettext_lazy("Only provincial supervisors have an acceptance queue."))
+        if workflow.review_level(self.request.user) is None:
+            raise PermissionDenied(
+                gettext_lazy("Only reviewing levels (a city bureau, the provincial office) have a review queue.")
+            )
 
     def base_queryset(self, today):
-        return annotate_queue(super().base_queryset(today).filter(status__in=AWAITING))
+        queryset = waiting_for(self.request.user, super().base_queryset(today))
+        return annotate_queue(queryset.select_related("division"))
 
     def default_order(self, queryset, today):
         return queryset.order_by("submitted_at", "id")
 
     def rows(self, cases: list, today) -> list:
+        calendar = WorkCalendar()
         for case in cases:
-            case.days_waiting = max((today - timezone.localdate(case.submitted_at)).days, 0)
+            case.days_waiting = max(calendar.working_days_between(timezone.localdate(case.submitted_at), today), 0)
             case.days_past_deadline = max((today - case.deadline).days, 0) if case.deadline else 0
         return super().rows(cases, today)
 
     def render_list(self, request, *, extra: dict | None = None, status: int | None = None):
-        """The list, with the evidence standards the batch form offers (and
-        those ticked, when the form comes back)."""
-        checklist = {"standards": batch_standards(), "ticked_standards": request.POST.getlist("standard")}
-        return super().render_list(request, extra={**checklist, **(extra or {})}, status=status)
+        """The list, with the level it is the queue of and the evidence
+        standards the batch form offers (and those ticked, when the form
+        comes back)."""
+        level = workflow.review_level(request.user)
+        context = {
+            "level_label": Level(level).label if level else "",
+            "accepts_here": level == Level.PROVINCE,
+            "standards": batch_standards(),
+            "ticked_standards": request.POST.getlist("standard"),
+        }
+        return super().render_list(request, extra={**context, **(extra or {})}, status=status)
 
     def post(self, request):
         """Batch 验收 / 退回: each selected case through
@@ -118,8 +159,6 @@ def batch_standards() -> list[tuple[str, str]]:
 
 
 def _decide(user, selected: list[tuple[int, int]], decision: str, note: str, standards=None) -> list[Outcome]:
-    action = DECISIONS[decision]
-    rule = workflow.MOVES[action]
     # The boundary decides what the supervisor may touch, as everywhere.
     cases = Case.objects.for_user(user).select_related("city", "campaign").in_bulk([case_id for case_id, _v in selected])
     evidence = dict(Case.objects.filter(pk__in=list(cases)).annotate(n=Count("attachments")).values_list("pk", "n"))
@@ -129,7 +168,8 @@ def _decide(user, selected: list[tuple[int, int]], decision: str, note: str, sta
         if case is None:
             outcomes.append(Outcome("—", None, False, _("No such case.")))
             continue
-        label = rule.label_for(case.kind)
+        action = decided_action(case, decision)
+        label = workflow.MOVES[action].label_for(case.kind)
         try:
             workflow.transition(
                 case=case, action=action, actor=user, note=note, expected_version=version, standards=standards
@@ -138,7 +178,7 @@ def _decide(user, selected: list[tuple[int, int]], decision: str, note: str, sta
             outcomes.append(Outcome(case.reference, case.pk, False, str(refused.message)))
             continue
         message = _("%(action)s: done.") % {"action": label}
-        if decision == "accept" and not evidence.get(case.pk):
+        if action == "close" and not evidence.get(case.pk):
             message += " " + _("It had no evidence.")
         outcomes.append(Outcome(case.reference, case.pk, True, message))
     return outcomes

@@ -67,7 +67,6 @@ def dashboard(request):
     case however many there are."""
     user = request.user
     today = local_today()
-    is_supervisor = user.is_supervisor
 
     # Figures per (kind, city); both tables are sums of those few rows.
     by_kind, by_city = {}, {}
@@ -112,11 +111,9 @@ def dashboard(request):
         code = None if param == "province" else param
         stats = figures.get(code, empty_statistics())
         scoped = {param_name: param}
-        awaiting = (
-            _list_url("web:acceptance", **scoped, status=Status.PENDING_ACCEPTANCE)
-            if is_supervisor
-            else _list_url("web:case_list", **scoped, status=Status.PENDING_ACCEPTANCE)
-        )
+        # All the cases awaiting acceptance, at whatever level they wait (a
+        # review queue holds only those waiting at the viewer's level).
+        awaiting = _list_url("web:case_list", **scoped, status=Status.PENDING_ACCEPTANCE)
         city_rows.append(
             {
                 "code": code,
