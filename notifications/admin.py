@@ -95,11 +95,11 @@ class ReceiptInline(admin.TabularInline):
 class UrgingAdmin(admin.ModelAdmin):
     """Urgings are made on the site (or through the API), not here."""
 
-    list_display = ("created_at", "city", "urged_by", "receipt_due_at", "escalated_at")
-    list_filter = ("city",)
-    list_select_related = ("city", "urged_by")
+    list_display = ("created_at", "division", "urged_by", "receipt_due_at", "escalated_at")
+    search_fields = ("division__code", "division__name")
+    list_select_related = ("division", "urged_by")
     inlines = [ReceiptInline]
-    readonly_fields = ("urged_by", "city", "cases", "note", "created_at", "receipt_due_at", "escalated_at")
+    readonly_fields = ("urged_by", "division", "cases", "note", "created_at", "receipt_due_at", "escalated_at")
 
     def has_add_permission(self, request):
         return False

@@ -18,7 +18,7 @@ from api.v1.views.cases import ERRORS, _or_empty
 # The largest id the database stores (bigint).
 MAX_ID = 2**63 - 1
 
-from cases.models import City
+from cases.models import Division
 from cases.validation import NOTE_TEXT
 from cases.querysets import local_today
 
@@ -151,14 +151,21 @@ class NotificationDetail(ApiView):
 
 class UrgeIn(serializers.Serializer):
     cases = serializers.ListField(
-        child=StrictInteger(max_value=MAX_ID), required=False, help_text="The case ids to urge (one urging per city)."
-    )
-    city = PlainText(max_length=6, help_text="Or: urge every overdue case of this city (GB/T 2260 code).")
+        child=StrictInteger(max_value=MAX_ID), required=False,
+        help_text="The case ids to urge (one urging per responsible division).",
+    )  # fmt: skip
+    division = PlainText(
+        max_length=6, required=False,
+        help_text="Or: urge every overdue case of this division's subtree (GB/T 2260 code), "
+        "one urging per responsible division below the caller's own.",
+    )  # fmt: skip
+    city = PlainText(max_length=6, required=False, help_text="The same as division (kept for v1 clients).")
     note = PlainText(required=True, allow_blank=False, max_length=NOTE_TEXT, help_text="What is expected; sent with the urging.")
 
     def validate(self, data):
-        if bool(data.get("cases")) == bool(data.get("city")):
-            raise serializers.ValidationError({"cases": [_("Give either cases or a city.")]})
+        given = [name for name in ("cases", "division", "city") if data.get(name)]
+        if len(given) != 1:
+            raise serializers.ValidationError({"cases": [_("Give one of cases, division or city.")]})
         return data
 
 
@@ -170,7 +177,8 @@ class ReceiptOut(serializers.Serializer):
 
 class UrgingOut(serializers.Serializer):
     id = serializers.IntegerField()
-    city = serializers.CharField()
+    division = serializers.CharField(help_text="The division urged (GB/T 2260 code).")
+    city = serializers.CharField(allow_null=True, help_text="The city the division urged lies in (v1 clients).")
     note = serializers.CharField()
     cases = serializers.ListField(child=serializers.IntegerField())
     created_at = serializers.DateTimeField()
@@ -182,6 +190,7 @@ class UrgingOut(serializers.Serializer):
 def urging_json(urging) -> dict:
     return {
         "id": urging.pk,
+        "division": urging.division_id,
         "city": urging.city_id,
         "note": urging.note,
         "cases": sorted(urging.cases.values_list("pk", flat=True)),
@@ -199,7 +208,7 @@ class UrgingList(ApiView):
     parser_classes = [StrictJSONParser]
 
     @extend_schema(
-        summary="Urge cases (催办): the provincial office only",
+        summary="Urge cases (催办): a reviewing level, the divisions below it",
         operation_id="urgings_create",
         request=UrgeIn,
         responses={201: UrgingOut(many=True), **ERRORS},
@@ -208,9 +217,10 @@ class UrgingList(ApiView):
         data = UrgeIn(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            if data.validated_data.get("city"):
-                city = get_object_or_404(City, pk=data.validated_data["city"])
-                urgings = urge_overdue(actor=request.user, city=city, note=data.validated_data["note"], today=local_today())
+            code = data.validated_data.get("division") or data.validated_data.get("city")
+            if code:
+                division = get_object_or_404(Division, pk=code)
+                urgings = urge_overdue(actor=request.user, division=division, note=data.validated_data["note"], today=local_today())
             else:
                 urgings = urge(actor=request.user, case_ids=data.validated_data["cases"], note=data.validated_data["note"])
         except DjangoValidationError as error:
@@ -228,7 +238,7 @@ class UrgingDetail(ApiView):
 
 class UrgingReceiptView(ApiView):
     @extend_schema(
-        summary="Sign for an urging (签收): its city's accounts",
+        summary="Sign for an urging (签收): its responsible accounts",
         operation_id="urgings_receipt",
         request=None,
         responses={200: UrgingOut, **ERRORS},
@@ -238,5 +248,5 @@ class UrgingReceiptView(ApiView):
         if not receive(urging=urging, account=request.user, way=ReceiptWay.SIGNED) and not urging.receipts.filter(
             account=request.user
         ).exists():
-            raise PermissionDenied(_("Only the urged city's accounts sign for an urging."))
+            raise PermissionDenied(_("Only the urged division's responsible accounts sign for an urging."))
         return Response(urging_json(urging))

@@ -144,16 +144,19 @@ class Notification(models.Model):
 
 
 class Urging(models.Model):
-    """催办: the provincial office presses a division to act on cases. The
-    responsible accounts get it on their channels and in the site; the first
-    receipt (签收) by any of them answers it. Not received by
-    ``receipt_due_at`` (N working hours, per campaign), it is escalated to
-    the level above, once (``escalated_at``, set by compare-and-swap)."""
+    """催办: a reviewing level (the provincial office, a city bureau) presses
+    a division below it to act on cases. The responsible accounts get it on
+    their channels and in the site; the first receipt (签收) by any of them
+    answers it. Not received by ``receipt_due_at`` (N working hours, per
+    campaign), it is escalated to the level above the urged division, once
+    (``escalated_at``, set by compare-and-swap)."""
 
     urged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("urged by"), on_delete=models.PROTECT, related_name="urgings_sent"
     )
-    city = models.ForeignKey("cases.City", verbose_name=_("division urged"), on_delete=models.PROTECT, related_name="+")
+    division = models.ForeignKey(
+        "cases.Division", verbose_name=_("division urged"), on_delete=models.PROTECT, related_name="+"
+    )
     cases = models.ManyToManyField("cases.Case", verbose_name=_("cases"), related_name="urgings")
     note = models.TextField(_("note"))
     created_at = models.DateTimeField(_("urged at"), default=timezone.now)
@@ -171,7 +174,14 @@ class Urging(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.city} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.division} {self.created_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def city_id(self) -> str | None:
+        """The city the urged division lies in (API v1's ``city``)."""
+        from cases.models import city_code_of
+
+        return city_code_of(self.division_id)
 
 
 class ReceiptWay(models.TextChoices):

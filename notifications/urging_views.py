@@ -10,11 +10,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases.models import City
+from cases.models import Division
 from cases.querysets import local_today
 
 from .models import ReceiptWay
-from .urgings import receive, urge, urge_overdue, visible_urging
+from .urgings import is_responsible, receive, urge, urge_overdue, visible_urging
 
 
 @require_http_methods(["GET", "POST"])
@@ -37,6 +37,7 @@ def urging_detail(request, pk: int):
             "cases": list(urging.cases.order_by("pk")),
             "receipts": receipts,
             "signed": any(r.account_id == request.user.pk for r in receipts),
+            "responsible": is_responsible(urging=urging, account=request.user),
         },
     )
 
@@ -44,15 +45,17 @@ def urging_detail(request, pk: int):
 @require_POST
 @login_required
 def urge_cases(request):
-    """Urge the given cases, or a city's overdue cases, with a note."""
+    """Urge the given cases, or a division's overdue cases, with a note
+    (``city`` is the older name of ``division``)."""
     note = request.POST.get("note", "")
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("notifications:list")
     try:
-        if request.POST.get("city"):
-            city = get_object_or_404(City, pk=request.POST["city"])
-            urgings = urge_overdue(actor=request.user, city=city, note=note, today=local_today())
+        code = request.POST.get("division") or request.POST.get("city")
+        if code:
+            division = get_object_or_404(Division, pk=code)
+            urgings = urge_overdue(actor=request.user, division=division, note=note, today=local_today())
         else:
             ids = [int(v) for v in request.POST.getlist("case") if v.isdigit()]
             urgings = urge(actor=request.user, case_ids=ids, note=note)

@@ -1,13 +1,17 @@
-"""Urging (催办) and receipts (签收).
+"""Urging (催办) and receipts (签收), down the administrative tree.
 
-The provincial office urges one case or a city's overdue cases, with a
-note. Each city urged gets one ``Urging``; its responsible accounts (the
-city's officers) get it in the site and on every channel they have,
-through the reminder log's exactly-once delivery (one row per recipient,
-channel and urging). Opening it or pressing 签收 records the receipt; the
-first receipt answers the urging. One not received within the campaign's
-working hours is escalated to the level above (the province's
-supervisors), once."""
+A reviewing level urges the divisions below it: the provincial office any
+city or county, a city bureau its counties (its own scope, cases/scope.py;
+a case outside it is a 404). It urges one case or a division's overdue
+cases, with a note; each division urged gets one ``Urging``. Its
+responsible accounts (the officers bound to the division, and the
+unit-bound ones of the cases' lead and cooperating units there) get it in
+the site and on every channel they have, their division's and unit's
+group robots included, through the reminder log's exactly-once delivery.
+Opening it or pressing 签收 records the receipt; the first receipt by any
+responsible account answers the urging. One not received within the
+campaign's working hours is escalated to the level above the urged
+division (a county's to its city bureau, a city's to the province), once."""
 
 import datetime
 from dataclasses import dataclass
@@ -15,14 +19,16 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Role, User
-from cases.models import Case, City
+from cases.models import Case, Division
+from cases.scope import scope_of
+from cases.workflow import review_level
 from workdays.calendar import is_working_day
 
 from .models import CampaignReceiptHours, Notification, NotificationKind, ReceiptWay, Urging, UrgingReceipt
@@ -58,49 +64,98 @@ def receipt_hours(cases: list[Case]) -> int:
     return min(set_.get(c.campaign_id, settings.URGING_RECEIPT_WORKING_HOURS) for c in cases)
 
 
-def may_urge(user: User) -> bool:
-    return user.is_active and user.is_supervisor
+def may_urge(user: User, case: Case | None = None) -> bool:
+    """Whether ``user`` urges at all (a reviewing level that may write), and
+    ``case`` when given: one of a division below the user's own, in scope."""
+    if not (user.is_authenticated and user.may_write and review_level(user) is not None):
+        return False
+    return case is None or (case.division_id != user.division_id and scope_of(user).contains(case))
 
 
-def responsible_accounts(city_id: str):
-    return User.objects.filter(is_active=True, role=Role.OFFICER, city_id=city_id).order_by("pk")
+def urgeable_divisions(user: User):
+    """The divisions ``user`` may urge: its subtree without itself."""
+    if not may_urge(user):
+        return Division.objects.none()
+    return scope_of(user).divisions().exclude(code=user.division_id)
+
+
+def responsible_accounts(*, division_id: str, unit_ids: set[int]):
+    """Who answers an urging of ``division_id`` about cases of these units:
+    the division's officers not bound to a unit, and those bound to one of
+    the units."""
+    return User.objects.filter(is_active=True, role=Role.OFFICER, division_id=division_id).filter(
+        Q(unit__isnull=True) | Q(unit_id__in=unit_ids)
+    ).order_by("pk")
+
+
+def units_of(cases) -> set[int]:
+    """The lead and cooperating units of these (prefetched) cases."""
+    return {c.lead_unit_id for c in cases if c.lead_unit_id} | {u.pk for c in cases for u in c.cooperating_units.all()}
+
+
+def is_responsible(*, urging: Urging, account: User) -> bool:
+    return responsible_accounts(division_id=urging.division_id, unit_ids=units_of(urging_cases(urging))).filter(
+        pk=account.pk
+    ).exists()
+
+
+def urging_cases(urging: Urging) -> list[Case]:
+    return list(urging.cases.prefetch_related("cooperating_units").order_by("pk"))
+
+
+def bureau_accounts(division_id: str | None):
+    """The accounts of a division's own bureau (no unit): who an urging of
+    a division below it escalates to."""
+    return User.objects.filter(
+        is_active=True, role__in=(Role.OFFICER, Role.SUPERVISOR), division_id=division_id, unit__isnull=True
+    ).order_by("pk")
 
 
 @transaction.atomic
 def urge(*, actor: User, case_ids: list[int], note: str) -> list[Urging]:
-    """Urge these cases (each city's in one urging). A case the actor may
-    not see is a 404; only the provincial office urges."""
+    """Urge these cases, each division's in one urging. Only a reviewing
+    level urges (else PermissionDenied); a case outside its scope is a 404;
+    a case of its own division is refused (it urges the levels below)."""
     if not may_urge(actor):
-        raise PermissionDenied(_("Only the provincial office may urge."))
+        raise PermissionDenied(_("Only a reviewing level (the provincial office or a city bureau) may urge."))
     note = (note or "").strip()
     if not note:
         raise ValidationError({"note": _("Say what is expected: the note is sent with the urging.")})
-    cases = list(Case.objects.for_user(actor).filter(pk__in=set(case_ids)).order_by("pk"))
+    cases = list(
+        Case.objects.for_user(actor).filter(pk__in=set(case_ids)).prefetch_related("cooperating_units").order_by("pk")
+    )
     if not case_ids or len(cases) != len(set(case_ids)):
         raise Http404
-    if any(case.city_id is None for case in cases):
-        raise ValidationError({"cases": _("A province-level case has no city to urge.")})
-    by_city = {}
+    if any(case.division_id == actor.division_id for case in cases):
+        raise ValidationError({"cases": _("A case of your own division is not urged by you: urge the divisions below.")})
+    by_division = {}
     for case in cases:
-        by_city.setdefault(case.city_id, []).append(case)
+        by_division.setdefault(case.division_id, []).append(case)
     now = timezone.now()
     urgings = []
-    for city_id, group in sorted(by_city.items()):
+    for division_id, group in sorted(by_division.items()):
         urging = Urging.objects.create(
-            urged_by=actor, city_id=city_id, note=note, created_at=now,
+            urged_by=actor, division_id=division_id, note=note, created_at=now,
             receipt_due_at=add_working_hours(now, receipt_hours(group)),
         )  # fmt: skip
         urging.cases.set(group)
-        send_about(urging=urging, kind=NotificationKind.URGING, recipients=list(responsible_accounts(city_id)))
+        recipients = list(responsible_accounts(division_id=division_id, unit_ids=units_of(group)))
+        send_about(urging=urging, kind=NotificationKind.URGING, recipients=recipients)
         urgings.append(urging)
     return urgings
 
 
-def urge_overdue(*, actor: User, city: City, note: str, today: datetime.date) -> list[Urging]:
-    """Urge every overdue case of a city the actor sees."""
-    ids = list(Case.objects.for_user(actor).overdue(today).filter(city=city).values_list("pk", flat=True))
+def urge_overdue(*, actor: User, division: Division, note: str, today: datetime.date) -> list[Urging]:
+    """Urge every overdue case of a division's subtree that the actor sees
+    (its own division's cases left out), each division's in one urging."""
+    if not may_urge(actor):
+        raise PermissionDenied(_("Only a reviewing level (the provincial office or a city bureau) may urge."))
+    if not urgeable_divisions(actor).filter(pk=division.pk).exists():
+        raise Http404
+    cases = Case.objects.for_user(actor).overdue(today).filter(division__pk__range=division.bounds)
+    ids = list(cases.exclude(division_id=actor.division_id).values_list("pk", flat=True))
     if not ids:
-        raise ValidationError({"city": _("%(city)s has no overdue case to urge.") % {"city": city.name}})
+        raise ValidationError({"division": _("%(division)s has no overdue case to urge.") % {"division": division.name}})
     return urge(actor=actor, case_ids=ids, note=note)
 
 
@@ -123,17 +178,16 @@ class UrgingMessage:
         return f"/notifications/urgings/{self.urging.pk}/"
 
     def subject(self) -> str:
-        city = self.urging.city.name_en if translation.get_language() == "en" else self.urging.city.name
-        values = {"city": city, "count": len(self.cases)}
+        values = {"division": self.urging.division.name, "count": len(self.cases)}
         if self.kind == NotificationKind.ESCALATION:
             return ngettext(
-                "Urging not received: %(city)s, %(count)d case",
-                "Urging not received: %(city)s, %(count)d cases",
+                "Urging not received: %(division)s, %(count)d case",
+                "Urging not received: %(division)s, %(count)d cases",
                 len(self.cases),
             ) % values
         return ngettext(
-            "Urging from the provincial office: %(city)s, %(count)d case",
-            "Urging from the provincial office: %(city)s, %(count)d cases",
+            "Urging (催办): %(division)s, %(count)d case",
+            "Urging (催办): %(division)s, %(count)d cases",
             len(self.cases),
         ) % values
 
@@ -142,22 +196,25 @@ class UrgingMessage:
         if self.kind == NotificationKind.ESCALATION:
             due = timezone.localtime(self.urging.receipt_due_at).strftime("%Y-%m-%d %H:%M")
             lines += [
-                _("Nobody in %(city)s signed for this urging by %(due)s.") % {"city": self.urging.city.name, "due": due},
+                _("Nobody in %(division)s signed for this urging by %(due)s.")
+                % {"division": self.urging.division.name, "due": due},
                 "",
             ]
-        lines += [_("Note: %(note)s") % {"note": self.urging.note}, ""]
+        urged_by = self.urging.urged_by.division.name if self.urging.urged_by.division_id else ""
+        lines += [_("From: %(division)s") % {"division": urged_by}, _("Note: %(note)s") % {"note": self.urging.note}, ""]
         for case in self.cases:
             lines.append(f"- {case.reference} {case.title}\n  {settings.SITE_URL}/cases/{case.pk}/")
         lines += ["", _("Sign for it (签收): %(url)s") % {"url": settings.SITE_URL + self.path}]
         return "\n".join(lines)
 
     def sms_params(self) -> dict:
-        return {"city": self.urging.city.name, "count": str(len(self.cases))}
+        # The approved template's parameter is named city; it names the division.
+        return {"city": self.urging.division.name, "count": str(len(self.cases))}
 
 
 def messages_for(pairs: list[tuple[int, str]]) -> dict[tuple[int, str], UrgingMessage]:
     """The messages of these (urging id, kind) pairs, in two queries."""
-    urgings = Urging.objects.select_related("city").prefetch_related("cases").in_bulk({pk for pk, _ in pairs})
+    urgings = Urging.objects.select_related("division", "urged_by__division").prefetch_related("cases").in_bulk({pk for pk, _ in pairs})
     return {
         (pk, kind): UrgingMessage(urging=urgings[pk], kind=kind, cases=sorted(urgings[pk].cases.all(), key=lambda c: c.pk))
         for pk, kind in pairs
@@ -209,10 +266,14 @@ def send_about(*, urging: Urging, kind: str, recipients: list[User]) -> None:
 
 
 def visible_urging(*, user: User, pk: int) -> Urging:
-    """An urging its city's officers and the provincial office may see;
-    anyone else gets a 404."""
-    urging = Urging.objects.select_related("city", "urged_by").filter(pk=pk).first()
-    if urging is None or not (user.is_supervisor or (user.is_officer and user.city_id == urging.city_id)):
+    """An urging its responsible accounts may see, and the reviewing levels
+    whose scope holds the urged division; anyone else gets a 404."""
+    urging = Urging.objects.select_related("division", "urged_by").filter(pk=pk).first()
+    if urging is None:
+        raise Http404
+    scope = scope_of(user)
+    reviews_it = review_level(user) is not None and scope is not None and scope.contains_division(urging.division_id)
+    if not (reviews_it or is_responsible(urging=urging, account=user)):
         raise Http404
     return urging
 
@@ -220,7 +281,7 @@ def visible_urging(*, user: User, pk: int) -> Urging:
 def receive(*, urging: Urging, account: User, way: str) -> bool:
     """Record ``account``'s receipt; only the first counts (and only the
     responsible accounts sign). Returns whether this one was recorded."""
-    if not (account.is_officer and account.city_id == urging.city_id and account.is_active):
+    if not is_responsible(urging=urging, account=account):
         return False
     created = UrgingReceipt.objects.bulk_create(
         [UrgingReceipt(urging=urging, account=account, way=way, received_at=timezone.now())], ignore_conflicts=True
@@ -241,17 +302,19 @@ def receive_opened(*, user: User, notifications) -> None:
 
 def escalate_unreceived(*, now: datetime.datetime) -> list[Urging]:
     """Escalate, once, every urging whose receipt deadline passed with no
-    receipt: a compare-and-swap on ``escalated_at`` lets one run do it."""
+    receipt, to the bureau of the level above the urged division (a
+    county's city bureau, a city's provincial office): a compare-and-swap
+    on ``escalated_at`` lets one run do it."""
     received = UrgingReceipt.objects.filter(urging=OuterRef("pk"))
     due = Urging.objects.filter(escalated_at__isnull=True, receipt_due_at__lte=now).exclude(Exists(received))
     escalated = []
-    supervisors = list(User.objects.filter(is_active=True, role=Role.SUPERVISOR).order_by("pk"))
-    for urging in due.order_by("pk"):
+    for urging in due.select_related("division").order_by("pk"):
         with transaction.atomic():
             if Urging.objects.filter(pk=urging.pk, escalated_at__isnull=True).update(escalated_at=now) != 1:
                 continue  # another run escalated it
             urging.escalated_at = now
-            send_about(urging=urging, kind=NotificationKind.ESCALATION, recipients=supervisors)
+            above = list(bureau_accounts(urging.division.parent_id))
+            send_about(urging=urging, kind=NotificationKind.ESCALATION, recipients=above)
         escalated.append(urging)
     return escalated
 
@@ -278,7 +341,7 @@ class TimelineEntry:
 def urging_entries(case: Case) -> list[TimelineEntry]:
     """The case's urgings, receipts and escalations, in two queries."""
     entries = []
-    urgings = case.urgings.select_related("urged_by", "city").prefetch_related("receipts__account")
+    urgings = case.urgings.select_related("urged_by", "division").prefetch_related("receipts__account")
     for urging in urgings:
         entries.append(TimelineEntry("urging", _("Urged (催办)"), urging.created_at, urging.urged_by, urging.note))
         for receipt in urging.receipts.all():

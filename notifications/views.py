@@ -5,10 +5,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from cases.models import City
-
 from .models import Notification
-from .urgings import may_urge
+from .urgings import may_urge, urgeable_divisions
 from .services import mark_read
 
 PAGE_SIZE = 50
@@ -31,7 +29,7 @@ def notification_list(request):
             "older": page[PAGE_SIZE - 1].pk if len(page) > PAGE_SIZE else None,
             "only_unread": request.GET.get("unread") == "true",
             "may_urge": may_urge(request.user),
-            "cities": City.objects.order_by("code") if may_urge(request.user) else [],
+            "divisions": urgeable_divisions(request.user).order_by("code"),
         },
     )
 

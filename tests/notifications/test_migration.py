@@ -41,3 +41,17 @@ def test_existing_reminders_become_email_rows_and_nothing_is_dropped(nanchang_of
     assert rows == [("city", "sent", "email", None, "nc@example.test"), ("province", "failed", "email", None, "")]
     with pytest.raises(IntegrityError), transaction.atomic():
         Log.objects.create(recipient_id=nanchang_officer.pk, kind="city", digest_on=day, channel_kind="email")
+
+
+def test_existing_urgings_keep_their_city_as_the_division_urged(supervisor):
+    old = migrate([("notifications", "0002_urgings")])
+    Urging = old.get_model("notifications", "Urging")
+    due = datetime.datetime(2024, 3, 18, 2, 0, tzinfo=datetime.UTC)
+    Urging.objects.create(urged_by_id=supervisor.pk, city_id="360100", note="请尽快整改", receipt_due_at=due)
+    Urging.objects.create(urged_by_id=supervisor.pk, city_id="360400", note="x", receipt_due_at=due, escalated_at=due)
+
+    new = migrate([("notifications", "0003_urging_division")])
+    Urging = new.get_model("notifications", "Urging")
+
+    rows = sorted(Urging.objects.values_list("division_id", "note", "escalated_at"))
+    assert rows == [("360100", "请尽快整改", None), ("360400", "x", due)]

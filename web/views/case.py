@@ -152,7 +152,7 @@ def _render_case(request, case: Case, *, bound: dict | None = None, status: int 
         "accountability": _accountability(case),
         "pollution_types": [PollutionType(p).label for p in case.pollution_types if p in PollutionType.values],
         "events": _timeline(case),
-        "may_urge": may_urge(request.user),
+        "may_urge": may_urge(request.user, case),
         "standing_return": workflow.standing_returns([case]).get(case.pk),
         "actions": actions,
         "transition_forms": [form for name, form in actions if name == "move"],
