@@ -97,6 +97,8 @@ class EventAction(models.TextChoices):
     UPDATED = "updated", _("Updated")
     EVIDENCE = "evidence", _("Evidence attached")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+    # A division's report in a dispatch round (调度): new progress or no change.
+    REPORTED = "reported", _("Dispatch report")
 
 
 # Petitions are "handled" (办理), problems "rectified" (整改): the same status

@@ -44,10 +44,30 @@ def value_label(name: str, value, kind: str | None = None) -> str:
     return str(value)
 
 
+# What an event records beside the fields it changed: a dispatch report's
+# round (cases' own code knows rounds only by the name recorded here).
+NOT_FIELDS = ("round",)
+
+
 def change_rows(changes: dict, kind: str | None = None) -> list[tuple[str, str, str]]:
     """(label, old, new) of each field an event changed, in words."""
     rows = []
     for name, change in (changes or {}).items():
+        if name in NOT_FIELDS:
+            continue
         old, new = change if isinstance(change, list) and len(change) == 2 else (None, change)
         rows.append((field_label(name), value_label(name, old, kind), value_label(name, new, kind)))
     return rows
+
+
+def report_heading(changes: dict, note: str = "") -> str:
+    """A dispatch report's heading: the round's name, whether it came after
+    the cutoff, and whether it reported no change (no new progress, in the
+    case's field or, for a case the reporter no longer holds, the note)."""
+    round = (changes or {}).get("round") or {}
+    parts = [_("Dispatch report"), str(round.get("name", ""))]
+    if round.get("late"):
+        parts.append(_("late"))
+    if "progress" not in changes and not note:
+        parts.append(_("no change in progress"))
+    return " · ".join(part for part in parts if part)

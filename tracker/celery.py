@@ -25,6 +25,7 @@ def schedule_reminders(sender, **kwargs):
         # The sweeps: work a failure left behind (a dead worker, the broker down).
         (settings.REMINDER_SWEEP_SECONDS, "reminders.tasks.sweep_reminders", "reminders left behind by a failure"),
         (settings.IMPORT_SWEEP_SECONDS, "imports.sweep_imports", "imports left behind by a failure"),
+        (settings.DISPATCH_SCHEDULE_SECONDS, "dispatch.tasks.open_scheduled_rounds", "open the recurring dispatch rounds"),
         (settings.TALLY_COMPACT_SECONDS, "cases.tasks.compact_case_tallies", "fold the statistics' delta rows"),
     ]  # fmt: skip
     for when, task, name in schedule:

@@ -127,6 +127,7 @@ INSTALLED_APPS = [
     "workdays",
     "reports",
     "notifications",
+    "dispatch",
 ]
 
 MIDDLEWARE = [
@@ -312,7 +313,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # One name for the review levels wherever they appear (review_stage, a
     # review's level, the chain).
-    "ENUM_NAME_OVERRIDES": {"LevelEnum": "cases.constants.Level"},
+    "ENUM_NAME_OVERRIDES": {"LevelEnum": "cases.constants.Level", "RoundStatusEnum": "dispatch.api_views.REPORT_STATUSES"},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         # The error answers every operation can give, documented once.
@@ -431,5 +432,7 @@ URGING_OFFICE_HOURS = os.environ.get("URGING_OFFICE_HOURS", "09:00-17:00")
 # for campaigns that set none (Admin → Notifications → receipt deadlines).
 URGING_RECEIPT_WORKING_HOURS = int(os.environ.get("URGING_RECEIPT_WORKING_HOURS", "8"))
 ALIYUN_SMS_TEMPLATE_URGING = os.environ.get("ALIYUN_SMS_TEMPLATE_URGING", "")
+# How often beat looks for recurring dispatch rounds to open.
+DISPATCH_SCHEDULE_SECONDS = float(os.environ.get("DISPATCH_SCHEDULE_SECONDS", "900"))
 # How often beat looks for urgings to escalate.
 URGING_ESCALATION_SECONDS = float(os.environ.get("URGING_ESCALATION_SECONDS", "300"))

@@ -3,6 +3,7 @@ from django.urls import path
 from imports import api_views as imports
 from reports import api_views as reports
 from notifications import api_views as notifications
+from dispatch import api_views as dispatch
 
 from .views import bulk, cases, feed, reference
 
@@ -37,4 +38,9 @@ urlpatterns = [
     path("urgings/", notifications.UrgingList.as_view(), name="urging-list"),
     path("urgings/<int:pk>/", notifications.UrgingDetail.as_view(), name="urging-detail"),
     path("urgings/<int:pk>/receipt/", notifications.UrgingReceiptView.as_view(), name="urging-receipt"),
+    # Dispatch rounds (调度): the views live with the rest of the dispatch code.
+    path("dispatch/rounds/", dispatch.Rounds.as_view(), name="dispatch-round-list"),
+    path("dispatch/rounds/<int:pk>/", dispatch.RoundDetail.as_view(), name="dispatch-round-detail"),
+    path("dispatch/rounds/<int:pk>/reports/", dispatch.RoundReports.as_view(), name="dispatch-round-reports"),
+    path("dispatch/rounds/<int:pk>/urge/", dispatch.RoundUrge.as_view(), name="dispatch-round-urge"),
 ]

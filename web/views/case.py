@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from cases import services, workflow
 from cases.constants import ACCOUNTABILITY_FIELDS, EventAction, Kind, PollutionType, Status, status_label
-from cases.display import change_rows, value_label
+from cases.display import change_rows, report_heading, value_label
 from cases.errors import CaseError, ConcurrentChange, InvalidInput
 from cases.models import Attachment, Case
 from cases.querysets import local_today
@@ -78,6 +78,8 @@ def _timeline(case: Case) -> list:
     for event in events:
         if event.action == EventAction.TRANSITION:
             event.heading = f"{status_label(event.from_status, case.kind)} → {status_label(event.to_status, case.kind)}"
+        elif event.action == EventAction.REPORTED:
+            event.heading = report_heading(event.changes, event.note)
         else:
             event.heading = event.get_action_display()
         # A creation lists every first value; the facts above already show them.

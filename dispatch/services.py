@@ -1,0 +1,275 @@
+"""Opening a round, reporting in it, urging the divisions that have not
+reported, and reading who has (the per-division status, one grouped
+query). Every read starts from the one boundary (Case.objects.for_user)."""
+
+import datetime
+import functools
+import operator
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cases.constants import EventAction, Status
+from cases.errors import CaseNotVisible, ConcurrentChange, InvalidInput, RoleNotAllowed
+from cases.models import Case, CaseEvent, Division, city_code_of
+from cases.scope import Scope
+from cases.services import editable_fields
+from cases.validation import NOTE_TEXT, checked_text
+from cases.workflow import ensure_can_write
+from cases.writes import write_case
+from notifications.urgings import may_urge, urge
+
+from .models import Round, RoundCase
+
+# Every status but closed: the cases a division still has to report on.
+OPEN_STATUSES = [s.value for s in Status if s != Status.CLOSED]
+# How many cases one request may report on.
+MAX_REPORTS = 500
+
+
+def ensure_may_open(actor) -> None:
+    """Rounds are the provincial office's."""
+    if not (actor.is_active and actor.is_supervisor):
+        raise RoleNotAllowed(_("Only the provincial office opens dispatch rounds."), code="dispatch_not_allowed")
+
+
+def covered_cases(*, campaigns, divisions):
+    """The open cases in these campaigns (any when none) and these
+    divisions' subtrees (any when none)."""
+    cases = Case.objects.not_withdrawn().filter(status__in=OPEN_STATUSES)
+    if campaigns:
+        cases = cases.filter(campaign__in=campaigns)
+    if divisions:
+        cases = cases.filter(functools.reduce(operator.or_, (Scope(d.pk).division_q() for d in divisions)))
+    return cases
+
+
+def _snapshot(round: Round, cases) -> None:
+    """The covered cases as the round's rows, in one INSERT … SELECT."""
+    sql, params = cases.order_by().values("id").query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {RoundCase._meta.db_table} (round_id, case_id) SELECT %s, covered.id FROM ({sql}) covered",
+            [round.pk, *params],
+        )
+
+
+def open_round(
+    *, actor, name: str, cadence: str, cutoff_at: datetime.datetime, campaigns=(), divisions=(),
+    template=None, period_on: datetime.date | None = None, at: datetime.datetime | None = None,
+) -> Round:  # fmt: skip
+    """Open a round and snapshot the cases it covers. ``actor`` None is the
+    schedule (a template's round)."""
+    if actor is not None:
+        ensure_may_open(actor)
+    at = at or timezone.now()
+    name = checked_text(name, field="name", limit=Round._meta.get_field("name").max_length)
+    if not name:
+        raise InvalidInput("name", _("Name the round, e.g. 第12期."), code="required")
+    if cutoff_at <= at:
+        raise InvalidInput("cutoff", _("The cutoff must be after the round opens."))
+    with transaction.atomic():
+        if Round.objects.filter(name=name).exists():
+            raise InvalidInput("name", _("A round with this name exists already."), code="unique")
+        round = Round.objects.create(
+            name=name, cadence=cadence, cutoff_at=cutoff_at, template=template, period_on=period_on,
+            opened_by=actor, opened_at=at,
+        )  # fmt: skip
+        round.campaigns.set(campaigns)
+        round.divisions.set(divisions)
+        _snapshot(round, covered_cases(campaigns=campaigns, divisions=divisions))
+    return round
+
+
+def round_cases(round: Round, user):
+    """The round's cases ``user`` may see (the one boundary)."""
+    return RoundCase.objects.filter(round=round, case__in=Case.objects.for_user(user))
+
+
+def visible_rounds(user):
+    """The rounds with a case ``user`` may see; the office sees every one."""
+    if user.is_authenticated and user.is_active and user.is_supervisor:
+        return Round.objects.all()
+    return Round.objects.filter(Exists(round_cases(OuterRef("pk"), user)))
+
+
+def visible_round(user, pk) -> Round:
+    round = visible_rounds(user).filter(pk=pk).first()
+    if round is None:
+        raise CaseNotVisible()
+    return round
+
+
+@dataclass
+class Tally:
+    """A division's (or a city's, rolled up) cases in a round."""
+
+    code: str
+    name: str
+    cases: int = 0
+    on_time: int = 0
+    late: int = 0
+    missing: int = 0
+
+    @property
+    def status(self) -> str:
+        """missing while any case is, else late if any came late, else reported."""
+        return "missing" if self.missing else "late" if self.late else "reported"
+
+    def add(self, other: "Tally") -> None:
+        self.cases += other.cases
+        self.on_time += other.on_time
+        self.late += other.late
+        self.missing += other.missing
+
+
+def round_totals(rounds: list[Round], user) -> dict[int, Tally]:
+    """Each round's totals over the cases ``user`` may see: one grouped query."""
+    rows = (
+        RoundCase.objects.filter(round__in=rounds, case__in=Case.objects.for_user(user))
+        .order_by()
+        .values("round_id")
+        .annotate(
+            cases=Count("id"),
+            on_time=Count("id", filter=Q(reported_at__lte=F("round__cutoff_at"))),
+            late=Count("id", filter=Q(reported_at__gt=F("round__cutoff_at"))),
+            missing=Count("id", filter=Q(reported_at__isnull=True)),
+        )
+    )
+    found = {r["round_id"]: Tally("", "", r["cases"], r["on_time"], r["late"], r["missing"]) for r in rows}
+    return {round.pk: found.get(round.pk, Tally("", "")) for round in rounds}
+
+
+@dataclass
+class RoundStatus:
+    round: Round
+    divisions: list[Tally]  # by the cases' responsible division
+    cities: list[Tally]  # the same rolled up to the city (the province's own cases as the province)
+    totals: Tally = field(default_factory=lambda: Tally("", ""))
+
+
+def round_status(round: Round, user) -> RoundStatus:
+    """Per responsible division, the cases ``user`` may see and how many
+    were reported on time, late or not at all: one grouped query."""
+    cutoff = round.cutoff_at
+    rows = (
+        round_cases(round, user)
+        .order_by()
+        .values("case__division_id", "case__division__name")
+        .annotate(
+            cases=Count("id"),
+            on_time=Count("id", filter=Q(reported_at__lte=cutoff)),
+            late=Count("id", filter=Q(reported_at__gt=cutoff)),
+            missing=Count("id", filter=Q(reported_at__isnull=True)),
+        )
+        .order_by("case__division_id")
+    )
+    divisions = [
+        Tally(r["case__division_id"], r["case__division__name"], r["cases"], r["on_time"], r["late"], r["missing"])
+        for r in rows
+    ]
+    cities: dict[str, Tally] = {}
+    totals = Tally("", "")
+    for tally in divisions:
+        code = city_code_of(tally.code) or tally.code
+        cities.setdefault(code, Tally(code, "")).add(tally)
+        totals.add(tally)
+    names = dict(Division.objects.filter(code__in=cities).values_list("code", "name"))
+    for code, tally in cities.items():
+        tally.name = names.get(code, code)
+    return RoundStatus(round, divisions, [cities[code] for code in sorted(cities)], totals)
+
+
+def _record(*, case: Case, round: Round, actor, at, progress: str | None) -> CaseEvent:
+    """The report as an event on the case. New progress is written to the
+    case when the reporter may edit it (it still holds the case); else it
+    is the event's note. "No change" changes no field."""
+    for attempt in range(3):
+        changes = {"round": {"id": round.pk, "name": round.name, "late": at > round.cutoff_at}}
+        values, note = {}, ""
+        if progress is not None and progress != case.progress:
+            if "progress" in editable_fields(case, actor):
+                values["progress"] = progress
+                changes["progress"] = [case.progress, progress]
+            else:
+                note = progress
+        try:
+            return write_case(case, actor=actor, at=at, action=EventAction.REPORTED, values=values, note=note, changes=changes)
+        except ConcurrentChange:
+            # Another writer came first: a report does not depend on the
+            # version read, so it is made again on the case as it is now.
+            if attempt == 2:
+                raise
+            case.refresh_from_db()
+
+
+def report(*, round: Round, actor, items: list[dict], at: datetime.datetime | None = None) -> list[RoundCase]:
+    """Record ``actor``'s reports: each item names a case of the round and
+    gives its ``progress`` (text) or None for no change. A case ``actor``
+    may not see is a 404; all or nothing. After the cutoff a report is
+    accepted and marked late; a second report on a case is a new event
+    and the latest counts, but the first decided whether it was late."""
+    ensure_can_write(actor)
+    at = at or timezone.now()
+    if not items:
+        raise InvalidInput("reports", _("Report on at least one case."), code="required")
+    if len(items) > MAX_REPORTS:
+        raise InvalidInput("reports", _("Report on at most %(max)d cases at a time.") % {"max": MAX_REPORTS})
+    ids = [item["case"] for item in items]
+    if len(set(ids)) != len(ids):
+        raise InvalidInput("reports", _("Report on each case once."))
+    progress = {
+        item["case"]: None
+        if item.get("progress") is None
+        else checked_text(item["progress"], field=f"reports.{index}.progress", limit=NOTE_TEXT)
+        for index, item in enumerate(items)
+    }
+    cases = Case.objects.for_user(actor).in_bulk(ids)
+    if len(cases) != len(ids):
+        raise CaseNotVisible()
+    rows = {row.case_id: row for row in RoundCase.objects.filter(round=round, case_id__in=ids)}
+    for index, case_id in enumerate(ids):
+        if case_id not in rows:
+            raise InvalidInput(f"reports.{index}.case", _("This case is not in the round."), code="not_in_round")
+    with transaction.atomic():
+        for case_id in ids:
+            rows[case_id].report = _record(case=cases[case_id], round=round, actor=actor, at=at, progress=progress[case_id])
+        RoundCase.objects.bulk_update(rows.values(), ["report"])
+        # The first report decides on time or late: only an unset time is set.
+        RoundCase.objects.filter(pk__in=[r.pk for r in rows.values()], reported_at__isnull=True).update(reported_at=at)
+    return list(RoundCase.objects.filter(pk__in=[r.pk for r in rows.values()]).order_by("case_id"))
+
+
+def ensure_may_urge(actor) -> None:
+    if not may_urge(actor):
+        raise RoleNotAllowed(_("Only the provincial office urges."), code="urging_not_allowed")
+
+
+def urge_missing(*, round: Round, actor, note: str = ""):
+    """催报: urge the divisions with cases not yet reported in the round
+    (notifications.urgings.urge). The province's own cases have no division
+    below it to urge."""
+    ensure_may_urge(actor)
+    note = checked_text(note, field="note", limit=NOTE_TEXT)
+    missing = list(
+        round_cases(round, actor)
+        .filter(reported_at__isnull=True)
+        .exclude(case__city__isnull=True)
+        .order_by("case_id")
+        .values_list("case_id", flat=True)
+    )
+    if not missing:
+        raise InvalidInput("round", _("No division has a case left to report in this round."), code="nothing_missing")
+    cutoff = timezone.localtime(round.cutoff_at).strftime("%Y-%m-%d %H:%M")
+    text = _("Dispatch round %(round)s: report on each of your cases by the cutoff, %(cutoff)s.") % {
+        "round": round.name,
+        "cutoff": cutoff,
+    }
+    try:
+        return urge(actor=actor, case_ids=missing, note=f"{text}\n{note}" if note else text)
+    except DjangoValidationError as error:
+        raise InvalidInput.from_errors(error.message_dict) from None
