@@ -245,20 +245,22 @@ def report(*, round: Round, actor, items: list[dict], at: datetime.datetime | No
 
 
 def ensure_may_urge(actor) -> None:
-    if not may_urge(actor):
+    """催报 is the provincial office's, like opening the round."""
+    if not (may_urge(actor) and actor.is_supervisor):
         raise RoleNotAllowed(_("Only the provincial office urges."), code="urging_not_allowed")
 
 
 def urge_missing(*, round: Round, actor, note: str = ""):
     """催报: urge the divisions with cases not yet reported in the round
-    (notifications.urgings.urge). The province's own cases have no division
-    below it to urge."""
+    (notifications.urgings.urge, each division's cases in one urging to its
+    accounts). The office's own cases (the province's) are not urged: it
+    urges the divisions below it."""
     ensure_may_urge(actor)
     note = checked_text(note, field="note", limit=NOTE_TEXT)
     missing = list(
         round_cases(round, actor)
         .filter(reported_at__isnull=True)
-        .exclude(case__city__isnull=True)
+        .exclude(case__division=actor.division_id)
         .order_by("case_id")
         .values_list("case_id", flat=True)
     )

@@ -247,7 +247,7 @@ def test_others_see_only_rounds_and_rows_in_their_scope(opened_round, monday, su
 
 
 def test_urging_reaches_the_missing_divisions_accounts_and_not_the_reported_ones(
-    opened_round, round_cases, supervisor, nanchang_officer, jiujiang_officer, celery_in_process, django_capture_on_commit_callbacks
+    opened_round, round_cases, supervisor, nanchang_officer, xunyang_officer, celery_in_process, django_capture_on_commit_callbacks
 ):
     report(nanchang_officer, opened_round, {"case": round_cases["nanchang"].pk, "no_change": True}, {"case": round_cases["donghu"].pk, "no_change": True})
 
@@ -258,7 +258,8 @@ def test_urging_reaches_the_missing_divisions_accounts_and_not_the_reported_ones
     urged = {case for urging in answer.json() for case in urging["cases"]}
     assert urged == {round_cases[k].pk for k in ("xunyang", "xunyang_waiting", "lianxi")}
     assert not Notification.objects.filter(recipient=nanchang_officer).exists()
-    notice = Notification.objects.get(recipient=jiujiang_officer)
+    assert {u["division"] for u in answer.json()} == {"360402", "360403"}
+    notice = Notification.objects.get(recipient=xunyang_officer)
     assert "第12期" in notice.body and "2024-03-15 17:00" in notice.body and "请今日报送" in notice.body
 
 
