@@ -9,7 +9,9 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
 from .errors import CaseError
-from .models import Attachment, Campaign, Case, CaseEvent, City, Division, EvidenceStandard, Objection, Review, Unit
+from .models import (
+    Attachment, Campaign, Case, CaseEvent, City, Division, EvidenceStandard, Milestone, Objection, Review, Unit,
+)  # fmt: skip
 from .workflow import MOVES, transition
 
 
@@ -83,6 +85,13 @@ class ObjectionInline(ReviewInline):
     readonly_fields = fields
 
 
+class MilestoneInline(ReviewInline):
+    # Read-only here: the services keep the case's deadline in step with them.
+    model = Milestone
+    fields = ("due_on", "target", "met_on", "met_by", "note")
+    readonly_fields = fields
+
+
 def _transition_action(name: str):
     rule = MOVES[name]
 
@@ -113,7 +122,7 @@ class CaseAdmin(admin.ModelAdmin):
     list_select_related = ("division", "campaign")
     search_fields = ("reference", "title", "acceptance_number")
     date_hierarchy = "deadline"
-    inlines = [EventInline, ReviewInline, ObjectionInline]
+    inlines = [EventInline, ReviewInline, ObjectionInline, MilestoneInline]
     actions = [_transition_action(name) for name in ("start", "approve", "publicize", "close")]
     show_full_result_count = False
 

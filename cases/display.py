@@ -8,10 +8,12 @@ from django.db import models
 from django.utils.translation import gettext as _
 
 from .constants import PollutionType, Status, status_label
-from .models import Case
+from .models import Case, Milestone
 
 
 def field_label(name: str) -> str:
+    if name == "milestone":
+        return str(Milestone._meta.verbose_name)
     try:
         return str(Case._meta.get_field(name).verbose_name)
     except FieldDoesNotExist:
@@ -25,6 +27,9 @@ def value_label(name: str, value, kind: str | None = None) -> str:
         return ""
     if name == "status" and value in Status.values:
         return status_label(value, kind)
+    if name == "milestone" and isinstance(value, dict):
+        text = f"{value.get('due_on')} {value.get('target')}"
+        return text + (" " + _("(met on %(day)s)") % {"day": value["met_on"]} if value.get("met_on") else "")
     try:
         field = Case._meta.get_field(name)
     except FieldDoesNotExist:

@@ -220,7 +220,15 @@ class Case(models.Model):
         help_text=_("Empty for province-level cases."),
     )
     deadline_type = models.CharField(_("deadline type"), max_length=16, choices=DeadlineType.choices)
-    deadline = models.DateField(_("deadline"), null=True, blank=True)
+    # A long-term case has no final deadline: it holds the date of its next
+    # unmet milestone (阶段性目标), kept by cases/milestones.py, so that
+    # overdue is one rule on one column everywhere.
+    deadline = models.DateField(
+        _("deadline"),
+        null=True,
+        blank=True,
+        help_text=_("For a long-term case: the date of its next unmet milestone (yearly target), if any."),
+    )
     status = models.CharField(_("status"), max_length=24, choices=Status.choices, default=Status.ASSIGNED)
     progress = models.TextField(_("reported progress"), blank=True, **bounded_text(LONG_TEXT))
     version = models.PositiveIntegerField(_("version"), default=1)
@@ -299,10 +307,6 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=~Q(deadline_type=DeadlineType.DATED) | Q(deadline__isnull=False),
                 name="case_dated_has_deadline",
-            ),
-            models.CheckConstraint(
-                condition=~Q(deadline_type=DeadlineType.LONG_TERM) | Q(deadline__isnull=True),
-                name="case_long_term_has_no_deadline",
             ),
             models.CheckConstraint(
                 condition=Q(veracity="") | Q(veracity__in=[v.value for v in Veracity]), name="case_veracity_valid"
@@ -399,7 +403,9 @@ class Case(models.Model):
         if self.deadline_type == DeadlineType.DATED and self.deadline is None:
             errors["deadline"] = _("A case with a dated deadline needs a deadline date.")
         if self.deadline_type == DeadlineType.LONG_TERM and self.deadline is not None:
-            errors["deadline"] = _("A long-term case has no deadline date.")
+            # Its deadline is its next unmet milestone's date (cases/milestones.py).
+            if self.pk is None or self.deadline != next_target_on(self.pk):
+                errors["deadline"] = _("A long-term case has no deadline date.")
         unknown = [p for p in self.pollution_types or [] if p not in PollutionType.values]
         if not isinstance(self.pollution_types, list) or unknown:
             errors["pollution_types"] = _("Unknown pollution type: %(value)s") % {"value": ", ".join(map(str, unknown))}
@@ -411,6 +417,48 @@ class Case(models.Model):
                 errors["lead_unit"] = refusal
         if errors:
             raise ValidationError(errors)
+
+
+class Milestone(models.Model):
+    """A yearly target (阶段性目标) of a long-term (长期坚持) case. While it
+    is unmet, the earliest one's date is the case's deadline: missed, it
+    makes the case overdue like any deadline."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="milestones")
+    due_on = models.DateField(_("due on"))
+    target = models.TextField(_("target"), **bounded_text(NOTE_TEXT))
+    met_on = models.DateField(_("met on"), null=True, blank=True)
+    met_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("marked met by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("note"), blank=True, **bounded_text(NOTE_TEXT))
+
+    class Meta:
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        ordering = ["case_id", "due_on", "id"]
+        indexes = [models.Index(fields=["case", "due_on"], name="milestone_case_due_idx")]
+        constraints = [
+            models.CheckConstraint(condition=~Q(target=""), name="milestone_target_not_empty"),
+            models.CheckConstraint(
+                condition=Q(met_on__isnull=False) | Q(met_by__isnull=True), name="milestone_met_by_only_when_met"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.due_on} {self.target}"
+
+
+def next_target_on(case_id: int) -> datetime.date | None:
+    """The date of the case's earliest unmet milestone: a long-term case's
+    deadline."""
+    unmet = Milestone.objects.filter(case_id=case_id, met_on__isnull=True)
+    return unmet.order_by("due_on").values_list("due_on", flat=True).first()
 
 
 class CaseEvent(models.Model):

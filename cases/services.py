@@ -31,6 +31,7 @@ from .constants import (
     Veracity,
 )
 from .errors import InvalidInput, RoleNotAllowed
+from .milestones import KEEP, deadline_after_edit
 from .models import Attachment, Campaign, Case, CaseEvent, City, Division, city_code_of
 from .scope import scope_of
 from .units import resolve_county, resolve_division, resolve_unit, resolve_units
@@ -294,6 +295,23 @@ def _check_deadline(values: dict) -> None:
         raise InvalidInput("deadline", _("A long-term case has no deadline date."))
 
 
+def _settle_deadline(case: Case, values: dict) -> None:
+    """Check the deadline an edit leaves; a long-term case's follows its
+    milestones (cases/milestones.py), whatever the edit gives."""
+    deadline_type = values.get("deadline_type", case.deadline_type)
+    deadline = deadline_after_edit(
+        case_id=case.pk,
+        old_type=case.deadline_type,
+        current=case.deadline,
+        new_type=deadline_type,
+        given=values.get("deadline", KEEP),
+    )
+    if "deadline" in values:
+        values["deadline"] = deadline
+    if not case.deadline_type == deadline_type == DeadlineType.LONG_TERM:
+        _check_deadline({"deadline_type": deadline_type, "deadline": deadline})
+
+
 def _check_model(case: Case) -> None:
     try:
         case.full_clean(exclude=["campaign", "duplicate_of", "city"], validate_unique=False, validate_constraints=False)
@@ -394,6 +412,7 @@ def update_case(*, case: Case, actor, data: dict, expected_version: int | None =
     values = place_values(clean_case_data(data, allowed=allowed), current=case.division_id)
     if "division" in values and values["division"].pk != case.division_id:
         ensure_division_in_scope(actor, values["division"].pk)
+    _settle_deadline(case, values)
     changes = {}
     for field, value in values.items():
         if field == "cooperating_units":
@@ -404,11 +423,6 @@ def update_case(*, case: Case, actor, data: dict, expected_version: int | None =
         old = getattr(case, field)
         if old != value:
             changes[field] = [_serialize(old), _serialize(value)]
-    merged = {
-        "deadline_type": values.get("deadline_type", case.deadline_type),
-        "deadline": values.get("deadline", case.deadline),
-    }
-    _check_deadline(merged)
     ensure_version(case, expected_version)
     if not changes:
         return case

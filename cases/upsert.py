@@ -30,6 +30,7 @@ from accounts.models import Role
 
 from .constants import DeadlineType, EventAction, Kind, Status
 from .errors import CaseError, ConcurrentChange, InvalidInput, RoleNotAllowed
+from .milestones import KEEP, deadline_after_edit
 from .models import Campaign, Case, CaseEvent, City, Division, Objection, Review, Unit, city_code_of
 from .scope import scope_of
 from .services import CREATE_FIELDS, PLACE_FIELDS, _serialize, clean_case_data, editable_fields, place_values
@@ -347,6 +348,20 @@ def _plan_update(
         )
     if data.get("kind", row["kind"]) != row["kind"]:
         raise _Invalid({"kind": [_("The kind of an existing case cannot be changed.")]})
+    stays_long_term = row["deadline_type"] == data.get("deadline_type", row["deadline_type"]) == DeadlineType.LONG_TERM
+    if "deadline" in data or "deadline_type" in data:
+        try:
+            deadline = deadline_after_edit(
+                case_id=row["id"],
+                old_type=row["deadline_type"],
+                current=row["deadline"],
+                new_type=data.get("deadline_type", row["deadline_type"]),
+                given=data.get("deadline", KEEP),
+            )
+        except InvalidInput as invalid:
+            raise _Invalid(invalid.errors) from None
+        if "deadline" in data:
+            data = data | {"deadline": deadline}
     changes, updated, cooperating = {}, dict(row), None
     for name, value in data.items():
         if name in KEY_FIELDS or name == "kind":
@@ -375,7 +390,8 @@ def _plan_update(
             _ensure_in_scope(
                 actor, updated, links, _("This account may only handle cases of its own division."), field="division"
             )
-        _check_deadline(updated["deadline_type"], updated["deadline"])
+        if not stays_long_term:
+            _check_deadline(updated["deadline_type"], updated["deadline"])
     walk = _checked_walk(
         actor=actor, row=updated, campaign=data["campaign"], path=_path(row["status"], control.get("status")), note=item_note
     )

@@ -36,7 +36,6 @@ def test_a_fresh_database_has_the_eleven_cities_and_no_demo_accounts_or_cases():
     "fields",
     [
         {"deadline_type": "dated", "deadline": None},
-        {"deadline_type": "long_term", "deadline": "2024-06-30"},
         {"status": "done"},
         {"kind": "complaint"},
         {"deadline_type": "someday"},

@@ -17,7 +17,7 @@ from django.db.models.expressions import RawSQL
 
 from cases.constants import WITH_CITY_STATUSES
 
-from .representation import DETAIL_COLUMNS, CaseRenderer
+from .representation import DETAIL_COLUMNS, CaseRenderer, Milestones
 
 TABLE = '"cases_case"'
 COOPERATION = '"cases_case_cooperating_units"'
@@ -59,6 +59,8 @@ def case_json(today: datetime.date | None = None) -> RawSQL:
             )
         elif column == "duplicate_of_id":
             select.append(f'{TABLE}.duplicate_of_id AS "duplicate_of"')
+        elif column == "milestones_json":
+            select.append(f'{Milestones.json_sql()} AS "milestones"')
         elif column == "fines_yuan":
             select.append(f'{TABLE}.fines_yuan::text AS "fines_yuan"')
         else:

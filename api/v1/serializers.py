@@ -114,7 +114,30 @@ class CaseEditInput(serializers.Serializer):
     note = PlainText(max_length=NOTE_TEXT, help_text=_("Recorded on the timeline."))
 
 
+class MilestoneInput(serializers.Serializer):
+    due_on = serializers.DateField(help_text=_("The target's date (a yearly target: usually the year's end)."))
+    target = PlainText(required=True, allow_blank=False, max_length=NOTE_TEXT, help_text=_("What is to be reached by then."))
+    note = PlainText(max_length=NOTE_TEXT)
+    met_on = serializers.DateField(required=False, allow_null=True, help_text=_("Already met: on which day (not after today)."))
+
+
+class MilestoneEditInput(serializers.Serializer):
+    due_on = serializers.DateField(required=False)
+    target = PlainText(allow_blank=False, max_length=NOTE_TEXT)
+    note = PlainText(max_length=NOTE_TEXT)
+    met_on = serializers.DateField(
+        required=False, allow_null=True, help_text=_("Mark the target met on this day (not after today); null: not met.")
+    )
+
+
 # --- output (documentation) ---
+
+
+class MilestoneOut(serializers.Serializer):
+    id = serializers.IntegerField()
+    due_on = serializers.DateField()
+    target = serializers.CharField()
+    met_on = serializers.DateField(allow_null=True, help_text=_("The day it was marked met; null while unmet."))
 
 
 class CaseListItem(serializers.Serializer):
@@ -132,7 +155,13 @@ class CaseListItem(serializers.Serializer):
     status_label = serializers.CharField()
     deadline_type = serializers.ChoiceField(choices=DeadlineType.choices)
     deadline_type_label = serializers.CharField()
-    deadline = serializers.DateField(allow_null=True)
+    deadline = serializers.DateField(
+        allow_null=True,
+        help_text=_(
+            "For a long-term case: the date of its next unmet milestone (yearly target, 阶段性目标), "
+            "null when none is unmet; it is set by the milestones, not directly."
+        ),
+    )
     is_overdue = serializers.BooleanField()
     days_overdue = serializers.IntegerField()
     version = serializers.IntegerField()
@@ -181,6 +210,9 @@ class CaseDetail(CaseListItem):
     publicity_starts_on = serializers.DateField(allow_null=True, help_text=_("The last publicity period, if any."))
     publicity_ends_on = serializers.DateField(
         allow_null=True, help_text=_("Its last day, counted in working days from its start.")
+    )
+    milestones = MilestoneOut(
+        many=True, help_text=_("Long-term cases: the yearly targets (阶段性目标), by date; empty for other cases.")
     )
 
 

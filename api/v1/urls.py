@@ -5,7 +5,7 @@ from reports import api_views as reports
 from notifications import api_views as notifications
 from dispatch import api_views as dispatch
 
-from .views import bulk, cases, feed, reference
+from .views import bulk, cases, feed, milestones, reference
 
 urlpatterns = [
     path("cases/", cases.CaseList.as_view(), name="case-list"),
@@ -15,6 +15,8 @@ urlpatterns = [
     path("cases/<int:pk>/events/", cases.CaseEvents.as_view(), name="case-events"),
     path("cases/<int:pk>/sign-off/", cases.CaseSignOff.as_view(), name="case-sign-off"),
     path("cases/<int:pk>/attachments/", cases.CaseAttachments.as_view(), name="case-attachments"),
+    path("cases/<int:pk>/milestones/", milestones.CaseMilestones.as_view(), name="case-milestones"),
+    path("cases/<int:pk>/milestones/<int:mid>/", milestones.CaseMilestoneDetail.as_view(), name="case-milestone"),
     path("overdue/", cases.OverdueList.as_view(), name="overdue"),
     path("stats/", reference.Stats.as_view(), name="stats"),
     path("cities/", reference.Cities.as_view(), name="cities"),
