@@ -24,6 +24,8 @@ urlpatterns = [
     path("acceptance/ledger.xlsx", acceptance.AcceptanceQueueView.as_view(export="ledger"), name="acceptance_ledger"),
     path("acceptance/print/", acceptance.AcceptanceQueueView.as_view(export="print"), name="acceptance_print"),
     path("cases/<int:pk>/", case.case_detail, name="case_detail"),
+    path("cases/<int:pk>/sign-off/", case.case_sign_off_form, name="case_sign_off_form"),
+    path("cases/<int:pk>/sign-off.docx", case.case_sign_off_form, {"docx": True}, name="case_sign_off_docx"),
     path("cases/<int:pk>/transition/", case.case_transition, name="case_transition"),
     path("cases/<int:pk>/progress/", case.case_progress, name="case_progress"),
     path("cases/<int:pk>/evidence/", case.case_evidence, name="case_evidence"),

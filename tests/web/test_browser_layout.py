@@ -109,6 +109,13 @@ def test_no_page_is_wider_than_the_screen(demo, import_job, live_server, browser
     for name, query in (("case-petition", "kind=petition&status=pending_acceptance"), ("case-problem", "kind=feedback_problem&status=pending_acceptance")):
         page.goto(base + case_url(page, base, query))
         problems += fits(page, f"supervisor-{name}", shot)
+    # The sign-off chain on the case page and the printable form, with
+    # reviews, a publicity period and its objections.
+    for status in ("closed", "in_publicity"):
+        url = case_url(page, base, f"kind=feedback_problem&status={status}")
+        for name, path in ((f"case-{status}", url), (f"sign-off-form-{status}", f"{url}sign-off/")):
+            page.goto(base + path)
+            problems += fits(page, name, shot)
     log_out(page)
 
     log_in(page, base, "jiujiang")

@@ -17,8 +17,10 @@ from cases.models import Attachment, Case
 from cases.querysets import local_today
 
 from notifications.urgings import may_urge, urging_entries
+from reports.documents import document_file
 
 from ..forms import EvidenceForm, ProgressForm, TransitionForm
+from ..signoff import FORM_TITLE, approval_document, form_facts, opinions, sign_off
 
 # Facts shown on the case page, by kind, after the common ones.
 KIND_FACTS = {
@@ -154,6 +156,7 @@ def _render_case(request, case: Case, *, bound: dict | None = None, status: int 
         "accountability": _accountability(case),
         "pollution_types": [PollutionType(p).label for p in case.pollution_types if p in PollutionType.values],
         "events": _timeline(case),
+        "signoff": sign_off(case, today=today),
         "may_urge": may_urge(request.user, case),
         "standing_return": workflow.standing_returns([case]).get(case.pk),
         "actions": actions,
@@ -168,6 +171,28 @@ def _render_case(request, case: Case, *, bound: dict | None = None, status: int 
 @login_required
 def case_detail(request, pk: int):
     return _render_case(request, _visible_case(request, pk))
+
+
+@require_GET
+@login_required
+def case_sign_off_form(request, pk: int, docx: bool = False):
+    """The case's 验收销号审批表, to print (A4) or as a Word document: its
+    facts, the evidence standards ticked, each level's opinion, signer and
+    date, and lines to sign. Outside the viewer's scope, a 404."""
+    case = _visible_case(request, pk)
+    signoff = sign_off(case)
+    if docx:
+        document = document_file(approval_document(case, signoff))
+        return FileResponse(document, as_attachment=True, filename=f"{case.reference}-验收销号审批表.docx")
+    context = {
+        "case": case,
+        "title": FORM_TITLE,
+        "facts": form_facts(case),
+        "signoff": signoff,
+        "opinions": opinions(case, signoff),
+        "today": local_today(),
+    }
+    return render(request, "web/sign_off_form.html", context)
 
 
 def _rebased(form, case: Case, build):
