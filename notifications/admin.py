@@ -28,7 +28,7 @@ class ChannelForm(forms.ModelForm):
 
     class Meta:
         model = Channel
-        fields = ["kind", "user", "label", "address", "secret", "is_active"]
+        fields = ["kind", "user", "division", "unit", "label", "address", "secret", "is_active"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -44,6 +44,8 @@ class ChannelForm(forms.ModelForm):
         secret = data.get("secret") or (stored.secret if stored.pk and data.get("kind") == stored.kind else "")
         if not address:
             raise ValidationError({"address": _("This field is required.")})
+        if sum(data.get(owner) is not None for owner in ("user", "division", "unit")) != 1:
+            raise ValidationError({"user": _("Give exactly one owner: an account, a division or a unit.")})
         validate_channel(kind=data.get("kind"), address=address, secret=secret)
         data["address"], data["secret"] = address, secret
         return data
@@ -54,9 +56,9 @@ class ChannelAdmin(admin.ModelAdmin):
     form = ChannelForm
     list_display = ("kind", "owner_name", "label", "shown_address", "is_active", "created_at")
     list_filter = ("kind", "is_active")
-    search_fields = ("user__username", "label")
-    list_select_related = ("user",)
-    autocomplete_fields = ()
+    search_fields = ("user__username", "division__code", "division__name", "unit__name", "label")
+    list_select_related = ("user", "division", "unit")
+    autocomplete_fields = ("user", "division", "unit")
 
     @admin.display(description=_("address"))
     def shown_address(self, channel):

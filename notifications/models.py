@@ -1,8 +1,9 @@
 """Where people read their reminders.
 
-``Channel``: a way to reach an account outside the site (an e-mail address,
-a DingTalk or WeCom group robot, a mobile number for SMS); an account's own
-e-mail address is a channel without a row. ``Notification``: the in-app
+``Channel``: a way to reach an account, or a division's or a unit's group,
+outside the site (an e-mail address, a DingTalk or WeCom group robot, a
+mobile number for SMS); an account's own e-mail address is a channel
+without a row. ``Notification``: the in-app
 copy of every digest, urging and escalation, which every account gets
 whatever channels it has."""
 
@@ -28,7 +29,10 @@ WEBHOOK_KEY = {ChannelKind.DINGTALK: "access_token", ChannelKind.WECOM: "key"}
 
 
 class Channel(models.Model):
-    """One way to reach one account (later: a division or a unit).
+    """One way to reach one account, or a group: a division's or a unit's
+    (its bureau's DingTalk or WeCom group, a shared mailbox). A group's
+    channel gets what its accounts get, once for the group, not once per
+    account (reminders.services.channels_of).
 
     The webhook of a robot carries its access token (DingTalk) or key
     (WeCom) and the DingTalk robot has a signing secret: whoever holds them
@@ -42,6 +46,24 @@ class Channel(models.Model):
         null=True,
         blank=True,
         related_name="channels",
+    )
+    division = models.ForeignKey(
+        "cases.Division",
+        verbose_name=_("division"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="channels",
+        help_text=_("A division's group: it gets what the division's accounts (not bound to a unit) get, once."),
+    )
+    unit = models.ForeignKey(
+        "cases.Unit",
+        verbose_name=_("unit"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="channels",
+        help_text=_("A unit's group: it gets what the unit's accounts get, once."),
     )
     address = models.CharField(
         _("address"),
@@ -62,8 +84,16 @@ class Channel(models.Model):
         ordering = ["kind", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=ChannelKind.values), name="channel_kind_valid"),
-            models.CheckConstraint(condition=Q(user__isnull=False), name="channel_has_owner"),
+            # Exactly one owner: an account, a division or a unit.
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, division__isnull=True, unit__isnull=True)
+                | Q(user__isnull=True, division__isnull=False, unit__isnull=True)
+                | Q(user__isnull=True, division__isnull=True, unit__isnull=False),
+                name="channel_has_one_owner",
+            ),
             models.UniqueConstraint(fields=["user", "kind", "address"], name="channel_unique_per_owner"),
+            models.UniqueConstraint(fields=["division", "kind", "address"], name="channel_unique_per_division"),
+            models.UniqueConstraint(fields=["unit", "kind", "address"], name="channel_unique_per_unit"),
         ]
 
     def __str__(self):
@@ -71,7 +101,11 @@ class Channel(models.Model):
 
     @property
     def owner(self):
-        return self.user
+        return self.user or self.division or self.unit
+
+    @property
+    def is_group(self) -> bool:
+        return self.user_id is None
 
     @property
     def masked(self) -> str:

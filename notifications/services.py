@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from cases.models import Division, Unit
 
 from .models import WEBHOOK_KEY, Channel, ChannelKind, Notification
 
@@ -77,11 +78,19 @@ def validate_channel(*, kind: str, address: str, secret: str = "") -> None:
 
 
 @transaction.atomic
-def add_channel(*, user: User, kind: str, address: str, secret: str = "", label: str = "") -> Channel:
+def add_channel(
+    *, user: User | None = None, division: Division | None = None, unit: Unit | None = None,
+    kind: str, address: str, secret: str = "", label: str = "",
+) -> Channel:  # fmt: skip
+    """A channel of an account, or of a division's or a unit's group (exactly one of them)."""
+    if sum(owner is not None for owner in (user, division, unit)) != 1:
+        raise ValidationError({"user": _("Give exactly one owner: an account, a division or a unit.")})
     address = address.strip()
     validate_channel(kind=kind, address=address, secret=secret)
     try:
         with transaction.atomic():
-            return Channel.objects.create(user=user, kind=kind, address=address, secret=secret, label=label)
+            return Channel.objects.create(
+                user=user, division=division, unit=unit, kind=kind, address=address, secret=secret, label=label
+            )
     except IntegrityError:
-        raise ValidationError({"address": _("This account already has this channel.")}) from None
+        raise ValidationError({"address": _("It already has this channel.")}) from None

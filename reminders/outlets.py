@@ -39,6 +39,14 @@ def address_of(log: ReminderLog) -> str:
     return log.recipient.email
 
 
+def recipient_name(log: ReminderLog) -> str:
+    """Who it goes to, as a log line or the admin says it: the account, or
+    the group whose channel it is."""
+    if log.channel_id and log.channel.is_group:
+        return str(log.channel.owner)
+    return log.recipient.username
+
+
 def shown_address(log: ReminderLog) -> str:
     """Where it goes, as the admin may show it."""
     return log.channel.masked if log.channel_id else log.recipient.email

@@ -54,7 +54,7 @@ from tracker.resilience import retry_database
 
 from .models import ABOUT_AN_URGING, CLAIMABLE_STATES, DigestKind, DigestState, ReminderLog, stale_before
 from .messages import Composer
-from .outlets import Outlets, Sent, address_of, full_list_path, listed_cases, shown_address
+from .outlets import Outlets, Sent, address_of, full_list_path, listed_cases, recipient_name, shown_address
 from .selectors import (
     CityDigest,
     PlannedDigest,
@@ -108,7 +108,10 @@ def run_reminders(
                 "No e-mail address for %s: the %s digest of %s is skipped.",
                 digest.username, digest.kind, today,
             )
-    channels = channels_of(recipient_ids={digest.recipient_id for digest in planned})
+    channels = channels_of(
+        recipient_ids={digest.recipient_id for digest in planned},
+        kind_of={digest.recipient_id: digest.kind for digest in planned},
+    )
     ReminderLog.objects.bulk_create(
         [
             ReminderLog(
@@ -185,11 +188,37 @@ def stranded_digests(*, now: datetime.datetime) -> list[int]:
     return stranded
 
 
-def channels_of(*, recipient_ids: set[int]) -> dict[int, list[Channel]]:
-    """The active configured channels of these accounts, in one query."""
+def channels_of(*, recipient_ids: set[int], kind_of: dict[int, str] | None = None) -> dict[int, list[Channel]]:
+    """The active configured channels each of these recipients' message
+    goes out on, in two queries: its own, and the group channels of its
+    division (for accounts bound to no unit) or of its unit.
+
+    A group is one recipient: its channels go with the group's first
+    account among the recipients (by id) of each kind of message
+    (``kind_of``: each recipient's digest kind; one kind when None), so the
+    reminder log's row per (channel, kind, day) or (channel, kind, urging)
+    holds a group to one message of each kind however many of its accounts
+    get it, and that message is the one its accounts read."""
+    kind_of = kind_of or {}
+    heads = {}  # ("division", code) or ("unit", id) -> {kind: the group's first recipient of it}
+    people = User.objects.filter(pk__in=recipient_ids).order_by("pk").values_list("pk", "division_id", "unit_id")
+    for pk, division_id, unit_id in people:
+        group = ("unit", unit_id) if unit_id else ("division", division_id)
+        heads.setdefault(group, {}).setdefault(kind_of.get(pk), pk)
+    divisions = [code for kind, code in heads if kind == "division" and code]
+    units = [pk for kind, pk in heads if kind == "unit"]
+    rows = Channel.objects.filter(
+        Q(user_id__in=recipient_ids) | Q(division_id__in=divisions) | Q(unit_id__in=units), is_active=True
+    )
     channels = {}
-    for channel in Channel.objects.filter(user_id__in=recipient_ids, is_active=True).order_by("pk"):
-        channels.setdefault(channel.user_id, []).append(channel)
+    for channel in rows.order_by("pk"):
+        if channel.user_id:
+            owners = [channel.user_id]
+        else:
+            group = ("division", channel.division_id) if channel.division_id else ("unit", channel.unit_id)
+            owners = heads[group].values()
+        for owner in owners:
+            channels.setdefault(owner, []).append(channel)
     return channels
 
 
@@ -241,7 +270,9 @@ def deliver_digests(*, log_ids: list[int]) -> Delivery:
 
     logs = retry_database(
         lambda: list(
-            ReminderLog.objects.filter(pk__in=claim.ids).select_related("recipient__city", "recipient__division", "recipient__unit", "channel").order_by("pk")
+            ReminderLog.objects.filter(pk__in=claim.ids).select_related(
+                "recipient__city", "recipient__division", "recipient__unit", "channel__division", "channel__unit"
+            ).order_by("pk")
         ),
         what="reading a claimed batch",
     )
@@ -291,10 +322,13 @@ def message_id(log: ReminderLog) -> str:
     """The same Message-ID for every sending of one digest (recipient, kind
     and day), so that a digest sent twice reads as one in a mail client."""
     domain = urlsplit(settings.SITE_URL).hostname or "localhost"
-    channel = f".{log.channel_id}" if log.channel_id else ""  # another address of the account
+    if log.channel_id and log.channel.is_group:
+        to = f"group{log.channel_id}"  # whichever account it went with
+    else:
+        to = f"{log.recipient_id}.{log.channel_id}" if log.channel_id else str(log.recipient_id)
     if log.urging_id:
-        return f"<{log.kind}.{log.urging_id}.{log.recipient_id}{channel}@{domain}>"
-    return f"<digest.{log.kind}.{log.digest_on:%Y%m%d}.{log.recipient_id}{channel}@{domain}>"
+        return f"<{log.kind}.{log.urging_id}.{to}@{domain}>"
+    return f"<digest.{log.kind}.{log.digest_on:%Y%m%d}.{to}@{domain}>"
 
 
 class _Claim:
@@ -476,7 +510,7 @@ def _attempt_failed(*, log: ReminderLog, claim: _Claim, error: Exception, delive
     )  # fmt: skip
     logger.warning(
         "Reminder %s (%s) to %s: attempt %s of %s failed: %s",
-        log.pk, log.channel_kind, log.recipient.username, log.attempts, settings.REMINDER_MAX_ATTEMPTS, error,
+        log.pk, log.channel_kind, recipient_name(log), log.attempts, settings.REMINDER_MAX_ATTEMPTS, error,
     )  # fmt: skip
     delivery.states[log.pk] = state
     if not final:

@@ -55,3 +55,18 @@ def test_existing_urgings_keep_their_city_as_the_division_urged(supervisor):
 
     rows = sorted(Urging.objects.values_list("division_id", "note", "escalated_at"))
     assert rows == [("360100", "请尽快整改", None), ("360400", "x", due)]
+
+
+def test_existing_channels_stay_their_accounts_when_groups_may_own_channels(nanchang_officer):
+    old = migrate([("notifications", "0003_urging_division")])
+    Channel = old.get_model("notifications", "Channel")
+    Channel.objects.create(user_id=nanchang_officer.pk, kind="sms", address="13800000001", label="手机")
+
+    new = migrate([("notifications", "0004_channel_groups")])
+    Channel = new.get_model("notifications", "Channel")
+
+    assert list(Channel.objects.values_list("user_id", "division_id", "unit_id", "address")) == [
+        (nanchang_officer.pk, None, None, "13800000001")
+    ]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Channel.objects.create(user_id=nanchang_officer.pk, division_id="360100", kind="sms", address="13800000002")

@@ -1,8 +1,8 @@
 """A worker killed with SIGKILL in the middle of the day's run, with real
 Celery worker and beat processes on PostgreSQL and Redis, while the
 digests go out by e-mail, DingTalk and WeCom robots, SMS and in the site.
-Afterwards each recipient has had each digest once on each of its
-channels: none missing, none twice (but for the one window the reminder
+Afterwards each recipient (an account, or a division's group robot) has
+had each digest once on each of its channels: none missing, none twice (but for the one window the reminder
 log documents, counted and printed). Run with -s to see the figures.
 
 The claim times are scaled down as in the reminders' crash tests."""
@@ -14,7 +14,7 @@ from collections import Counter
 
 import pytest
 
-from cases.models import City
+from cases.models import City, Division
 from cases.querysets import local_today
 from notifications.models import Notification
 from notifications.services import add_channel
@@ -44,23 +44,24 @@ def robots():
 
 @pytest.fixture
 def everyone_on_every_channel(cities, robots):
-    """Three officers per city, their city's DingTalk group shared by all
-    three, the first of them also on WeCom and SMS; two supervisors on a
-    WeCom group of the province. Each city has an overdue case."""
+    """Three officers per city and their city bureau's DingTalk group (a
+    channel of the division: one message for the three), the first of them
+    also on WeCom and SMS of their own; two supervisors and the province's
+    WeCom group. Each city has an overdue case."""
     today = local_today()
     people, channels = [], []
-    province_group = robots.wecom_robot("key-province")
+    province = Division.objects.get(code="360000")
+    channels.append(add_channel(division=province, kind="wecom", address=robots.wecom_robot("key-province")))
     for n in range(2):
-        supervisor = UserFactory(username=f"sup{n}", role="supervisor", city=None)
-        people.append(supervisor)
-        channels.append(add_channel(user=supervisor, kind="wecom", address=province_group))
+        people.append(UserFactory(username=f"sup{n}", role="supervisor", city=None))
     for city in City.objects.order_by("code"):
         CaseFactory(city=city, deadline=today - datetime.timedelta(days=5), status="in_progress")
         group = robots.dingtalk_robot(f"tok-{city.code}", f"SEC-{city.code}")
+        division = Division.objects.get(code=city.code)
+        channels.append(add_channel(division=division, kind="dingtalk", address=group, secret=f"SEC-{city.code}"))
         for n in range(3):
             officer = UserFactory(username=f"o{city.code}_{n}", role="officer", city=city)
             people.append(officer)
-            channels.append(add_channel(user=officer, kind="dingtalk", address=group, secret=f"SEC-{city.code}"))
             if n == 0:
                 channels.append(add_channel(user=officer, kind="wecom", address=robots.wecom_robot(f"key-{city.code}")))
                 channels.append(add_channel(user=officer, kind="sms", address=f"1380000{city.code[:4]}"))
