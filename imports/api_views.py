@@ -3,7 +3,9 @@
 
 - ``POST imports/`` (multipart: file, campaign, dry_run) starts an import;
   201 with the finished job for a small file, 202 with the queued job for
-  a large one (poll its URL), 400 when the file is refused.
+  a large one (poll its URL), 400 when the file is refused: an import is
+  all or nothing, so a file with any invalid row is refused whole, and
+  the answer's ``job.rows`` lists those rows with their problems.
 - ``GET imports/`` lists recent imports; ``GET imports/<id>/`` shows one with
   its progress and, once done, the per-row report (``?outcome=invalid``
   for only the rows with that outcome).
@@ -99,10 +101,10 @@ class ImportApiView(ApiView):
 
 def _answer(request, job: ImportJob) -> Response:
     if job.state == JobState.FAILED:
-        return Response(
-            {"code": job.error_code, "detail": job.error, "job": job_data(request, job, rows=False)},
-            status=status.HTTP_400_BAD_REQUEST,
-        )
+        # A file refused for its rows lists them: row, column, cell, value.
+        data = job_data(request, job, rows=True)
+        data["rows"] = [row for row in data["rows"] if row["outcome"] == "invalid"]
+        return Response({"code": job.error_code, "detail": job.error, "job": data}, status=status.HTTP_400_BAD_REQUEST)
     code = status.HTTP_201_CREATED if job.is_finished else status.HTTP_202_ACCEPTED
     return Response(job_data(request, job, rows=True), status=code)
 

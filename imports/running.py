@@ -1,5 +1,8 @@
-"""Running one import job: read and check the file, apply its valid rows
-through ``cases.upsert`` in one transaction, record the report. Runs in a
+"""Running one import job: read and check the file, apply its rows through
+``cases.upsert`` in one transaction, record the report. An import is all
+or nothing: a file with any invalid row (a bad date, an unknown or
+ambiguous division or unit name, ...) is refused whole, its report listing
+every such row, and nothing of it is written. Runs in a
 Celery worker (``tasks.process_import``), or in the request for a file
 small enough (``services.start_import``).
 
@@ -18,6 +21,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cases.models import Case
 from cases.upsert import MAX_ITEMS, upsert_cases
@@ -82,18 +86,39 @@ def _run(job: ImportJob, started: datetime.datetime) -> ImportJob:
         raise GivenUp
     _match_problem_numbers(job, parsed.rows)
     with transaction.atomic():
-        _upsert_rows(job, parsed.rows)
-        report_rows = [_row_report(row) for row in parsed.rows]
+        with transaction.atomic():
+            # Every row goes through the upsert, so that the report names
+            # every problem (unknown names are found there); then the rows
+            # are kept only when all of them are valid.
+            _upsert_rows(job, parsed.rows)
+            report_rows = [_row_report(row) for row in parsed.rows]
+            invalid = sum(1 for row in report_rows if row["outcome"] == "invalid")
+            refused = invalid > 0 and not job.dry_run
+            if refused:
+                transaction.set_rollback(True)
         for outcome in OUTCOMES:
             setattr(job, f"{outcome}_count", sum(1 for row in report_rows if row["outcome"] == outcome))
         job.report = {"sheets": [sheet.as_dict() for sheet in parsed.sheets], "rows": report_rows}
         job.processed_rows = job.total_rows
-        job.state = JobState.DONE
+        job.state = JobState.FAILED if refused else JobState.DONE
+        if refused:
+            job.error_code = "invalid_rows"
+            job.error = invalid_rows_message(invalid)
         job.finished_at = timezone.now()
-        fields = ["report", "processed_rows", "state", "finished_at", *(f"{o}_count" for o in OUTCOMES)]
-        if not mine.update(**{name: getattr(job, name) for name in fields}):
+        fields = ["report", "processed_rows", "state", "error", "error_code", "finished_at"]
+        if not mine.update(**{name: getattr(job, name) for name in fields + [f"{o}_count" for o in OUTCOMES]}):
             raise GivenUp  # rolls the rows back with it
     return job
+
+
+def invalid_rows_message(count: int) -> str:
+    return ngettext(
+        "%(count)d row has errors (listed in the report); nothing of the file was imported. "
+        "Correct it and import the file again.",
+        "%(count)d rows have errors (listed in the report); nothing of the file was imported. "
+        "Correct them and import the file again.",
+        count,
+    ) % {"count": count}
 
 
 def import_note(job: ImportJob) -> str:
@@ -130,8 +155,8 @@ def _match_problem_numbers(job: ImportJob, rows: list[ParsedRow]) -> None:
 
 
 def _upsert_rows(job: ImportJob, rows: list[ParsedRow]) -> None:
-    """All valid rows, in batches the upsert accepts, in the caller's
-    transaction; a dry run rolls each batch back."""
+    """All rows that could be read, in batches the upsert accepts, in the
+    caller's transaction; a dry run rolls each batch back."""
     valid = [row for row in rows if row.item is not None]
     note = import_note(job)
     done = len(rows) - len(valid)

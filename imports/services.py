@@ -16,7 +16,7 @@ from tracker.resilience import publish
 
 from .models import ImportJob, JobState
 from .parsing.reader import MACRO_SUFFIXES, content_size
-from .running import run_import_job
+from .running import invalid_rows_message, run_import_job
 from .tasks import process_import
 
 logger = logging.getLogger(__name__)
@@ -109,6 +109,9 @@ def apply_dry_run(*, actor, job: ImportJob) -> ImportJob:
     """Apply the file a finished dry run checked, as a new job."""
     if not job.dry_run or job.state != JobState.DONE:
         raise InvalidInput("job", _("Only a finished dry run can be applied."), code="not_a_dry_run")
+    if job.invalid_count:
+        # An import is all or nothing: applying would be refused.
+        raise InvalidInput("job", invalid_rows_message(job.invalid_count), code="invalid_rows")
     with job.file.open("rb") as handle:
         data = handle.read()
     return start_import(

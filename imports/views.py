@@ -20,7 +20,7 @@ from cases.querysets import local_today
 from . import services
 from .export import ledger_response
 from .forms import ImportForm
-from .models import OUTCOMES
+from .models import OUTCOMES, JobState
 
 OUTCOME_LABELS = {
     "created": gettext_lazy("Created"),
@@ -74,7 +74,8 @@ def upload(request):
 def job_detail(request, pk: int):
     _ensure_may_import(request)
     job = get_object_or_404(services.jobs_for(request.user), pk=pk)
-    shown = request.GET.get("outcome", "")
+    # A file refused for its rows shows just those rows.
+    shown = "invalid" if job.state == JobState.FAILED else request.GET.get("outcome", "")
     rows = (job.report or {}).get("rows", [])
     if shown in OUTCOMES:
         rows = [row for row in rows if row["outcome"] == shown]
@@ -90,7 +91,7 @@ def job_detail(request, pk: int):
         "shown": shown,
         "summary": [(outcome, label, job.counts()[outcome]) for outcome, label in OUTCOME_LABELS.items()],
         "sheets": (job.report or {}).get("sheets", []),
-        "may_apply": job.dry_run and job.state == "done" and (job.created_count + job.updated_count) > 0,
+        "may_apply": job.dry_run and job.state == "done" and not job.invalid_count and (job.created_count + job.updated_count) > 0,
     }
     return render(request, "imports/job.html", context)
 

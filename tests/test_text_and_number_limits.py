@@ -187,7 +187,8 @@ def test_an_import_row_with_a_control_character_or_a_huge_count_is_refused(super
     assert by_reference["X2JX202104150003"]["outcome"] == "invalid"
     [problem] = by_reference["X2JX202104150003"]["problems"]
     assert problem["column"] == "问责情况" and "2,147,483,647" in problem["message"]
-    assert Case.objects.filter(campaign=campaign).count() == 1
+    # An import is all or nothing: the file with invalid rows writes nothing.
+    assert job.state == "failed" and not Case.objects.filter(campaign=campaign).exists()
 
 
 def test_the_model_refuses_them_too(nanchang):

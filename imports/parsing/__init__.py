@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
+from cases.divisions import HOME_PROVINCE
 from cases.models import City
+from cases.units import division_names
 
 from .layouts import expected_headers, find_header
 from .reader import FileProblem, read_file
@@ -45,6 +47,11 @@ def parse_file(data: bytes, filename: str, *, campaign) -> ParsedFile:
     ``reader.read_file``), or when no sheet has a header row."""
     sheets = read_file(data, filename)
     cities = dict(City.objects.values_list("name", "code"))
+    names = division_names()
+
+    def counties(name: str) -> list[str]:
+        return [code for code in names.find(name, within=HOME_PROVINCE) if not code.endswith("00")]
+
     summaries, rows = [], []
     for sheet in sheets:
         header = find_header(sheet)
@@ -52,7 +59,7 @@ def parse_file(data: bytes, filename: str, *, campaign) -> ParsedFile:
             summaries.append(SheetSummary(sheet.name, "", None))
             continue
         summaries.append(SheetSummary(sheet.name, header.layout.name, header.row_number, header.ignored))
-        reader = RowReader(sheet=sheet, header=header, campaign=campaign, cities=cities)
+        reader = RowReader(sheet=sheet, header=header, campaign=campaign, cities=cities, counties=counties)
         rows.extend(reader.rows())
     if not any(summary.layout for summary in summaries):
         raise FileProblem(

@@ -33,6 +33,8 @@ FIELD_COLUMNS = {
     "description": ("summary", "title"),
     "city": ("region",),
     "district": ("region",),
+    "division": ("region",),
+    "lead_unit": ("lead_unit", "responsible_unit"),
     "deadline": ("deadline",),
     "deadline_type": ("deadline",),
     "status": ("completion",),
@@ -79,11 +81,12 @@ class ParsedRow:
 class RowReader:
     """Reads the data rows of one sheet under its header row."""
 
-    def __init__(self, *, sheet: Sheet, header: HeaderRow, campaign, cities: dict[str, str]):
+    def __init__(self, *, sheet: Sheet, header: HeaderRow, campaign, cities: dict[str, str], counties=None):
         self.sheet = sheet
         self.header = header
         self.campaign = campaign
         self.cities = cities  # full name -> code
+        self.counties = counties  # name -> the county-level codes it may mean
         self.kind = Kind.PETITION if header.layout is PETITIONS else LEDGER_KINDS[campaign.kind]
         self.columns = self._columns()
 
@@ -143,7 +146,7 @@ class RowReader:
         else:
             self._problem(item, present, cell, parse, row)
         if "region" in present:
-            region = parse("region", v.parse_region, self.cities)
+            region = parse("region", v.parse_region, self.cities, self.counties)
             if region is not None:
                 item["city"] = region.city_code
                 item["district"] = region.district

@@ -142,13 +142,16 @@ class Region:
 PROVINCE_WORDS = ("全省", "江西省", "省本级", "省直", "省级")
 
 
-def parse_region(value, cities: dict[str, str]) -> Region:
+def parse_region(value, cities: dict[str, str], counties=None) -> Region:
     """行政区域 or 责任地 to the responsible city and the county-level
-    district. ``cities`` maps full names (南昌市) to codes.
+    district. ``cities`` maps full names (南昌市) to codes; ``counties``
+    (optional) gives the codes of the county-level divisions a name
+    without its city may mean (浔阳区 or 浔阳: 360403).
 
     南昌市新建区 is Nanchang with district 南昌市新建区 (the district is
-    kept as written, with its city, as the ledgers show it); 南昌市 alone is
-    Nanchang without a district; 全省 or 江西省 is province-level."""
+    kept as written, with its city, as the ledgers show it; the upsert
+    finds the division); 南昌市 alone is Nanchang without a district; 浔阳区
+    is Jiujiang with district 浔阳区; 全省 or 江西省 is province-level."""
     raw = normalize(value)
     if not raw:
         raise ValueError(_("The place is empty; write the city, such as 南昌市新建区, or 全省."))
@@ -157,11 +160,13 @@ def parse_region(value, cities: dict[str, str]) -> Region:
             return Region(None, "")
     place = raw.removeprefix("江西省")
     named = [(name, code) for name, code in cities.items() if name.removesuffix("市") in place]
-    if len(named) > 1:
-        raise ValueError(_("“%(value)s” names several cities; give one case per city, or write 全省.") % {"value": raw})
     matches = [
         (name, code) for name, code in named if place.startswith(name) or place.startswith(name.removesuffix("市"))
     ]
+    if not matches and counties is not None:
+        return _county_region(raw, place, counties(place), set(cities.values()))
+    if len(named) > 1:
+        raise ValueError(_("“%(value)s” names several cities; give one case per city, or write 全省.") % {"value": raw})
     if not matches:
         raise ValueError(
             _("“%(value)s” does not start with a city of Jiangxi; write it as 南昌市新建区, 南昌市 or 全省.")
@@ -170,6 +175,23 @@ def parse_region(value, cities: dict[str, str]) -> Region:
     name, code = matches[0]
     rest = place.removeprefix(name) if place.startswith(name) else place.removeprefix(name.removesuffix("市"))
     return Region(code, place if rest else "")
+
+
+def _county_region(raw: str, place: str, codes: list[str], city_codes: set[str]) -> Region:
+    """A place written without its city: one county-level division, or an
+    error naming the value (with the codes it may mean when ambiguous)."""
+    if len(codes) > 1:
+        raise ValueError(
+            _("“%(value)s” may mean several divisions (%(codes)s); write it with its city, such as 九江市浔阳区.")
+            % {"value": raw, "codes": ", ".join(codes)}
+        )
+    city = codes[0][:4] + "00" if codes else None
+    if city not in city_codes:
+        raise ValueError(
+            _("“%(value)s” is neither a city nor a county-level division of Jiangxi; write it as 南昌市新建区, 南昌市 or 全省.")
+            % {"value": raw}
+        )
+    return Region(city, place)
 
 
 def format_region(city_name: str | None, district: str) -> str:

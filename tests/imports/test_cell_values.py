@@ -68,10 +68,36 @@ def test_a_place_maps_to_its_city_and_district(written, city, district):
     assert v.parse_region(written, CITIES) == v.Region(city, district)
 
 
-@pytest.mark.parametrize("written", ["新建区", "北京市朝阳区", "南昌市、九江市"])
-def test_a_place_outside_the_cities_or_naming_several_is_refused(written):
-    with pytest.raises(ValueError):
+COUNTIES = {"新建区": ["360112"], "新建": ["360112"], "浔阳": ["360403"], "合成区": ["360198", "360498"]}.get
+
+
+@pytest.mark.parametrize(
+    ("written", "city"), [("新建区", "360100"), ("新建", "360100"), ("浔阳", "360400"), ("江西省浔阳", "360400")]
+)
+def test_a_county_written_without_its_city_finds_its_city(written, city):
+    assert v.parse_region(written, CITIES, lambda name: COUNTIES(name, [])) == v.Region(city, written.removeprefix("江西省"))
+
+
+@pytest.mark.parametrize(
+    ("written", "says"),
+    [
+        ("新建区", "does not start with a city"),  # no county names given
+        ("北京市朝阳区", "does not start with a city"),
+        ("南昌市、九江市", "several cities"),
+    ],
+)
+def test_a_place_outside_the_cities_or_naming_several_is_refused(written, says):
+    with pytest.raises(ValueError, match=says):
         v.parse_region(written, CITIES)
+
+
+@pytest.mark.parametrize(
+    ("written", "says"), [("合成区", "360198, 360498"), ("北京市朝阳区", "neither a city nor a county-level")]
+)
+def test_an_ambiguous_or_unknown_county_is_refused_naming_the_value(written, says):
+    with pytest.raises(ValueError, match=says) as error:
+        v.parse_region(written, CITIES, lambda name: COUNTIES(name, []))
+    assert written in str(error.value)
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
-"""A dry run reports per row and changes nothing; applying writes the
-valid rows in one go, each with an event naming the file and the
-importer; the same file twice changes nothing the second time."""
+"""A dry run reports per row and changes nothing; applying writes every
+row in one go, each with an event naming the file and the importer, or
+nothing at all when any row is invalid; the same file twice changes
+nothing the second time."""
 
 import pytest
 
@@ -40,13 +41,38 @@ def test_an_invalid_row_names_its_row_column_and_problem(supervisor, central):
     assert rows["3"]["problems"][0]["cell"] == "F4"
 
 
-def test_applying_writes_the_valid_rows_and_leaves_out_the_invalid(supervisor, central):
+def test_applying_a_file_with_an_invalid_row_writes_nothing_of_it(supervisor, central):
     data = ledger(ledger_row(1), ledger_row(2, deadline="明年"), ledger_row(3, completion="已完成"))
 
     job = run_import(supervisor, data, "ledger.xlsx", central)
 
-    assert job.counts() == {"created": 2, "updated": 0, "unchanged": 0, "invalid": 1}
-    assert sorted(Case.objects.values_list("reference", flat=True)) == ["1", "3"]
+    assert job.state == "failed" and job.error_code == "invalid_rows"
+    assert "1 row has errors" in job.error and "nothing of the file was imported" in job.error
+    invalid = [row for row in job.report["rows"] if row["outcome"] == "invalid"]
+    assert [(row["row"], row["problems"][0]["cell"]) for row in invalid] == [(3, "G3")]
+    assert not Case.objects.exists()
+    assert not CaseEvent.objects.exists()
+
+
+def test_applying_a_file_whose_rows_are_all_valid_writes_them_all(supervisor, central):
+    data = ledger(ledger_row(1), ledger_row(2), ledger_row(3, completion="已完成"))
+
+    job = run_import(supervisor, data, "ledger.xlsx", central)
+
+    assert job.state == "done"
+    assert job.counts() == {"created": 3, "updated": 0, "unchanged": 0, "invalid": 0}
+    assert sorted(Case.objects.values_list("reference", flat=True)) == ["1", "2", "3"]
+
+
+def test_a_dry_run_with_an_invalid_row_cannot_be_applied(supervisor, central):
+    from cases.errors import InvalidInput
+
+    dry = run_import(supervisor, ledger(ledger_row(1), ledger_row(2, deadline="明年")), "ledger.xlsx", central, dry_run=True)
+
+    with pytest.raises(InvalidInput) as error:
+        services.apply_dry_run(actor=supervisor, job=dry)
+    assert error.value.field == "job" and error.value.code == "invalid_rows"
+    assert not Case.objects.exists()
 
 
 def test_each_created_case_gets_an_event_naming_the_file_and_the_importer(supervisor, central):
@@ -116,6 +142,7 @@ def test_a_reference_twice_in_one_file_is_refused_for_the_second_row(supervisor,
 
     assert [row["outcome"] for row in job.report["rows"]] == ["created", "invalid"]
     assert "row 2" in job.report["rows"][1]["problems"][0]["message"]
+    assert job.state == "failed" and not Case.objects.exists()
 
 
 def test_a_row_of_another_campaign_is_not_imported_into_this_one(supervisor, central):
@@ -124,6 +151,7 @@ def test_a_row_of_another_campaign_is_not_imported_into_this_one(supervisor, cen
     job = run_import(supervisor, xlsx_bytes(("台账", rows)), "mixed.xlsx", central)
 
     assert outcomes(job) == {"1": "created", "2": "invalid"}
+    assert job.state == "failed" and not Case.objects.exists()
 
 
 def test_applying_is_all_or_nothing_when_a_batch_fails(supervisor, central, monkeypatch):

@@ -24,6 +24,13 @@ def ledger_file(tmp_path):
     return path
 
 
+@pytest.fixture
+def valid_file(tmp_path):
+    path = tmp_path / "台账.xlsx"
+    path.write_bytes(xlsx_bytes(("台账", [LEDGER_HEADER, ledger_row(1), ledger_row(2)])))
+    return path
+
+
 def test_a_dry_run_prints_each_row_and_changes_nothing(ledger_file, supervisor, central):
     output = run(str(ledger_file), "--campaign", central.code, "--dry-run")
 
@@ -34,21 +41,33 @@ def test_a_dry_run_prints_each_row_and_changes_nothing(ledger_file, supervisor, 
     assert not Case.objects.exists()
 
 
-def test_applying_records_the_supervisor_as_importer(ledger_file, supervisor, central):
-    output = run(str(ledger_file), "--campaign", central.code)
+def test_applying_records_the_supervisor_as_importer(valid_file, supervisor, central):
+    output = run(str(valid_file), "--campaign", central.code)
 
-    assert "were applied" in output
+    assert "2 created" in output and "were applied" in output
     event = CaseEvent.objects.get(case__reference="1", action="created")
     assert event.actor == supervisor
     assert "台账.xlsx" in event.note
 
 
-def test_the_importer_must_be_named_when_there_are_several_supervisors(ledger_file, supervisor, central):
+def test_applying_a_file_with_an_invalid_row_lists_it_fails_and_writes_nothing(ledger_file, supervisor, central):
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 row has errors"):
+        call_command("import_cases", str(ledger_file), "--campaign", central.code, stdout=out)
+
+    output = out.getvalue()
+    assert "台账 row 3 2: invalid" in output
+    assert "整改时限 G3" in output and "明年" in output
+    assert "row 2 1: created" not in output
+    assert not Case.objects.exists()
+
+
+def test_the_importer_must_be_named_when_there_are_several_supervisors(valid_file, supervisor, central):
     UserFactory(username="sup2", role="supervisor", city=None)
 
     with pytest.raises(CommandError, match="--user"):
-        run(str(ledger_file), "--campaign", central.code)
-    run(str(ledger_file), "--campaign", central.code, "--user", "sup2")
+        run(str(valid_file), "--campaign", central.code)
+    run(str(valid_file), "--campaign", central.code, "--user", "sup2")
     assert CaseEvent.objects.get(case__reference="1", action="created").actor.username == "sup2"
 
 

@@ -39,19 +39,36 @@ def test_a_dry_run_leads_to_the_report_with_row_column_and_problem(client, super
     assert "试运行" in page
     assert "整改时限 (G3)" in page
     assert "明年" in page
-    assert "正式导入此文件" in page
+    # All or nothing: a file with an invalid row cannot be applied.
+    assert "正式导入此文件" not in page
+    assert "此文件不能导入：有 1 行有错误" in page
     assert not Case.objects.exists()
 
 
-def test_applying_from_the_report_page_creates_the_valid_rows(client, supervisor, central):
+def test_applying_from_the_report_page_creates_the_rows(client, supervisor, central):
     client.force_login(supervisor)
-    rows = [LEDGER_HEADER, ledger_row(1), ledger_row(2, deadline="明年")]
+    rows = [LEDGER_HEADER, ledger_row(1), ledger_row(2)]
     dry = client.post("/imports/", {"file": upload(rows), "campaign": central.code, "dry_run": "on"})
+    assert "正式导入此文件" in client.get(dry["Location"], HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
 
     response = client.post(dry["Location"] + "apply/", follow=True)
 
     assert response.status_code == 200
-    assert list(Case.objects.values_list("reference", flat=True)) == ["1"]
+    assert sorted(Case.objects.values_list("reference", flat=True)) == ["1", "2"]
+
+
+def test_an_applied_file_with_an_invalid_row_is_refused_and_lists_it(client, supervisor, central):
+    client.force_login(supervisor)
+    rows = [LEDGER_HEADER, ledger_row(1), ledger_row(2, deadline="明年")]
+
+    response = client.post("/imports/", {"file": upload(rows), "campaign": central.code}, follow=True)
+
+    page = response.content.decode()
+    assert "文件被拒绝；未作任何更改。" in page
+    assert "有 1 行有错误" in page
+    assert "整改时限 (G3)" in page and "明年" in page
+    assert "合成问题 1" not in page and "<td class=\"ref\" data-label=\"编号\">1</td>" not in page
+    assert not Case.objects.exists()
 
 
 def test_a_refused_file_shows_the_reason_in_chinese(client, supervisor, central):

@@ -3,7 +3,8 @@
 Imports a petition batch or a problem ledger (.xlsx or .csv) in this
 process, whatever its size, and prints what happened to each row that did
 not stay unchanged (-v0: only the invalid rows; -v2: every row). Exits
-with status 1 when the file is refused."""
+with status 1 when the file is refused; an import is all or nothing, so
+a file with any invalid row is refused whole, after listing those rows."""
 
 from pathlib import Path
 
@@ -40,13 +41,12 @@ class Command(BaseCommand):
             )
         except CaseError as error:
             raise CommandError(str(error.message)) from None
-        if job.state == JobState.FAILED:
-            raise CommandError(f"{file.name}: {job.error}")
         # -v0 lists only the invalid rows; by default every row that is not
-        # unchanged; -v2 every row.
+        # unchanged; -v2 every row. A file refused for its rows lists them.
         verbosity = options["verbosity"]
-        for row in job.report["rows"]:
-            if (row["outcome"] == "unchanged" and verbosity < 2) or (row["outcome"] != "invalid" and verbosity < 1):
+        only_invalid = verbosity < 1 or job.state == JobState.FAILED
+        for row in (job.report or {}).get("rows", []):
+            if (row["outcome"] == "unchanged" and verbosity < 2) or (row["outcome"] != "invalid" and only_invalid):
                 continue
             where = f"{row['sheet']} row {row['row']}"
             line = f"{where} {row['reference'] or '-'}: {row['outcome']}"
@@ -56,6 +56,8 @@ class Command(BaseCommand):
             for problem in row["problems"]:
                 column = f"{problem['column']} {problem['cell']}".strip()
                 self.stdout.write(f"    {column}: {problem['message']}" if column else f"    {problem['message']}")
+        if job.state == JobState.FAILED:
+            raise CommandError(f"{file.name}: {job.error}")
         verb = "would be" if dry_run else "were"
         counts = ", ".join(f"{count} {outcome}" for outcome, count in job.counts().items())
         self.stdout.write(self.style.SUCCESS(f"Import #{job.pk}: {job.total_rows} rows; {counts} ({verb} applied)."))
