@@ -83,21 +83,45 @@ def petition_summary(case: Case) -> str:
     return case.title
 
 
+def _number(case: Case) -> str:
+    return case.acceptance_number or case.reference
+
+
+def duplicate_note(case: Case) -> str:
+    """How a published table marks a repeated petition (重复件) in 调查核实情况:
+    the original's 受理编号, and its batch when it is another one."""
+    original = case.duplicate_of
+    number = _number(original)
+    if original.petition_batch and original.petition_batch != case.petition_batch:
+        return pgettext("report", "Repeats acceptance number %(number)s of batch %(batch)s (a duplicate petition).") % {
+            "number": number,
+            "batch": original.petition_batch,
+        }
+    return pgettext("report", "Repeats acceptance number %(number)s (a duplicate petition).") % {"number": number}
+
+
 def _row(serial: int, case: Case) -> list:
     handled = case.status in HANDLED
     accountability = v.format_accountability({f: getattr(case, f) for f in v.ACCOUNTABILITY_FIELDS})
     if handled and not accountability:
         accountability = pgettext("report", "None")
+    duplicate = case.duplicate_of_id is not None
     texts = [
         petition_summary(case),
         v.format_region(case.city.name if case.city_id else None, case.county_name),
         v.format_pollution_types(case.pollution_types or []),
-        case.investigation or ("" if handled else pgettext("report", "Being investigated")),
+        case.investigation or ("" if handled or duplicate else pgettext("report", "Being investigated")),
         v.format_veracity(case.veracity),
-        case.handling or ("" if handled else pgettext("report", "Being handled")),
+        case.handling or ("" if handled or duplicate else pgettext("report", "Being handled")),
         accountability,
     ]
-    return [serial, case.acceptance_number, *(mask_personal_data(text) for text in texts)]
+    texts = [mask_personal_data(text) for text in texts]
+    if duplicate:
+        # A repeated petition is handled with its original: the note (not
+        # masked: it holds only the original's number) leads its findings.
+        texts[3] = " ".join(filter(None, [duplicate_note(case), texts[3]]))
+        texts[5] = texts[5] or pgettext("report", "See acceptance number %(number)s.") % {"number": _number(case.duplicate_of)}
+    return [serial, case.acceptance_number, *texts]
 
 
 def disclosure_table(*, user, campaign: Campaign, batch: int) -> DisclosureTable | None:
@@ -106,7 +130,7 @@ def disclosure_table(*, user, campaign: Campaign, batch: int) -> DisclosureTable
     petitions = (
         Case.objects.for_user(user)
         .filter(kind=Kind.PETITION, campaign=campaign, petition_batch=batch)
-        .select_related("city", "division")
+        .select_related("city", "division", "duplicate_of")
         .order_by("acceptance_number", "id")
     )
     # The cells are published text: in Chinese, like the data they hold.

@@ -238,3 +238,34 @@ def test_the_reports_page_lists_each_batch_with_its_count(client, supervisor, ba
     response = client.get("/reports/")
     batches = {(b["campaign__code"], b["petition_batch"]): b["petitions"] for b in response.context["batches"]}
     assert batches == {("test-central-2", 3): 3, ("test-central-2", 4): 1, ("other-campaign", 3): 1}
+
+
+def test_a_duplicate_petition_is_marked_with_its_original_s_acceptance_number(client, supervisor, batch, nanchang):
+    central, cases = batch
+    earlier = PetitionFactory(campaign=central, petition_batch=2, acceptance_number="D2JX202104160007", city=nanchang)
+    PetitionFactory(
+        campaign=central, petition_batch=3, acceptance_number="X2JX202104170004", city=nanchang, status="in_progress",
+        duplicate_of=cases[1], title="同一养殖场污水直排（合成数据）",
+    )  # fmt: skip
+    PetitionFactory(
+        campaign=central, petition_batch=3, acceptance_number="X2JX202104170005", city=nanchang, status="closed",
+        duplicate_of=earlier, investigation="经核查，情况属实（合成数据）", handling="已并案办理（合成数据）",
+    )  # fmt: skip
+    params = {"campaign": central.code, "batch": 3}
+
+    rows = {row[1]: row for row in xlsx_rows(token_client(supervisor).get(XLSX, params))[2:]}
+    document = {row[1]: row for row in docx_table(token_client(supervisor).get(DOCX, params))[1:]}
+
+    same_batch, other_batch = rows["X2JX202104170004"], rows["X2JX202104170005"]
+    assert same_batch[5] == "该件与受理编号为D2JX202104170001的信访件反映问题相同，为重复件。"
+    assert same_batch[7] == "见受理编号为D2JX202104170001的信访件。"
+    assert other_batch[5] == "该件与第2批受理编号为D2JX202104160007的信访件反映问题相同，为重复件。 经核查，情况属实（合成数据）"
+    assert other_batch[7] == "已并案办理（合成数据）"
+    for number in ("X2JX202104170004", "X2JX202104170005"):
+        assert list(document[number][5:8]) == [rows[number][5], rows[number][6] or "", rows[number][7]]
+    client.force_login(supervisor)
+    page = client.get("/reports/disclosure/", params).content.decode()
+    assert "该件与第2批受理编号为D2JX202104160007的信访件反映问题相同，为重复件。" in page
+    # The originals and the other petitions carry no such mark.
+    duplicates = set(Case.objects.filter(duplicate_of__isnull=False).values_list("acceptance_number", flat=True))
+    assert {n for n, row in rows.items() if "重复件" in (row[5] or "")} == duplicates & set(rows)
