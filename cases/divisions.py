@@ -31,6 +31,13 @@ def significant_digits(code: str) -> str:
     return code
 
 
+def level_of(code: str) -> str:
+    """A division's level (province, city or county) read off its code, as
+    the reference data's level column states it (tested): no query, so
+    rules checked on in-memory rows can ask it."""
+    return {2: "province", 4: "city"}.get(len(significant_digits(code)), "county")
+
+
 def subtree_bounds(code: str) -> tuple[str, str]:
     """The first and last code of ``code``'s subtree (itself included)."""
     digits = significant_digits(code)

@@ -8,7 +8,16 @@ A submitted case climbs a chain of review levels (DESIGN section 3): each
 level above the case's own, up to the campaign's accepting level, approves
 it (passes it up) or returns it to the level below; the accepting level
 puts it in publicity or closes it. The chain is data the table reads
-(``review_chain``); nobody acts at a level that is not theirs."""
+(``review_chain``); nobody acts at a level that is not theirs.
+
+Who reviews (DESIGN section 4): a county's case is reviewed by its city,
+then accepted by the province (or closed by the city where the campaign
+accepts at the city); a city's case goes straight to the province. The
+county level never reviews: its submission is its self-check (自查), so
+the county bureau signs it by submitting with a note, and a county
+account asked to approve or return is told it cannot review its own
+submission (``own_submission``). Likewise a city bureau does not review
+its own city's cases."""
 
 import datetime
 from dataclasses import dataclass
@@ -21,6 +30,7 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import Role
 
 from .constants import LEVELS_UP, EventAction, Kind, Level, ReviewResult, Status, Veracity, action_label, status_label
+from .divisions import level_of
 from .errors import CaseNotVisible, InvalidInput, RoleNotAllowed, TransitionNotAllowed
 from .models import Attachment, Case, CaseEvent, EvidenceStandard, Objection, Review
 from .scope import scope_of
@@ -107,8 +117,8 @@ def rule_for(from_status: str, to_status: str) -> Rule | None:
 
 
 def case_level(case) -> str:
-    """The level of the division responsible for the case."""
-    return Level.CITY if case.city_id else Level.PROVINCE
+    """The level of the case's responsible division: county, city or province."""
+    return level_of(case.division_id)
 
 
 def accepting_level(case) -> str:
@@ -138,15 +148,16 @@ def waiting_at(case, chain: list[str] | None = None) -> str:
 
 
 def review_level(actor) -> str | None:
-    """The level at which ``actor`` reviews: the provincial supervisor at
-    the province, a city bureau's officer or system at its city (bound to
-    the city itself, not to a county or a unit of it), nobody else."""
+    """The level ``actor`` acts at in the chain: the provincial supervisor
+    at the province; a city or county bureau's officer or system (bound to
+    the division itself, not to a unit of it) at its city or county; nobody
+    else (units, province-wide systems, administrators). A county is never
+    in a chain (see the module's docstring): its accounts get a level only
+    so that the refusal can say why."""
     if actor.role == Role.SUPERVISOR:
         return Level.PROVINCE
-    city_bureau = actor.city_id is not None and actor.division_id == actor.city_id and actor.unit_id is None
-    if actor.role in (Role.OFFICER, Role.API_CLIENT) and city_bureau:
-        return Level.CITY
-    return None
+    bureau = actor.city_id is not None and actor.unit_id is None and actor.role in (Role.OFFICER, Role.API_CLIENT)
+    return level_of(actor.division_id) if bureau else None
 
 
 # Moves by a case's own side (start, submit), as before the chain.
@@ -256,6 +267,12 @@ def _chain_refusal(rule: Rule, case, actor, chain: list[str]) -> Exception | Non
             % {"accepting": Level(accepting).label, "mine": Level(mine).label},
             code="not_the_accepting_level",
         )
+    if mine not in chain and LEVELS_UP.index(mine) <= LEVELS_UP.index(case_level(case)):
+        return TransitionNotAllowed(
+            _("A level does not review its own submission (its submission is its self-check): this case is reviewed by %(level)s.")
+            % {"level": Level(chain[0]).label},
+            code="own_submission",
+        )
     if stage and mine != stage:
         return TransitionNotAllowed(
             _("The case is waiting for the review at %(stage)s; your account acts at %(mine)s.")
@@ -346,7 +363,7 @@ def check_step(
 ) -> Step:
     """Every check ``transition`` makes before writing, without writing:
     raises the error ``transition`` would raise. ``case`` need only carry
-    the attributes the rules read (status, kind, city_id, campaign,
+    the attributes the rules read (status, kind, division_id, campaign,
     review_stage, veracity, handling), so bulk writers can check a walk
     step by step in memory."""
     error = refusal(case, actor, to, action=action)

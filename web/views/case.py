@@ -254,8 +254,17 @@ def _stale(form, case: Case) -> ConcurrentChange | None:
 @login_required
 def case_transition(request, pk: int):
     case = _visible_case(request, pk)
-    to = request.POST.get("to", "")
-    rule = workflow.rule_for(case.status, to)
+    # The form names its move; a bare target status is what older pages
+    # posted. Approving and returning from a higher level keep the status,
+    # so only the action can name them.
+    action = request.POST.get("action") or None
+    if action is not None:
+        rule = workflow.MOVES.get(action)
+        rule = rule if rule is not None and case.status in rule.sources else None
+        to = rule.target if rule is not None else ""
+    else:
+        to = request.POST.get("to", "")
+        rule = workflow.rule_for(case.status, to)
     key = f"t-{to}"
     if rule is None:
         # The page offered a move the case can no longer make: someone else
@@ -278,6 +287,7 @@ def case_transition(request, pk: int):
         workflow.transition(
             case=case,
             to=to,
+            action=action,
             actor=request.user,
             note=data["note"],
             expected_version=data["expected_version"],

@@ -15,7 +15,7 @@ from cases.models import Campaign, Case, CaseEvent, City, Division, EvidenceStan
 from cases.querysets import local_today
 from cases.reference import ensure_cities, ensure_evidence_standards
 from cases.units import place_unit
-from cases.workflow import Step, is_acceptance, moved, review_chain, rule_for, signed_rows, standards_to_tick, waiting_at
+from cases.workflow import MOVES, Step, is_acceptance, moved, review_chain, rule_for, signed_rows, standards_to_tick, waiting_at
 from cases.writes import event_row
 from fixtures import demo
 from fixtures.campaigns import ALL_CITIES, CAMPAIGNS, DEFAULT_PASSWORD, DEMO_ACCOUNTS, DEMO_UNIT_ACCOUNTS
@@ -39,7 +39,8 @@ class Command(BaseCommand):
         ensure_evidence_standards(EvidenceStandard, CampaignKind.values)
         campaigns = self.load_campaigns()
         users = self.load_accounts(password)
-        officers = {u.city_id: u.username for u in users.values() if u.role == "officer"}
+        # Each city's own bureau works its cases and reviews its counties' (not a county's account).
+        officers = {u.city_id: u.username for u in users.values() if u.role == "officer" and u.division_id == u.city_id}
         provincial = [(c["code"], c["cities"]) for c in CAMPAIGNS if c["kind"] == "provincial"]
         created = self.load_cases(demo.build(today, officers, provincial), campaigns, users)
         self.load_unit_accounts(password)
@@ -131,14 +132,14 @@ class Command(BaseCommand):
         ``transition`` writes them: one per level that approved, returned,
         put in publicity or closed."""
         walked = SimpleNamespace(
-            status=Status.ASSIGNED, review_stage=None, reopened_count=0, campaign=case.campaign, city_id=case.city_id
+            status=Status.ASSIGNED, review_stage=None, reopened_count=0, campaign=case.campaign, division_id=case.division_id
         )
         rows = []
         ticked = tuple(standard.code for standard in standards_to_tick(case.campaign))
         for version, event in enumerate(spec.events, start=1):
             if event.action != EventAction.TRANSITION:
                 continue
-            rule = rule_for(event.from_status, event.to_status)
+            rule = demo_rule(event)
             chain = review_chain(walked)
             step = Step(rule, chain, event.note, {}, standards=ticked if is_acceptance(rule, walked) else ())
             actor = users[event.actor].pk if event.actor else None
@@ -170,7 +171,7 @@ class Command(BaseCommand):
         )
         for event in spec.events:
             if event.action == EventAction.TRANSITION:
-                rule = rule_for(event.from_status, event.to_status)
+                rule = demo_rule(event)
                 for field, value in moved(rule, case=case, chain=review_chain(case), at=event.at, calendar=calendar).items():
                     setattr(case, field, value)
         if case.status != spec.status:
@@ -182,6 +183,11 @@ class Command(BaseCommand):
         counts = Case.objects.values("kind").annotate(n=Count("id")).order_by("kind")
         for row in counts:
             self.stdout.write(f"  {row['kind']}: {row['n']}")
+
+
+def demo_rule(event):
+    """The move a demo event makes: named, or the one joining its statuses."""
+    return MOVES[event.move] if event.move else rule_for(event.from_status, event.to_status)
 
 
 class Places:
