@@ -147,17 +147,22 @@ def waiting_at(case, chain: list[str] | None = None) -> str:
     return case.review_stage if case.review_stage in chain else chain[0]
 
 
-def review_level(actor) -> str | None:
-    """The level ``actor`` acts at in the chain: the provincial supervisor
-    at the province; a city or county bureau's officer or system (bound to
-    the division itself, not to a unit of it) at its city or county; nobody
-    else (units, province-wide systems, administrators). A county is never
-    in a chain (see the module's docstring): its accounts get a level only
-    so that the refusal can say why."""
+def acting_level(actor) -> str | None:
+    """The level of the tree ``actor`` acts for: the provincial supervisor
+    the province; a city or county bureau's officer or system (bound to the
+    division itself, not to a unit of it) its city or county; nobody else
+    (units, province-wide systems, administrators)."""
     if actor.role == Role.SUPERVISOR:
         return Level.PROVINCE
     bureau = actor.city_id is not None and actor.unit_id is None and actor.role in (Role.OFFICER, Role.API_CLIENT)
     return level_of(actor.division_id) if bureau else None
+
+
+def review_level(actor) -> str | None:
+    """The level at which ``actor`` reviews: its acting level, except a
+    county's, which is never in a chain (see the module's docstring)."""
+    level = acting_level(actor)
+    return None if level == Level.COUNTY else level
 
 
 # Moves by a case's own side (start, submit), as before the chain.
@@ -254,7 +259,7 @@ def _chain_refusal(rule: Rule, case, actor, chain: list[str]) -> Exception | Non
         if actor.role not in HOLDER_ROLES:
             return RoleNotAllowed(_("Your role may not %(action)s a case.") % {"action": rule.label_for(case.kind).lower()})
         return None
-    mine = review_level(actor)
+    mine = acting_level(actor)  # a county's, so that the refusal can say why it does not review
     if mine is None:
         return RoleNotAllowed(
             _("Only a reviewing level (a city bureau or the provincial office) may %(action)s a case.")

@@ -12,7 +12,7 @@ from cases.divisions import level_of, reference_rows
 from cases.errors import CaseNotVisible, TransitionNotAllowed
 from cases.models import Case, Review
 from cases.upsert import upsert_cases
-from cases.workflow import review_chain, review_level, transition
+from cases.workflow import acting_level, review_chain, review_level, transition
 from tests.factories import CampaignFactory, CaseFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -51,14 +51,14 @@ def test_a_divisions_level_read_off_its_code_is_the_level_the_reference_data_sta
     assert all(level_of(row.code) == row.level for row in reference_rows())
 
 
-def test_the_accounts_act_at_their_own_level_and_units_at_none(supervisor, nanchang_officer, donghu_officer, province_client):
+def test_the_accounts_act_at_their_own_level_units_at_none_and_counties_never_review(supervisor, nanchang_officer, donghu_officer, province_client):
     from cases.models import Unit
 
     unit = Unit.objects.create(name="南昌市东湖区生态环境分局", division_id=DONGHU)
     unit_officer = UserFactory(username="dh_unit", role="officer", division_id=DONGHU, unit=unit)
-    assert [review_level(u) for u in (supervisor, nanchang_officer, donghu_officer, unit_officer, province_client)] == [
-        Level.PROVINCE, Level.CITY, Level.COUNTY, None, None,
-    ]
+    actors = (supervisor, nanchang_officer, donghu_officer, unit_officer, province_client)
+    assert [acting_level(u) for u in actors] == [Level.PROVINCE, Level.CITY, Level.COUNTY, None, None]
+    assert [review_level(u) for u in actors] == [Level.PROVINCE, Level.CITY, None, None, None]  # a county never reviews
 
 
 def test_a_county_case_waits_at_its_city_then_at_the_province(donghu_officer, nanchang_officer, supervisor):
