@@ -105,9 +105,11 @@ def test_a_robot_that_keeps_failing_is_recorded_failed_with_its_answer(run_day, 
     assert "tok-nc" not in caplog.text and "SEC-nc-secret" not in caplog.text
 
 
-def test_a_robot_shared_by_many_accounts_is_paced_instead_of_refused(run_day, robots, cities, overdue_case, settings):
-    """Eleven city bureaus post to one provincial group; the robot takes
-    four a minute here (scaled down: 240 a minute, four a second)."""
+@pytest.mark.parametrize("owner", ["account", "division"])
+def test_a_robot_shared_by_many_accounts_is_paced_instead_of_refused(run_day, robots, cities, overdue_case, settings, owner):
+    """Eleven city bureaus post to one provincial group (configured on each
+    bureau's account, or on each city's division); the robot takes four a
+    minute here (scaled down: 240 a minute, four a second)."""
     from cases.models import City
 
     settings.ROBOT_MESSAGES_PER_MINUTE = 240
@@ -116,7 +118,8 @@ def test_a_robot_shared_by_many_accounts_is_paced_instead_of_refused(run_day, ro
     for city in City.objects.all():
         officer = UserFactory(username=f"o_{city.slug}", role="officer", city=city)
         overdue_case(city, TODAY, days=1)
-        add_channel(user=officer, kind="dingtalk", address=webhook, secret="SEC-group")
+        on = {"user": officer} if owner == "account" else {"division": officer.division}
+        add_channel(**on, kind="dingtalk", address=webhook, secret="SEC-group")
 
     with time_machine.travel(shanghai(2024, 3, 15, 9, 0), tick=True):  # pacing needs a clock that moves
         run_day(TODAY)
@@ -149,10 +152,12 @@ def test_a_robot_that_says_too_fast_is_waited_for_and_nothing_is_lost(run_day, r
     assert ReminderLog.objects.filter(channel_kind="wecom", state=DigestState.SENT).count() == 5
 
 
-def test_a_digest_longer_than_wecom_takes_is_cut_with_a_link_to_the_full_list(run_day, robots, nanchang, nanchang_officer, overdue_case, settings):
+@pytest.mark.parametrize("owner", ["account", "division"])
+def test_a_digest_longer_than_wecom_takes_is_cut_with_a_link_to_the_full_list(run_day, robots, nanchang, nanchang_officer, overdue_case, settings, owner):
     for n in range(40):
         overdue_case(nanchang, TODAY, days=n + 1, title=f"合成：南昌市某处生态环境问题整改第{n}项，标题较长以便超出企业微信的长度限制")
-    add_channel(user=nanchang_officer, kind="wecom", address=robots.wecom_robot("key-nc"))
+    on = {"user": nanchang_officer} if owner == "account" else {"division": nanchang_officer.division}
+    add_channel(**on, kind="wecom", address=robots.wecom_robot("key-nc"))
 
     run_day(TODAY)
 

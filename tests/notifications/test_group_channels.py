@@ -161,7 +161,7 @@ def test_a_county_urging_reaches_the_countys_robot_once_and_its_escalation_the_c
     assert ReminderLog.objects.filter(channel__isnull=False).count() == 2
 
 
-def test_a_failing_group_robot_logs_and_keeps_no_secret_and_shows_the_answer(run_day, robots, jiujiang_bureau, settings, caplog, admin_client):
+def test_a_failing_group_robot_holds_back_nothing_logs_no_secret_and_shows_the_answer(run_day, robots, jiujiang_bureau, settings, caplog, admin_client):
     settings.REMINDER_MAX_ATTEMPTS = 1
     webhook = robots.dingtalk_robot("tok-jiujiang-group", "SEC-rotated")  # the group changed its secret
     channel = add_channel(division=jiujiang_bureau[0].division, kind="dingtalk", address=webhook, secret=SECRET)
@@ -171,8 +171,40 @@ def test_a_failing_group_robot_logs_and_keeps_no_secret_and_shows_the_answer(run
 
     row = ReminderLog.objects.get(channel=channel)
     assert row.state == DigestState.FAILED and "sign not match" in row.answer
+    assert len(mail.outbox) == 3  # the failing group held back none of its accounts' e-mails
     assert "tok-jiujiang-group" not in caplog.text and SECRET not in caplog.text
     assert "九江市" in caplog.text  # the group it was for
     for page in ("/admin/reminders/reminderlog/", f"/admin/reminders/reminderlog/{row.pk}/change/"):
         html = admin_client.get(page).content.decode()
         assert "sign not match" in html and "tok-jiujiang-group" not in html and SECRET not in html
+
+
+def test_an_unreachable_robot_is_logged_and_recorded_without_its_key(run_day, jiujiang_bureau, settings, caplog):
+    settings.REMINDER_MAX_ATTEMPTS = 1
+    webhook = "http://127.0.0.1:9/robot/send?access_token=tok-unreachable-0001"  # the discard port: refused
+    channel = add_channel(division=jiujiang_bureau[0].division, kind="dingtalk", address=webhook, secret=SECRET)
+
+    with caplog.at_level(logging.DEBUG):
+        run_day(TODAY)
+
+    row = ReminderLog.objects.get(channel=channel)
+    assert row.state == DigestState.FAILED and row.last_error
+    recorded = " ".join([caplog.text, row.last_error, row.answer, row.email])
+    assert "tok-unreachable-0001" not in recorded and SECRET not in recorded
+
+
+def test_the_api_never_shows_a_groups_webhook(django_capture_on_commit_callbacks, robots, jiujiang_officer, overdue_case, jiujiang):
+    from tests.conftest import token_client
+
+    case = overdue_case(jiujiang, TODAY, days=5, division_id="360403")
+    officer = UserFactory(username="xy_0", role="officer", division_id="360403")
+    add_channel(division=case.division, kind="dingtalk", address=robots.dingtalk_robot("tok-xunyang", SECRET), secret=SECRET)
+    with django_capture_on_commit_callbacks(execute=True):
+        [urging] = urge(actor=jiujiang_officer, case_ids=[case.pk], note="x")
+    assert len(robots.messages("tok-xunyang")) == 1
+
+    for user, path in ((officer, "/api/v1/notifications/"), (officer, f"/api/v1/urgings/{urging.pk}/"),
+                       (jiujiang_officer, f"/api/v1/urgings/{urging.pk}/")):  # fmt: skip
+        answer = token_client(user).get(path)
+        assert answer.status_code == 200
+        assert "tok-xunyang" not in answer.content.decode() and SECRET not in answer.content.decode()
