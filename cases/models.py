@@ -207,6 +207,9 @@ class Case(models.Model):
         on_delete=models.PROTECT,
         related_name="cases",
         help_text=_("The province for province-level cases, a city or a county."),
+        # case_division_id_idx (division, id) below serves every lookup by
+        # division (equality, a subtree's range, the foreign key's checks).
+        db_index=False,
     )
     # Derived from the division on every save (see derive_city), stored so
     # that per-city lists, counts and feeds read one indexed column.
@@ -488,6 +491,14 @@ class CaseEvent(models.Model):
         verbose_name = _("case event")
         verbose_name_plural = _("case events")
         ordering = ["case_id", "version", "id"]
+        indexes = [
+            # A past date's statuses (reports/progress.py) look up the cases
+            # that moved since: a range of recent status changes, read from
+            # the index alone, not every event.
+            models.Index(
+                fields=["created_at", "case"], condition=Q(action=EventAction.TRANSITION), name="event_transition_time_idx"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["case", "version"], name="event_one_per_case_version"),
             models.CheckConstraint(

@@ -113,3 +113,54 @@ def test_latest_deadline_first_reads_the_open_cases_index_without_sorting(everyt
     shown = plan(listed.segments[0][:51], "bitmapscan")
     assert "case_open_deadline_idx" in shown, shown
     assert "Sort" not in shown, shown
+
+
+@pytest.mark.postgres
+def test_no_index_of_the_case_table_is_the_division_alone(db):
+    """The division's own foreign-key index (and its LIKE twin) would repeat
+    case_division_id_idx, which leads with the division: dropped."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'cases_case'")
+        indexes = dict(cursor.fetchall())
+    led_by_division = {name for name, sql in indexes.items() if "(division_id" in sql}
+    assert led_by_division == {"case_division_id_idx", "case_open_division_idx", "case_division_feed_idx"}, indexes
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("division", ["360403", "360400"])
+def test_the_overdue_list_of_a_county_or_a_city_reads_the_open_division_index(division, province_cases):
+    import datetime
+
+    Case.objects.filter(id__in=Case.objects.order_by("id").values("id")[:60]).update(
+        deadline=datetime.date(2020, 1, 1), status="in_progress"
+    )
+    officer = UserFactory(username=f"officer-{division}", division_id=division, city=None)
+    overdue = CaseFilter(QueryDict("overdue=true"), queryset=Case.objects.for_user(officer)).qs
+    shown = plan(overdue.order_by("deadline", "id")[:50])
+    assert "case_open_division_idx" in shown, shown
+
+
+@pytest.mark.postgres
+def test_a_past_date_finds_the_cases_moved_since_in_the_event_time_index(supervisor, province_cases):
+    """reports/progress.py: a past date's statuses look up the cases whose
+    status changed since; without this index every event is read."""
+    import datetime
+
+    from cases.models import CaseEvent
+    from reports.progress import cases_at_end_of, end_of
+
+    cases = list(Case.objects.order_by("id")[:40])
+    now = end_of(datetime.date(2024, 3, 1))
+    CaseEvent.objects.bulk_create(
+        CaseEvent(
+            case=case, action=action, from_status="assigned", to_status="in_progress", version=version,
+            created_at=now - datetime.timedelta(days=400 - 10 * n - version),
+        )  # fmt: skip
+        for n, case in enumerate(cases)
+        for version, action in enumerate(["created", "transition", "updated"], start=1)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE cases_caseevent")
+    day = datetime.date(2024, 3, 1) - datetime.timedelta(days=30)
+    shown = plan(cases_at_end_of(user=supervisor, day=day).values("city_id", "status_then"))
+    assert "event_transition_time_idx" in shown, shown
