@@ -11,5 +11,6 @@ urlpatterns = [
     path("imports/", include("imports.urls")),
     path("reports/", include("reports.urls")),
     path("notifications/", include("notifications.urls")),
+    path("dispatch/", include("dispatch.urls")),
     path("", include("web.urls")),
 ]

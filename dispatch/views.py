@@ -1,0 +1,150 @@
+"""The dispatch pages: the rounds, one round's per-division status with
+催报, and a division's report on its cases. Each calls the services."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET, require_POST
+
+from cases.errors import CaseError
+
+from . import services
+from .forms import ReportForm, RoundForm
+
+# The cases a reporter sees on the round's page at once, the missing first.
+LISTED_CASES = 200
+
+
+def _refusal(error: CaseError):
+    if error.http_status == 403:
+        return PermissionDenied(error.message)
+    if error.http_status == 404:
+        return Http404(error.message)
+    return None
+
+
+def _index(request, form, status=200):
+    rounds = list(services.visible_rounds(request.user).select_related("opened_by"))
+    totals = services.round_totals(rounds, request.user)
+    context = {
+        "rounds": [(r, totals[r.pk]) for r in rounds],
+        "form": form if request.user.is_supervisor else None,
+    }
+    return render(request, "dispatch/index.html", context, status=status)
+
+
+@require_GET
+@login_required
+def index(request):
+    return _index(request, RoundForm())
+
+
+@require_POST
+@login_required
+def open_round(request):
+    try:
+        services.ensure_may_open(request.user)
+    except CaseError as error:
+        raise _refusal(error) from error
+    form = RoundForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            round = services.open_round(
+                actor=request.user, name=data["name"], cadence=data["cadence"], cutoff_at=data["cutoff"],
+                campaigns=list(data["campaigns"]), divisions=list(data["divisions"]),
+            )  # fmt: skip
+        except CaseError as error:
+            form.add_error(error.field if error.field in form.fields else None, str(error.message))
+        else:
+            messages.success(request, _("Round %(name)s opened.") % {"name": round.name})
+            return redirect("dispatch:round", pk=round.pk)
+    return _index(request, form, status=400)
+
+
+def _round(request, pk: int):
+    try:
+        return services.visible_round(request.user, pk)
+    except CaseError as error:
+        raise _refusal(error) from error
+
+
+def report_form(case_id: int, data=None) -> ReportForm:
+    """A case's row form, its fields' ids told apart by the case."""
+    return ReportForm(data, initial={"case": case_id}, auto_id=f"id_%s_{case_id}")
+
+
+def _round_page(request, round, *, failed: dict | None = None, status=200):
+    listed = (
+        services.round_cases(round, request.user)
+        .select_related("case", "case__division", "report")
+        .order_by("reported_at", "case__division_id", "case_id")[:LISTED_CASES]
+    )
+    failed = failed or {}
+    rows = [(row, failed.get(row.case_id) or report_form(row.case_id)) for row in listed]
+    context = {
+        "round": round,
+        "status": services.round_status(round, request.user),
+        "rows": rows,
+        "listed_limit": LISTED_CASES,
+        "may_report": request.user.may_write,
+        "may_urge": request.user.is_supervisor,
+        "late": round.cutoff_at < timezone.now(),
+    }
+    return render(request, "dispatch/round.html", context, status=status)
+
+
+@require_GET
+@login_required
+def round_page(request, pk: int):
+    return _round_page(request, _round(request, pk))
+
+
+@require_POST
+@login_required
+def report(request, pk: int):
+    """One case's report from the round's page."""
+    round = _round(request, pk)
+    form = ReportForm(request.POST)
+    if not form.is_valid():
+        case_id = form.cleaned_data.get("case")
+        if case_id:
+            form = report_form(case_id, request.POST)
+            form.is_valid()
+        return _round_page(request, round, failed={case_id: form} if case_id else {}, status=400)
+    data = form.cleaned_data
+    progress = None if data["no_change"] else data["progress"]
+    try:
+        services.report(round=round, actor=request.user, items=[{"case": data["case"], "progress": progress}])
+    except CaseError as error:
+        refusal = _refusal(error)
+        if refusal is not None:
+            raise refusal from error
+        form.add_error("progress", str(error.message))
+        return _round_page(request, round, failed={data["case"]: form}, status=400)
+    messages.success(request, _("Reported."))
+    return redirect("dispatch:round", pk=round.pk)
+
+
+@require_POST
+@login_required
+def urge(request, pk: int):
+    round = _round(request, pk)
+    try:
+        urgings = services.urge_missing(round=round, actor=request.user, note=request.POST.get("note", ""))
+    except CaseError as error:
+        refusal = _refusal(error)
+        if refusal is not None:
+            raise refusal from error
+        messages.error(request, str(error.message))
+        return redirect("dispatch:round", pk=round.pk)
+    messages.success(
+        request,
+        ngettext("Urged %(count)d division.", "Urged %(count)d divisions.", len(urgings)) % {"count": len(urgings)},
+    )
+    return redirect("dispatch:round", pk=round.pk)

@@ -1,0 +1,71 @@
+"""The dispatch pages: the office opens a round and sees who reported;
+a division reports on its cases there."""
+
+import pytest
+
+from dispatch.models import Round, RoundCase
+from notifications.models import Urging
+
+from .conftest import CUTOFF
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_office_opens_a_round_on_the_page(client, monday, supervisor, round_cases):
+    client.force_login(supervisor)
+    assert "发起调度" in client.get("/dispatch/").content.decode()
+
+    answer = client.post("/dispatch/open/", {"name": "第13期", "cadence": "weekly", "cutoff": "2024-03-15T17:00", "divisions": ["360400"]})
+
+    round = Round.objects.get()
+    assert answer.status_code == 302 and answer["Location"] == f"/dispatch/{round.pk}/"
+    assert round.cutoff_at == CUTOFF and RoundCase.objects.filter(round=round).count() == 3
+
+
+def test_a_bad_round_form_says_which_field_and_opens_nothing(client, monday, supervisor):
+    client.force_login(supervisor)
+    answer = client.post("/dispatch/open/", {"name": "第13期", "cadence": "weekly", "cutoff": "2024-03-01T17:00"})
+    assert answer.status_code == 400 and "截止时间须晚于发起时间" in answer.content.decode()
+    assert not Round.objects.exists()
+
+
+def test_an_officer_cannot_open_a_round_on_the_page(client, monday, nanchang_officer):
+    client.force_login(nanchang_officer)
+    assert "发起调度" not in client.get("/dispatch/").content.decode()
+    answer = client.post("/dispatch/open/", {"name": "第13期", "cadence": "weekly", "cutoff": "2024-03-15T17:00"})
+    assert answer.status_code == 403 and not Round.objects.exists()
+
+
+def test_the_round_page_shows_reported_late_and_missing_divisions(client, opened_round, round_cases, supervisor, xunyang_officer, nanchang_officer):
+    import time_machine
+
+    client.force_login(xunyang_officer)
+    answer = client.post(f"/dispatch/{opened_round.pk}/report/", {"case": round_cases["xunyang"].pk, "progress": "已整改"})
+    assert answer.status_code == 302
+    client.post(f"/dispatch/{opened_round.pk}/report/", {"case": round_cases["xunyang_waiting"].pk, "no_change": "on"})
+    with time_machine.travel(CUTOFF.replace(hour=20), tick=False):
+        client.force_login(nanchang_officer)
+        client.post(f"/dispatch/{opened_round.pk}/report/", {"case": round_cases["donghu"].pk, "no_change": "on"})
+        client.force_login(supervisor)
+        page = client.get(f"/dispatch/{opened_round.pk}/").content.decode()
+
+    assert 'class="dispatch-reported"' in page and 'class="dispatch-late"' in page and 'class="dispatch-missing"' in page
+    assert "浔阳区" in page and "东湖区" in page and "催报" in page
+
+
+def test_an_officer_reports_only_its_own_cases_on_the_page(client, opened_round, round_cases, xunyang_officer):
+    client.force_login(xunyang_officer)
+    page = client.get(f"/dispatch/{opened_round.pk}/").content.decode()
+    assert "合成：浔阳区" in page and "合成：濂溪区" not in page
+    answer = client.post(f"/dispatch/{opened_round.pk}/report/", {"case": round_cases["lianxi"].pk, "no_change": "on"})
+    assert answer.status_code == 404
+    assert client.post(f"/dispatch/{opened_round.pk}/report/", {"case": round_cases["xunyang"].pk}).status_code == 400
+    assert not RoundCase.objects.filter(reported_at__isnull=False).exists()
+
+
+def test_urging_from_the_page(client, opened_round, supervisor, nanchang_officer, celery_in_process):
+    client.force_login(nanchang_officer)
+    assert client.post(f"/dispatch/{opened_round.pk}/urge/", {"note": ""}).status_code == 403
+    client.force_login(supervisor)
+    assert client.post(f"/dispatch/{opened_round.pk}/urge/", {"note": ""}).status_code == 302
+    assert Urging.objects.count() == 4  # 南昌市, 东湖区, 浔阳区, 濂溪区: the province's own case is not urged
