@@ -78,6 +78,12 @@ PROGRESS_PARAMETERS = [
         _or_empty({"type": "string", "format": "date"}),
         description="Count the changes since this date (default a week before); before `date` (400).",
     ),
+    OpenApiParameter(
+        "round",
+        {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+        description="Instead of dates: a dispatch round (404 when there is none). The report is as at its cutoff's "
+        "day and counts the changes since the cutoff of the round before it (same template, else same cadence).",
+    ),
 ]
 PROGRESS_DOC = """整改进展通报: totals per campaign and batch, cities ranked by completion
 and by overdue cases with their traffic lights, changes since an earlier

@@ -16,7 +16,7 @@ from cases.spreadsheet import XLSX_CONTENT_TYPE
 from .access import ensure_may_produce_reports, record_production
 from .disclosure import DisclosureQuery, disclosure_docx, disclosure_table, disclosure_xlsx
 from .models import ReportFormat, ReportKind
-from .progress import ProgressQuery, progress_report
+from .progress import ProgressQuery, dates_of_round, progress_report
 from .progress_documents import overdue_rows, progress_docx, progress_xlsx
 
 CONTENT_TYPES = {
@@ -87,8 +87,16 @@ def progress(*, user, query, format: str):
     overdue list; otherwise the file."""
     ensure_may_produce_reports(user)
     wanted = _parse(ProgressQuery, query)
+    round = None
+    if wanted["round"] is not None:
+        from dispatch.models import Round
+
+        round = Round.objects.filter(pk=wanted["round"]).first()
+        if round is None:
+            raise NothingToReport(pgettext_lazy("report", "There is no such dispatch round."), field="round")
+        wanted["date"], wanted["since"] = dates_of_round(round)
     with one_snapshot():
-        report = progress_report(user=user, day=wanted["date"], since=wanted["since"])
+        report = progress_report(user=user, day=wanted["date"], since=wanted["since"], round=round)
         if format == ReportFormat.HTML:
             content = list(overdue_rows(report, limit=settings.REPORT_NOTICE_OVERDUE_ROWS))
         else:

@@ -39,13 +39,22 @@ HUNDRED = Decimal(100)
 
 class ProgressQuery(forms.Form):
     """The report's date (today when not given) and the earlier date its
-    changes are counted from (a week before when not given)."""
+    changes are counted from (a week before when not given); or a dispatch
+    round, which gives both (see dates_of_round)."""
 
     date = forms.DateField(label=pgettext_lazy("report", "Date"), required=False)
     since = forms.DateField(label=pgettext_lazy("report", "Compared with"), required=False)
+    round = forms.IntegerField(
+        label=pgettext_lazy("report", "Dispatch round"), required=False, min_value=1, max_value=2**63 - 1,
+        widget=forms.HiddenInput,
+    )  # fmt: skip
 
     def clean(self):
         data = super().clean()
+        if data.get("round") is not None:
+            if data.get("date") or data.get("since"):
+                self.add_error("round", pgettext_lazy("report", "Give a dispatch round or dates, not both."))
+            return data
         today = local_today()
         day = data.get("date") or today
         if day > today:
@@ -56,6 +65,22 @@ class ProgressQuery(forms.Form):
             self.add_error("since", pgettext_lazy("report", "The comparison date must be before the report's date."))
         data["date"], data["since"] = day, since
         return data
+
+
+def dates_of_round(round) -> tuple[datetime.date, datetime.date]:
+    """A dispatch round's report: as at its cutoff's day (today while it
+    runs), with the changes since the cutoff of the round before it (of the
+    same template, else of the same cadence), or a week before."""
+    from dispatch.models import Round
+
+    day = min(timezone.localdate(round.cutoff_at), local_today())
+    earlier = Round.objects.filter(cutoff_at__lt=round.cutoff_at).order_by("-cutoff_at", "-id")
+    earlier = earlier.filter(template=round.template_id) if round.template_id else earlier.filter(cadence=round.cadence)
+    previous = earlier.first()
+    since = timezone.localdate(previous.cutoff_at) if previous else None
+    if since is None or since >= day:
+        since = day - datetime.timedelta(days=DEFAULT_COMPARISON_DAYS)
+    return day, since
 
 
 def end_of(day: datetime.date) -> datetime.datetime:
@@ -171,6 +196,8 @@ class ProgressReport:
     cities: list[CityLine]  # ranked by completion; province-level last
     overdue_cases: object  # queryset: the overdue list, most days overdue first
     rules: list[TrafficLightRule]
+    round: object = None  # the dispatch round it is for, if any
+
 
     @property
     def ranked(self) -> list[CityLine]:
@@ -181,7 +208,8 @@ class ProgressReport:
         return sorted(self.ranked, key=lambda line: line.overdue_rank)
 
     def parameters(self) -> dict:
-        return {"date": self.date.isoformat(), "since": self.since.isoformat()}
+        found = {"date": self.date.isoformat(), "since": self.since.isoformat()}
+        return found | ({"round": self.round.pk} if self.round is not None else {})
 
     @property
     def filename(self) -> str:
@@ -390,7 +418,7 @@ def apply_lights(lines: list[CityLine], rules: list[TrafficLightRule]) -> None:
                 break
 
 
-def progress_report(*, user, day: datetime.date, since: datetime.date) -> ProgressReport:
+def progress_report(*, user, day: datetime.date, since: datetime.date, round=None) -> ProgressReport:
     cities = city_ranking(user=user, day=day, since=since)
     totals, changes = Figures(), Changes()
     for line in cities:
@@ -407,4 +435,5 @@ def progress_report(*, user, day: datetime.date, since: datetime.date) -> Progre
         cities=cities,
         overdue_cases=overdue_at_end_of(user=user, day=day),
         rules=list(TrafficLightRule.objects.filter(active=True)),
+        round=round,
     )

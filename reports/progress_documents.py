@@ -198,6 +198,8 @@ def progress_docx(report: ProgressReport):
     with translation.override("zh-hans"):
         doc.paragraph(document, settings.REPORT_ISSUER, indent=False)
         doc.title(document, title_text())
+        if report.round is not None:
+            doc.paragraph(document, f"（{report.round.name}）", indent=False)
         number = 0
         for number, (heading, sentence, (headers, rows, total)) in enumerate(sections(report), start=1):
             doc.heading(document, f"{SECTION_NUMBERS[number - 1]}、{heading}")
