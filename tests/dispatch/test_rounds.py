@@ -275,3 +275,19 @@ def test_nothing_to_urge_when_every_division_reported(monday, supervisor, round_
     report(nanchang_officer, round, {"case": round_cases["donghu"].pk, "no_change": True})
     answer = token_client(supervisor).post(f"/api/v1/dispatch/rounds/{round.pk}/urge/", {}, format="json")
     assert answer.status_code == 400 and answer.json()["field"] == "round"
+
+
+def test_the_demo_has_a_past_round_with_divisions_reported_late_and_missing(cities):
+    import io
+
+    from django.core.management import call_command
+
+    call_command("seed_demo", "--password", "pw-for-tests", "--today", "2024-03-15", stdout=io.StringIO())
+    call_command("seed_demo", "--password", "pw-for-tests", "--today", "2024-03-15", stdout=io.StringIO())
+
+    round = Round.objects.get()
+    assert round.cutoff_at < shanghai(2024, 3, 15, 0, 0)
+    answer = token_client(UserFactory(username="supervisor")).get(f"/api/v1/dispatch/rounds/{round.pk}/").json()
+    assert {row["status"] for row in answer["divisions_status"]} == {"reported", "late", "missing"}
+    reported = RoundCase.objects.filter(round=round, reported_at__isnull=False).count()
+    assert CaseEvent.objects.filter(action="reported").count() == reported > 0

@@ -17,6 +17,7 @@ from cases.reference import ensure_cities, ensure_evidence_standards
 from cases.units import place_unit
 from cases.workflow import MOVES, Step, is_acceptance, moved, review_chain, rule_for, signed_rows, standards_to_tick, waiting_at
 from cases.writes import event_row
+from dispatch.demo import seed_round
 from fixtures import demo
 from fixtures.campaigns import ALL_CITIES, CAMPAIGNS, DEFAULT_PASSWORD, DEMO_ACCOUNTS, DEMO_UNIT_ACCOUNTS
 from workdays.calendar import WorkCalendar
@@ -44,6 +45,8 @@ class Command(BaseCommand):
         provincial = [(c["code"], c["cities"]) for c in CAMPAIGNS if c["kind"] == "provincial"]
         created = self.load_cases(demo.build(today, officers, provincial), campaigns, users)
         self.load_unit_accounts(password)
+        if seed_round(today=today, supervisor=users["supervisor"]):
+            self.stdout.write("opened a past dispatch round with reports")
         self.report(created)
 
     def load_campaigns(self) -> dict[str, Campaign]:
