@@ -41,7 +41,7 @@ class UnitAdmin(admin.ModelAdmin):
 class CampaignAdmin(admin.ModelAdmin):
     list_display = (
         "code", "name", "kind", "round", "batch", "year", "accepting_level", "publicity_required",
-        "standards_required", "allow_acceptance_without_evidence",
+        "close_after_publicity", "review_days", "standards_required", "allow_acceptance_without_evidence",
     )  # fmt: skip
     list_filter = ("kind", "round", "year")
     search_fields = ("code", "name")

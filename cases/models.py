@@ -161,6 +161,17 @@ class Campaign(models.Model):
     publicity_days = models.PositiveSmallIntegerField(
         _("publicity period (working days)"), default=5, validators=[MinValueValidator(1), MaxValueValidator(60)]
     )
+    close_after_publicity = models.BooleanField(
+        _("closed automatically after the publicity"),
+        default=False,
+        help_text=_("A case whose publicity period ends with no objection is closed by the system; otherwise a person closes it."),
+    )
+    review_days = models.PositiveSmallIntegerField(
+        _("review time limit (working days)"),
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_("How long a level may take to review a case waiting at it."),
+    )
     # Evidence at acceptance (DESIGN section 3): the acceptor ticks the
     # evidence standards of the campaign's kind, and an evidence file is on
     # the case, unless the campaign says otherwise.
@@ -246,6 +257,9 @@ class Case(models.Model):
     review_stage = models.CharField(_("review stage"), max_length=8, choices=Level.choices, null=True, blank=True)
     publicity_starts_on = models.DateField(_("publicity starts on"), null=True, blank=True)
     publicity_ends_on = models.DateField(_("publicity ends on"), null=True, blank=True)
+    # Set by the daily task the day after a publicity period ended with no
+    # objection (cases.publicity); cleared by the next move.
+    ready_for_sign_off_on = models.DateField(_("ready for sign-off on"), null=True, blank=True)
 
     # Feedback and provincial problems (督察反馈问题 / 省级督察问题).
     problem_number = models.PositiveIntegerField(_("problem number"), null=True, blank=True)

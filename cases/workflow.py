@@ -172,7 +172,10 @@ HOLDER_ROLES = frozenset({Role.OFFICER, Role.API_CLIENT, Role.SUPERVISOR})
 # --- effects -----------------------------------------------------------------
 
 # The columns a move writes besides the version and the time of the change.
-MOVED_COLUMNS = ("status", "closed_at", "reopened_count", "review_stage", "publicity_starts_on", "publicity_ends_on")
+MOVED_COLUMNS = (
+    "status", "closed_at", "reopened_count", "review_stage", "publicity_starts_on", "publicity_ends_on",
+    "ready_for_sign_off_on",
+)  # fmt: skip
 
 
 def moved(rule: Rule, *, case, chain: list[str], at, calendar=None) -> dict:
@@ -184,7 +187,7 @@ def moved(rule: Rule, *, case, chain: list[str], at, calendar=None) -> dict:
     a move's effects from here (a writer of many moves passes one
     ``workdays.calendar.WorkCalendar``, which reads each year once)."""
     stage = waiting_at(case, chain)
-    values = {"status": rule.target, "review_stage": None}
+    values = {"status": rule.target, "review_stage": None, "ready_for_sign_off_on": None}
     if rule.name == "submit":
         values["review_stage"] = chain[0]
     elif rule.name == "approve":
@@ -507,15 +510,21 @@ def transition(
         received_on=received_on, channel=channel, standards=standards,
     )  # fmt: skip
     ensure_version(case, expected_version)
-    rule, now = step.rule, timezone.now()
+    _write_step(case, step, actor=actor, at=timezone.now())
+    return case
+
+
+def _write_step(case: Case, step: "Step", *, actor, at) -> CaseEvent:
+    """Write a checked move: the row (compare-and-swap), its event and what
+    it signs, in one transaction. ``actor`` None is the system."""
     stage, from_status = waiting_at(case, step.chain), case.status
     values = {field: new for field, (old, new) in step.changes.items()}
-    values.update(moved(rule, case=case, chain=step.chain, at=now))
+    values.update(moved(step.rule, case=case, chain=step.chain, at=at))
     with transaction.atomic():
         event = write_case(
             case,
             actor=actor,
-            at=now,
+            at=at,
             action=EventAction.TRANSITION,
             values=values,
             from_status=from_status,
@@ -523,9 +532,34 @@ def transition(
             note=step.note,
             changes=step.changes,
         )
-        for row in signed_rows(step, stage=stage, case_id=case.pk, actor_id=actor.pk, at=now, version=event.version):
+        actor_id = actor.pk if actor is not None else None
+        for row in signed_rows(step, stage=stage, case_id=case.pk, actor_id=actor_id, at=at, version=event.version):
             row.save(force_insert=True)
-    return case
+    return event
+
+
+def close_after_publicity(case: Case, *, today: datetime.date, note: str) -> CaseEvent:
+    """The system's one move: close a case whose publicity ended with no
+    objection, where its campaign closes such cases by itself
+    (``close_after_publicity``); signed by nobody at the accepting level.
+    Raises TransitionNotAllowed otherwise, ConcurrentChange if the case
+    moved meanwhile."""
+    rule = MOVES["close"]
+    if case.status != S.IN_PUBLICITY or publicity_running(case, today) or not case.campaign.close_after_publicity:
+        raise TransitionNotAllowed(_("Only a case whose publicity has ended closes by itself, where its campaign says so."))
+    return _write_step(case, Step(rule, review_chain(case), clean_note(note), {}), actor=None, at=timezone.now())
+
+
+def reviewers_at(level: str, case):
+    """The people who act at ``level`` of ``case``'s line of the tree: the
+    province's supervisors, or the bureau (officers bound to the division
+    itself, not a unit) of the case's city or county. Machine accounts are
+    left out: they read no notifications."""
+    from accounts.models import User
+
+    division = {Level.PROVINCE: case.division_id[:2] + "0000", Level.CITY: case.city_id}.get(level, case.division_id)
+    role = Role.SUPERVISOR if level == Level.PROVINCE else Role.OFFICER
+    return User.objects.filter(is_active=True, role=role, division_id=division, unit__isnull=True)
 
 
 def signed_rows(step: Step, *, stage: str, case_id: int, actor_id, at, version: int) -> list:

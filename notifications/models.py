@@ -125,6 +125,7 @@ class NotificationKind(models.TextChoices):
     DIGEST = "digest", _("Daily digest")
     URGING = "urging", _("Urging")
     ESCALATION = "escalation", _("Escalation")
+    SIGN_OFF = "sign_off", _("Ready for sign-off")
 
 
 class NotificationQuerySet(models.QuerySet):

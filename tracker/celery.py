@@ -21,6 +21,8 @@ def schedule_reminders(sender, **kwargs):
     schedule = [
         (crontab(hour=settings.REMINDER_HOUR, minute=settings.REMINDER_MINUTE),
          "reminders.tasks.send_reminders", "daily deadline reminders"),
+        (crontab(hour=settings.PUBLICITY_END_HOUR, minute=settings.PUBLICITY_END_MINUTE),
+         "cases.tasks.end_publicity_periods", "publicity periods ended with no objection"),
         (settings.URGING_ESCALATION_SECONDS, "notifications.tasks.escalate_urgings", "urgings not signed for in time"),
         # The sweeps: work a failure left behind (a dead worker, the broker down).
         (settings.REMINDER_SWEEP_SECONDS, "reminders.tasks.sweep_reminders", "reminders left behind by a failure"),

@@ -354,6 +354,11 @@ DUE_SOON_DAYS = 7
 # person mistyped. W006 warns about exactly that choice.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
 
+# The daily end of publicity periods (cases/publicity.py), in Asia/Shanghai
+# time: early, so that the acceptor finds the cases ready in the morning.
+PUBLICITY_END_HOUR = int(os.environ.get("PUBLICITY_END_HOUR", "0"))
+PUBLICITY_END_MINUTE = int(os.environ.get("PUBLICITY_END_MINUTE", "30"))
+
 # --- reminders (issue 4) ---
 # The daily digest run, in Asia/Shanghai time (CELERY_TIMEZONE).
 REMINDER_HOUR = int(os.environ.get("REMINDER_HOUR", "9"))

@@ -61,6 +61,7 @@ DETAIL_COLUMNS = LIST_COLUMNS + (
     "review_stage",
     "publicity_starts_on",
     "publicity_ends_on",
+    "ready_for_sign_off_on",
     "milestones_json",  # shown as "milestones" (the name of the relation)
 )
 LABEL_LANGUAGE = "zh-hans"

@@ -211,6 +211,10 @@ class CaseDetail(CaseListItem):
     publicity_ends_on = serializers.DateField(
         allow_null=True, help_text=_("Its last day, counted in working days from its start.")
     )
+    ready_for_sign_off_on = serializers.DateField(
+        allow_null=True,
+        help_text=_("In publicity: the day the daily task found its period ended with no objection; null otherwise."),
+    )
     milestones = MilestoneOut(
         many=True, help_text=_("Long-term cases: the yearly targets (阶段性目标), by date; empty for other cases.")
     )
@@ -283,6 +287,13 @@ class SignOffOut(serializers.Serializer):
     actions = serializers.ListField(child=serializers.CharField(), help_text=_("The actions you may take now."))
     standards = StandardOut(many=True, help_text=_("The evidence standards the acceptor ticks on acceptance."))
     evidence_required = serializers.BooleanField(help_text=_("Acceptance needs an evidence file on the case."))
+    publicity_ends_on = serializers.DateField(allow_null=True, help_text=_("The last day of its last publicity period."))
+    ready_for_sign_off_on = serializers.DateField(
+        allow_null=True, help_text=_("Set when its publicity ended with no objection: the accepting level may close it.")
+    )
+    closes_after_publicity = serializers.BooleanField(
+        help_text=_("The campaign closes a case by itself when its publicity ends with no objection.")
+    )
     reviews = ReviewOut(many=True)
     objections = ObjectionOut(many=True)
 

@@ -395,6 +395,9 @@ class CaseSignOff(ApiView):
                     {"id": st.pk, "code": st.code, "name": st.label} for st in workflow.standards_to_tick(case.campaign)
                 ],
                 "evidence_required": not case.campaign.allow_acceptance_without_evidence,
+                "publicity_ends_on": case.publicity_ends_on,
+                "ready_for_sign_off_on": case.ready_for_sign_off_on,
+                "closes_after_publicity": case.campaign.close_after_publicity,
                 "reviews": [
                     {**row, "reviewer": row.pop("reviewer__username"), "result_label": results[row["result"]]}
                     for row in reviews
