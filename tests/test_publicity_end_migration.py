@@ -1,4 +1,4 @@
-"""Migration 0016 keeps the campaigns' sign-off as it was (a person closes
+"""Migration 0017 keeps the campaigns' sign-off as it was (a person closes
 after the publicity; five working days to review) and marks no case: the
 daily task marks the periods already ended on its next run."""
 
@@ -6,8 +6,8 @@ import datetime
 
 import pytest
 
-BEFORE = [("cases", "0015_milestones")]
-AFTER = [("cases", "0016_publicity_end_and_review_days")]
+BEFORE = [("cases", "0016_event_time_index_and_division_index")]
+AFTER = [("cases", "0017_publicity_end_and_review_days")]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0015_milestones'),
+        ('cases', '0016_event_time_index_and_division_index'),
     ]
 
     operations = [
