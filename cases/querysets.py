@@ -9,16 +9,31 @@ import datetime
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from .constants import WITH_CITY_STATUSES, Kind, Status
+from .constants import WITH_CITY_STATUSES, EventAction, Kind, Status
 from .scope import scope_of
 
 
 def local_today() -> datetime.date:
     """Today's date in Asia/Shanghai, whatever the server's or UTC's date is."""
     return timezone.localdate()
+
+
+def arrived_at_level():
+    """When a case awaiting acceptance arrived at the level it waits at,
+    for a queryset's ``annotate``: its latest move into awaiting acceptance
+    (a submission, an approval from the level below, a return from the
+    level above; a rejected and resubmitted case starts again), or its last
+    change where no move recorded one (a case imported already waiting)."""
+    from .models import CaseEvent
+
+    moves = CaseEvent.objects.filter(
+        case=OuterRef("pk"), action=EventAction.TRANSITION, to_status=Status.PENDING_ACCEPTANCE
+    ).order_by("-version")
+    return Coalesce(Subquery(moves.values("created_at")[:1]), F("updated_at"))
 
 
 class CaseQuerySet(models.QuerySet):
@@ -46,6 +61,12 @@ class CaseQuerySet(models.QuerySet):
         if scope is None:
             return self.none()
         return self.filter(scope.case_q())
+
+    def waiting_at_level(self, *levels: str):
+        """Awaiting acceptance or in publicity and waiting for the review at
+        one of ``levels``: the review stage every move writes
+        (``workflow.moved``; the chain's migration placed the older rows)."""
+        return self.filter(status__in=(Status.PENDING_ACCEPTANCE, Status.IN_PUBLICITY), review_stage__in=levels)
 
     def with_city(self):
         """Still with the city: assigned or in progress, not yet submitted."""

@@ -13,10 +13,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from cases.constants import status_label
+from cases.constants import Level, status_label
 from cases.models import City
 
-from .selectors import CaseList, CaseRow, CityDigest, ProvinceDigest
+from .selectors import CaseList, CaseRow, CityDigest, ProvinceDigest, ReviewQueue
 
 
 def case_url(case_id: int) -> str:
@@ -125,6 +125,29 @@ def _section(case_list: CaseList, today: datetime.date, columns: tuple[str, ...]
     return _Section(today, columns, cities or {}, labels).render(case_list)
 
 
+def _review(queue: ReviewQueue) -> dict | None:
+    """The section of a reviewer's digest on what waits for its level: how
+    many, and the one waiting longest (working days), with the queue's link."""
+    if not queue.total:
+        return None
+    oldest = queue.oldest
+    return {
+        "level": Level(queue.level).label,
+        "total": queue.total,
+        "reference": oldest.reference,
+        "title": oldest.title,
+        "days": queue.oldest_days,
+        "case_url": case_url(oldest.id),
+        "queue_url": f"{settings.SITE_URL}/acceptance/",
+    }
+
+
+def _with_review(subject: str, queue: ReviewQueue) -> str:
+    if not queue.total:
+        return subject
+    return subject + _(", %(waiting)d waiting for your review") % {"waiting": queue.total}
+
+
 def _city_context(digest: CityDigest, labels: dict) -> tuple[str, dict]:
     city = city_name(digest.city)
     subject = _(
@@ -136,8 +159,9 @@ def _city_context(digest: CityDigest, labels: dict) -> tuple[str, dict]:
         "due_soon": digest.due_soon.total,
         "days": settings.DUE_SOON_DAYS,
     }
-    return subject, {
+    return _with_review(subject, digest.review_queue), {
         "city": city,
+        "review": _review(digest.review_queue),
         "overdue": _section(digest.overdue, digest.today, CITY_OVERDUE, labels),
         "due_soon": _section(digest.due_soon, digest.today, CITY_DUE_SOON, labels),
         "overdue_url": list_url(overdue="true", ordering="deadline"),
@@ -156,7 +180,8 @@ def _province_context(digest: ProvinceDigest, labels: dict) -> tuple[str, dict]:
         "days": digest.escalation_days,
         "queue": digest.acceptance_queue.total,
     }
-    return subject, {
+    return _with_review(subject, digest.review_queue), {
+        "review": _review(digest.review_queue),
         "cities": [
             {"name": city_name(row.city), "overdue": row.overdue, "due_soon": row.due_soon, "escalated": row.escalated}
             for row in digest.cities

@@ -4,9 +4,11 @@ Everything is computed from the cases' current state on the given date, so
 a day the job did not run loses nothing. The overdue and due-soon rules are
 the case querysets' own (``.overdue(today)``, ``.due_soon(today)``).
 
-Query counts do not grow with the number of cases: planning a run is three
-queries in all, the digests of any number of officers one, a province
-digest four to six, whatever the number of cases.
+Query counts do not grow with the number of cases: planning a run is four
+queries in all, the digests of any number of officers two, a province
+digest five to seven, whatever the number of cases. A reviewing account's
+digest (a city bureau's, the supervisors') also says what waits for the
+review at its level (``review_queues``).
 """
 
 import datetime
@@ -14,13 +16,16 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import BooleanField, Count, ExpressionWrapper, F, OuterRef, Q, Subquery, Window
-from django.db.models.functions import Coalesce, RowNumber
+from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Window
+from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from accounts.models import Role, User
-from cases.constants import Status
-from cases.models import Case, CaseEvent, City
+from cases.constants import Level, Status
+from cases.models import Case, City
+from cases.querysets import arrived_at_level
+from cases.workflow import review_level
+from workdays.calendar import WorkCalendar
 
 from .models import DigestKind
 
@@ -69,11 +74,26 @@ class CaseList:
 
 
 @dataclass(frozen=True)
+class ReviewQueue:
+    """The cases waiting for the review at a recipient's level: how many,
+    and the one waiting longest, with its working days waiting."""
+
+    level: str = ""
+    total: int = 0
+    oldest: CaseRow | None = None
+    oldest_days: int = 0  # working days since it arrived at the level
+
+
+NO_QUEUE = ReviewQueue()
+
+
+@dataclass(frozen=True)
 class CityDigest:
     today: datetime.date
     city: City
     overdue: CaseList
     due_soon: CaseList
+    review_queue: ReviewQueue = NO_QUEUE  # a city bureau's: what waits at its city review
 
     kind = DigestKind.CITY
 
@@ -83,7 +103,7 @@ class CityDigest:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.overdue.total or self.due_soon.total)
+        return not (self.overdue.total or self.due_soon.total or self.review_queue.total)
 
 
 @dataclass(frozen=True)
@@ -104,6 +124,7 @@ class ProvinceDigest:
     due_soon_total: int = 0
     escalation_days: int = field(default_factory=lambda: settings.ESCALATION_DAYS)
     queue_days: int = field(default_factory=lambda: settings.ACCEPTANCE_QUEUE_DAYS)
+    review_queue: ReviewQueue = NO_QUEUE  # what waits at the province's review
 
     kind = DigestKind.PROVINCE
 
@@ -113,7 +134,7 @@ class ProvinceDigest:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.overdue_total or self.due_soon_total or self.acceptance_queue.total)
+        return not (self.overdue_total or self.due_soon_total or self.acceptance_queue.total or self.review_queue.total)
 
 
 def _cases():
@@ -159,20 +180,65 @@ def acceptance_queue(*, today: datetime.date):
     The wait starts at the case's last move into pending_acceptance (a
     rejected and resubmitted case starts again); a case imported already
     waiting has no such event and counts from its last update."""
-    submitted_at = (
-        CaseEvent.objects.filter(case=OuterRef("pk"), to_status=Status.PENDING_ACCEPTANCE)
-        .order_by("-version")
-        .values("created_at")[:1]
-    )
     first_day_too_recent = today - datetime.timedelta(days=settings.ACCEPTANCE_QUEUE_DAYS)
     cutoff = datetime.datetime.combine(first_day_too_recent, datetime.time.min, tzinfo=timezone.get_current_timezone())
     return (
         _cases()
         .filter(status=Status.PENDING_ACCEPTANCE)
-        .annotate(awaiting_since=Coalesce(Subquery(submitted_at), F("updated_at")))
+        .annotate(awaiting_since=arrived_at_level())
         .filter(awaiting_since__lt=cutoff)
         .order_by("awaiting_since", "id")
     )
+
+
+def review_queues(*, level: str, today: datetime.date, cities: Iterable[str] | None = None) -> dict:
+    """{city code (None for the province): ReviewQueue} of the cases waiting
+    for the review at ``level`` (``Case.objects.waiting_at_level``), per
+    city for the city level (of ``cities``), as one for the province. One
+    query whatever the number of cities and cases: a window counts each
+    city's cases and numbers them by arrival, and only each city's longest
+    waiting leaves the database."""
+    cases = _cases().waiting_at_level(level)
+    per_city = level == Level.CITY
+    if per_city:
+        cities = list(cities or [])
+        if not cities:
+            return {}
+        cases = cases.filter(city_id__in=cities)
+    partition = [F("city_id")] if per_city else []
+    rows = (
+        cases.annotate(awaiting_since=arrived_at_level())
+        .annotate(
+            position=Window(RowNumber(), partition_by=partition, order_by=[F("awaiting_since").asc(), F("id").asc()]),
+            waiting=Window(Count("id"), partition_by=partition),
+        )
+        .filter(position=1)
+        .values_list(*CASE_LINE_FIELDS, "awaiting_since", "waiting")
+    )
+    calendar = WorkCalendar()
+    queues = {}
+    for *fields, waiting in rows:
+        oldest = CaseRow(*fields)
+        days = calendar.working_days_between(timezone.localdate(oldest.awaiting_since), today)
+        queues[oldest.city_id if per_city else None] = ReviewQueue(level, waiting, oldest, max(days, 0))
+    return queues
+
+
+def waiting_counts() -> dict[tuple[str, str | None], int]:
+    """{(level, city code): cases waiting there} for the city and province
+    reviews, in one query (planning a run reads it)."""
+    rows = (
+        _cases()
+        .waiting_at_level(Level.CITY, Level.PROVINCE)
+        .order_by()
+        .values_list("review_stage", "city_id")
+        .annotate(n=Count("id"))
+    )
+    counts = {}
+    for level, city_id, n in rows:
+        key = (level, city_id if level == Level.CITY else None)
+        counts[key] = counts.get(key, 0) + n
+    return counts
 
 
 def escalations(*, today: datetime.date):
@@ -213,28 +279,33 @@ def scope_digest(*, user, today: datetime.date) -> "CityDigest":
 def plan_digests(*, today: datetime.date) -> list[PlannedDigest]:
     """Who gets a digest on ``today``: officers whose city has overdue or
     due-soon cases, and every supervisor while the province has any of
-    those or a stale acceptance queue. Three queries."""
+    those or a stale acceptance queue; a reviewing account (a city bureau,
+    the supervisors) also while cases wait at its review level. Four
+    queries."""
     counts = counts_by_city(today=today)
     overdue = {city: row["overdue"] for city, row in counts.items()}
     due_soon = {city: row["due_soon"] for city, row in counts.items()}
+    waiting = waiting_counts()
     people = list(recipients().values_list("id", "username", "email", "role", "city_id", "division_id", "unit_id"))
     supervisors_needed = any(person[3] == Role.SUPERVISOR for person in people)
     queue = acceptance_queue(today=today).count() if supervisors_needed else 0
 
     planned = []
     for user_id, username, email, role, city_id, division_id, unit_id in people:
+        person = User(pk=user_id, role=role, city_id=city_id, division_id=division_id, unit_id=unit_id)
+        level = review_level(person)
+        to_review = waiting.get((level, city_id if level == Level.CITY else None), 0) if level else 0
         if role == Role.SUPERVISOR:
             kind, n_overdue, n_due_soon = DigestKind.PROVINCE, sum(overdue.values()), sum(due_soon.values())
-            if not (n_overdue or n_due_soon or queue):
+            if not (n_overdue or n_due_soon or queue or to_review):
                 continue
         else:
             kind, n_overdue, n_due_soon = DigestKind.CITY, overdue.get(city_id, 0), due_soon.get(city_id, 0)
-            officer = User(pk=user_id, role=role, city_id=city_id, division_id=division_id, unit_id=unit_id)
-            if (n_overdue or n_due_soon) and not covers_its_city(officer):
+            if (n_overdue or n_due_soon) and not covers_its_city(person):
                 # Narrower than its city: its own counts (two queries).
-                cases = Case.objects.for_user(officer)
+                cases = Case.objects.for_user(person)
                 n_overdue, n_due_soon = cases.overdue(today).count(), cases.due_soon(today).count()
-            if not (n_overdue or n_due_soon):
+            if not (n_overdue or n_due_soon or to_review):
                 continue
         planned.append(PlannedDigest(user_id, username, email, kind, n_overdue, n_due_soon))
     return planned
@@ -274,12 +345,16 @@ def city_digests(*, cities: Iterable[City], today: datetime.date) -> dict[str, C
         late = case.deadline < today
         (overdue if late else due_soon).append(case)
         totals[late] = section_total
+    # The officers of a city-wide digest are its city bureau: they review
+    # at the city (``workflow.review_level``).
+    queues = review_queues(level=Level.CITY, today=today, cities=cities)
     return {
         code: CityDigest(
             today=today,
             city=cities[code],
             overdue=CaseList(cases=overdue, total=totals.get(True, 0)),
             due_soon=CaseList(cases=due_soon, total=totals.get(False, 0)),
+            review_queue=queues.get(code, NO_QUEUE),
         )
         for code, (overdue, due_soon, totals) in lists.items()
     }
@@ -298,4 +373,5 @@ def province_digest(*, today: datetime.date) -> ProvinceDigest:
         due_soon_total=sum(row.due_soon for row in rows),
         escalations=_first(escalations(today=today).by_days_overdue()),
         acceptance_queue=_first(acceptance_queue(today=today), "awaiting_since"),
+        review_queue=review_queues(level=Level.PROVINCE, today=today).get(None, NO_QUEUE),
     )

@@ -8,9 +8,10 @@ from django.db.models import Count, F, OuterRef, Subquery, Value, When
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
-from cases.constants import EventAction, Status
+from cases.constants import Status
 from cases.filters import ORDERINGS, CaseFilter
-from cases.models import Attachment, CaseEvent
+from cases.models import Attachment
+from cases.querysets import arrived_at_level
 
 
 class PageCaseFilter(CaseFilter):
@@ -59,14 +60,11 @@ class AcceptanceQueueFilter(PageCaseFilter):
 
 
 def annotate_queue(queryset):
-    """Each case with when it was last submitted (its last move into
-    awaiting acceptance; its last change if no move recorded it, as for a
-    case imported already submitted) and how many evidence files it has."""
-    submitted = CaseEvent.objects.filter(
-        case=OuterRef("pk"), action=EventAction.TRANSITION, to_status=Status.PENDING_ACCEPTANCE
-    ).order_by("-version")
+    """Each case with when it arrived at the level it waits at
+    (``submitted_at``, see ``arrived_at_level``) and how many evidence
+    files it has."""
     files = Attachment.objects.filter(case=OuterRef("pk")).order_by().values("case").annotate(n=Count("pk"))
     return queryset.annotate(
-        submitted_at=Coalesce(Subquery(submitted.values("created_at")[:1]), F("updated_at")),
+        submitted_at=arrived_at_level(),
         evidence_count=Coalesce(Subquery(files.values("n")[:1]), Value(0)),
     )

@@ -19,16 +19,18 @@ from tests.factories import CampaignFactory, UserFactory
 TODAY = datetime.date(2024, 3, 15)
 pytestmark = pytest.mark.django_db
 
-# Planning and claiming a run: 6, the recipients' channels (their groups,
-# then the channels) and the lanes of the batches: 3 (the test's own
-# deletes count here too). A batch:
-# claiming, reading the recipients, the officers' case lists (3), the
-# province digest when a supervisor is in it (4, plus one count per list
+# Planning and claiming a run: 7 (with the cases waiting at each review
+# level), the recipients' channels (their groups, then the channels) and
+# the lanes of the batches: 3 (the test's own deletes count here too). A
+# batch: claiming, reading the recipients, the officers' case lists and
+# review queues (4, and the working-day calendar's year when cases wait at
+# a city), the province digest when a supervisor is in it (5, plus the
+# calendar's year when cases wait at the province, plus one count per list
 # longer than REMINDER_LIST_LIMIT). The in-app copies, all in one go: the
 # copies already there, then as a batch (without its claim), then one
 # INSERT. Each digest: 1.
-PER_RUN = 6 + 3
-PER_BATCH = 3 + 6
+PER_RUN = 7 + 3
+PER_BATCH = 5 + 8
 IN_APP_COPIES = 1 + PER_BATCH
 PER_DIGEST = 1
 
