@@ -106,3 +106,22 @@ def test_days_waiting_sorts_the_queue(client, jiujiang_bureau, cities):
     assert default == most_first == ["XY-EARLY", "LX-MID", "XY-LATE"]
     assert fewest_first == ["XY-LATE", "LX-MID", "XY-EARLY"]
 
+
+
+def test_a_city_approves_from_its_queue_and_the_case_moves_up_to_the_province(client, jiujiang_bureau, supervisor, cities):
+    """Submitted by its county, a case waits at its city; the city's batch
+    decision below the accepting level passes it up to the province's queue."""
+    from cases import workflow
+
+    county = UserFactory(username="xunyang", division_id="360403", city=None)
+    case = CaseFactory(reference="XY-UP", division_id="360403", status="in_progress")
+    workflow.transition(case=case, action="submit", actor=county, note="自查完成")
+    case.refresh_from_db()
+    _response, references = listed(client, jiujiang_bureau)
+    assert references == ["XY-UP"]
+    response = client.post("/acceptance/", {"case": f"{case.pk}:{case.version}", "decision": "accept", "confirm": "on", "note": "同意上报"})
+    assert [o.done for o in response.context["outcomes"]] == [True]
+    case.refresh_from_db()
+    assert (case.status, case.review_stage) == ("pending_acceptance", Level.PROVINCE)
+    assert listed(client, jiujiang_bureau)[1] == []
+    assert listed(client, supervisor)[1] == ["XY-UP"]
