@@ -74,6 +74,19 @@ def provincial(db):
     return CampaignFactory(code="provincial-test", kind="provincial", name="省级督察（测试）")
 
 
+@pytest.fixture
+def eager_celery():
+    """Run tasks in-process even where REDIS_URL makes them asynchronous."""
+    from tracker.celery import app as celery_app
+
+    # The app reads its settings with the CELERY_ namespace.
+    previous = celery_app.conf.CELERY_TASK_ALWAYS_EAGER
+    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = True
+    assert celery_app.conf.task_always_eager
+    yield
+    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = previous
+
+
 def run_import(actor, data: bytes, filename: str, campaign, *, dry_run: bool = False):
     from imports import services
 

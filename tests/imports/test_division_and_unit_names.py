@@ -133,21 +133,15 @@ def test_the_command_lists_the_rows_of_a_refused_file(tmp_path, supervisor, cent
 
 
 def test_a_large_file_in_the_worker_is_all_or_nothing_too(
-    supervisor, central, settings, django_capture_on_commit_callbacks
+    supervisor, central, settings, eager_celery, django_capture_on_commit_callbacks
 ):
-    from tracker.celery import app as celery_app
-
     settings.IMPORT_INLINE_MAX_BYTES = 1024
     rows = [PETITION_HEADER] + [petition_row(n, f"X2JX20210415{n:04d}") for n in range(1, 41)]
     rows[35][3] = "某某县"
-    previous = celery_app.conf.CELERY_TASK_ALWAYS_EAGER
-    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = True
-    try:
-        with django_capture_on_commit_callbacks(execute=True):
-            job = run_import(supervisor, csv_bytes(rows), "batch.csv", central)
-            assert job.state == "queued"
-    finally:
-        celery_app.conf.CELERY_TASK_ALWAYS_EAGER = previous
+
+    with django_capture_on_commit_callbacks(execute=True):
+        job = run_import(supervisor, csv_bytes(rows), "batch.csv", central)
+        assert job.state == "queued"
 
     job.refresh_from_db()
     assert job.state == "failed" and job.error_code == "invalid_rows"

@@ -110,8 +110,10 @@ def test_a_petition_without_veracity_cannot_be_closed_and_says_why(supervisor, c
 
 
 def test_importing_the_same_file_twice_changes_nothing_the_second_time(supervisor, central):
+    # A city's petition: the province closes it after the city's submission
+    # (a county's would wait for its city's review first, below).
     data = xlsx_bytes(
-        ("信访件", [PETITION_HEADER + ["完成情况"], petition_row(1, "X2JX202104150001") + ["已办结"]]),
+        ("信访件", [PETITION_HEADER + ["完成情况"], petition_row(1, "X2JX202104150001", region="南昌市") + ["已办结"]]),
         ("台账", [LEDGER_HEADER, ledger_row(1, completion="已完成"), ledger_row(2)]),
     )
     run_import(supervisor, data, "both.xlsx", central)
@@ -209,3 +211,14 @@ def test_a_ledger_without_references_updates_the_problems_by_their_number(superv
     assert outcomes(job) == {"FK-01": "updated", "FK-02-JJ": "updated", "3": "created"}
     assert Case.objects.count() == 4
     assert Case.objects.get(reference="FK-02-JJ").title == "合成问题 2：污水处理厂进水浓度偏低"
+
+
+def test_the_province_cannot_close_a_county_s_petition_its_city_has_not_reviewed(supervisor, central):
+    rows = [PETITION_HEADER + ["完成情况"], petition_row(1, "X2JX202104150001", region="南昌市新建区") + ["已办结"]]
+
+    job = run_import(supervisor, csv_bytes(rows), "batch.csv", central)
+
+    [problem] = job.report["rows"][0]["problems"]
+    assert (problem["column"], problem["cell"]) == ("完成情况", "J2")
+    assert "City level" in problem["message"]
+    assert job.state == "failed" and not Case.objects.exists()

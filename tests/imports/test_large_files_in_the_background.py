@@ -1,27 +1,14 @@
 """Files above the inline size go to a Celery worker; the page and the API
 show how far the import has got."""
 
-import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from cases.models import Case
 from imports import running, services
 from imports.models import ImportJob
-from tracker.celery import app as celery_app
 
 from .conftest import PETITION_HEADER, csv_bytes, petition_row, run_import
-
-
-@pytest.fixture
-def eager_celery():
-    """Run tasks in-process even where REDIS_URL makes them asynchronous."""
-    # The app reads its settings with the CELERY_ namespace.
-    previous = celery_app.conf.CELERY_TASK_ALWAYS_EAGER
-    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = True
-    assert celery_app.conf.task_always_eager
-    yield
-    celery_app.conf.CELERY_TASK_ALWAYS_EAGER = previous
 
 
 def petitions(count: int) -> bytes:
