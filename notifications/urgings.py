@@ -111,6 +111,19 @@ def bureau_accounts(division_id: str | None):
     ).order_by("pk")
 
 
+def escalated_to(division: Division) -> list[User]:
+    """The bureau accounts of the level above ``division``; where that
+    bureau has no account yet, of the next level up, so that an escalation
+    never goes to nobody."""
+    code = division.parent_id
+    while code is not None:
+        accounts = list(bureau_accounts(code))
+        if accounts:
+            return accounts
+        code = Division.objects.filter(pk=code).values_list("parent_id", flat=True).first()
+    return []
+
+
 @transaction.atomic
 def urge(*, actor: User, case_ids: list[int], note: str) -> list[Urging]:
     """Urge these cases, each division's in one urging. Only a reviewing
@@ -313,8 +326,7 @@ def escalate_unreceived(*, now: datetime.datetime) -> list[Urging]:
             if Urging.objects.filter(pk=urging.pk, escalated_at__isnull=True).update(escalated_at=now) != 1:
                 continue  # another run escalated it
             urging.escalated_at = now
-            above = list(bureau_accounts(urging.division.parent_id))
-            send_about(urging=urging, kind=NotificationKind.ESCALATION, recipients=above)
+            send_about(urging=urging, kind=NotificationKind.ESCALATION, recipients=escalated_to(urging.division))
         escalated.append(urging)
     return escalated
 

@@ -13,7 +13,7 @@ from django.core import mail
 
 from notifications.models import CampaignReceiptHours, Notification, Urging, UrgingReceipt
 from notifications.services import add_channel
-from notifications.urgings import add_working_hours, escalate_unreceived
+from notifications.urgings import add_working_hours, escalate_unreceived, urge
 from reminders.models import DigestState, ReminderLog
 from cases.models import Unit
 from tests.conftest import shanghai, token_client
@@ -297,3 +297,10 @@ def test_the_centre_offers_a_city_only_its_counties_to_urge(client, jiujiang_off
     client.force_login(jiujiang_officer)
     page = client.get("/notifications/").content.decode()
     assert 'value="360403"' in page and 'value="360400"' not in page and 'value="360102"' not in page
+
+
+def test_an_escalation_skips_a_level_with_no_bureau_account(django_capture_on_commit_callbacks, supervisor, xunyang_officer, xunyang_late):
+    with django_capture_on_commit_callbacks(execute=True):
+        [urging] = urge(actor=supervisor, case_ids=[xunyang_late.pk], note="x")
+        escalate_unreceived(now=urging.receipt_due_at)
+    assert list(Notification.objects.filter(kind="escalation").values_list("recipient__username", flat=True)) == ["sup"]
