@@ -12,9 +12,11 @@ so a reader that has passed position P can never see a later commit land
 below P: no gap, no repeat. Intermediate versions of a case collapse into
 its latest one (the timeline holds the history).
 
-A case that left a reader's subtree (its division changed) is reported to
-that reader once, with no case, from ``CaseScopeExit``. The reader's scope
-is the one boundary's (cases/scope.py).
+A case that left a reader's subtree (its division changed), or left a
+unit-bound reader's unit (the unit no longer leads it or cooperates on
+it), is reported to that reader once, with no case, from
+``CaseScopeExit``. The reader's scope is the one boundary's
+(cases/scope.py).
 """
 
 import functools
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 
 from django.core import signing
 from django.db import connection
+from django.db.models import Exists, OuterRef, Q
 from django.db.models.expressions import RawSQL
 from django.utils.translation import gettext_lazy as _
 
@@ -180,22 +183,25 @@ def read_feed(*, user, cursor: str | None, limit: int, fields: tuple[str, ...], 
     rows = _settled(_after(cases, after, "id", equal)).order_by("feed_xid", "id").values(*columns, **(expressions or {}))[: limit + 1]
     items = [FeedItem(Position(r["feed_xid"], r["id"]), r["id"], r["version"], r) for r in rows]
     if scope is not None and scope.division is not None:
-        exits = CaseScopeExit.objects.filter(scope.division_q("from_division__pk"))
+        left = scope.division_q("from_division__pk")
+        if scope.unit is not None:
+            left |= Q(from_unit=scope.unit)
+        # A departure of a case the reader may still see is not one (it moved
+        # inside the subtree, changed from one of the unit's roles to the
+        # other, or came back): its row is or will be in the feed.
+        exits = CaseScopeExit.objects.filter(left).exclude(Exists(cases.filter(pk=OuterRef("case_id"))))
+        equal = ("from_division_id", scope.division) if scope.is_county and scope.unit is None else None
         departures = (
-            _settled(_after(exits, after, "case_id", ("from_division_id", scope.division) if scope.is_county else None))
+            _settled(_after(exits, after, "case_id", equal))
             .order_by("feed_xid", "case_id")
             .values_list("feed_xid", "case_id", "version")[: limit + 1]
         )
-        present = {item.position for item in items}
         items = list(
             heapq.merge(
                 items,
                 (
                     FeedItem(Position(xid, case_id), case_id, version, None, left_scope=True)
                     for xid, case_id, version in departures
-                    # Moved inside the subtree, or left and came back in
-                    # the same transaction: the case row wins.
-                    if Position(xid, case_id) not in present
                 ),
                 key=lambda item: item.position,
             )

@@ -533,20 +533,31 @@ class CaseEvent(models.Model):
 
 
 class CaseScopeExit(models.Model):
-    """A case left a division (its responsible division changed). Written by
-    the same trigger that stamps the feed, so that the syncing clients of
-    every subtree it left learn the case is no longer theirs."""
+    """A case left a division (its responsible division changed) or a unit
+    (it was that unit's lead case or cooperating case and no longer is).
+    Written by the triggers that stamp the feed, in the same transaction as
+    the change, so that the syncing clients of every subtree or unit it
+    left learn the case is no longer theirs."""
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="+")
-    from_division = models.ForeignKey(Division, on_delete=models.PROTECT, related_name="+")
+    from_division = models.ForeignKey(Division, null=True, on_delete=models.PROTECT, related_name="+")
+    from_unit = models.ForeignKey(Unit, null=True, on_delete=models.PROTECT, related_name="+")
     version = models.PositiveIntegerField()
     feed_xid = models.BigIntegerField()
 
     class Meta:
-        indexes = [models.Index(fields=["from_division", "feed_xid", "case"], name="scope_exit_division_feed_idx")]
+        indexes = [
+            models.Index(fields=["from_division", "feed_xid", "case"], name="scope_exit_division_feed_idx"),
+            models.Index(fields=["from_unit", "feed_xid", "case"], name="scope_exit_unit_feed_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(from_division__isnull=False) | Q(from_unit__isnull=False), name="scope_exit_left_something"
+            )
+        ]
 
     def __str__(self):
-        return f"{self.case_id} left {self.from_division_id} at v{self.version}"
+        return f"{self.case_id} left {self.from_division_id or f'unit {self.from_unit_id}'} at v{self.version}"
 
 
 class CaseTally(models.Model):

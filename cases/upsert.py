@@ -17,11 +17,13 @@ step-by-step walk through ``transition`` would leave.
 
 import datetime
 import functools
+import operator
 from collections import deque
 from dataclasses import dataclass, field
 from types import SimpleNamespace
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from psycopg.types.json import Jsonb
@@ -553,11 +555,15 @@ def _inserted_fields(model) -> list:
 
 
 def _link_cooperating(plans: list) -> None:
+    """Only the links that change: a removed link records the case's
+    departure from that unit (migration 0014)."""
     through = Case.cooperating_units.through
-    through.objects.filter(case_id__in=[plan.row["id"] for plan in plans]).delete()
-    through.objects.bulk_create(
-        through(case_id=plan.row["id"], unit_id=unit_id) for plan in plans for unit_id in plan.cooperating
-    )
+    wanted = {(plan.row["id"], unit_id) for plan in plans for unit_id in plan.cooperating}
+    links = through.objects.filter(case_id__in=[plan.row["id"] for plan in plans])
+    existing = set(links.values_list("case_id", "unit_id"))
+    if stale := existing - wanted:
+        links.filter(functools.reduce(operator.or_, (Q(case_id=case, unit_id=unit) for case, unit in stale))).delete()
+    through.objects.bulk_create(through(case_id=case, unit_id=unit) for case, unit in sorted(wanted - existing))
 
 
 def _allocate_ids(count: int) -> list[int]:
@@ -633,8 +639,10 @@ def _update(plans: list[_Plan], *, now) -> None:
     table = connection.ops.quote_name(Case._meta.db_table)
     stamp = fields["updated_at"].get_db_prep_save(now, connection)
     for attnames, group in groups.items():
-        assignments = ", ".join(f"{connection.ops.quote_name(fields[a].column)} = %s" for a in attnames)
-        sql = f"UPDATE {table} SET {assignments}, version = %s, updated_at = %s WHERE id = %s AND version = %s"
+        # Empty when only the cooperating units change: the row still gets
+        # its version (and its feed position).
+        assignments = "".join(f"{connection.ops.quote_name(fields[a].column)} = %s, " for a in attnames)
+        sql = f"UPDATE {table} SET {assignments}version = %s, updated_at = %s WHERE id = %s AND version = %s"
         params = _db_rows(
             [fields[a] for a in attnames],
             [plan.row for plan in group],

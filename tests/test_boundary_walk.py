@@ -163,7 +163,11 @@ def test_a_case_that_leaves_a_county_reaches_the_county_as_gone(world):
     first = county.get("/api/v1/changes/").json()
     case = world["cases"]["REFXUNYANG"]
     Case.objects.filter(pk=case.pk).update(division_id="360402", version=case.version + 1)
-    after = county.get("/api/v1/changes/", {"cursor": first["cursor"]}).json()["results"]
+    deadline = time.monotonic() + 60  # until the update is settled (see above)
+    while not (after := county.get("/api/v1/changes/", {"cursor": first["cursor"]}).json()["results"]):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
     assert [(row["id"], row["case"], row["left_scope"]) for row in after] == [(case.pk, None, True)]
     # The city still holds it: for its bureau it is a change, not a departure.
     city = _client(UserFactory(username="jj_city", role="officer", division_id="360400", city=None))

@@ -1,7 +1,10 @@
 """The case table's triggers as migrations 0004 and 0005 wrote them (keyed
-by city) and as 0013 writes them (keyed by division too), for migrations
-that must put either back: SQLite drops a table's triggers whenever it
-rebuilds the table. Not a migration (the loader skips names with "_")."""
+by city), as 0013 writes them (keyed by division too) and as 0014 adds the
+units' departures to them, for migrations that must put any of them back:
+SQLite drops a table's triggers whenever it rebuilds the table. Not a
+migration (the loader skips names with "_"). A migration that rebuilds
+cases_case on SQLite today runs ``drop_sqlite_triggers`` before and
+``run_triggers(division=True, units=True)`` after."""
 
 PG_FEED = """
 CREATE OR REPLACE FUNCTION cases_case_feed_stamp() RETURNS trigger AS $$
@@ -10,11 +13,36 @@ BEGIN
     IF TG_OP = 'UPDATE' AND OLD.{column} IS NOT NULL AND NEW.{column} IS DISTINCT FROM OLD.{column} THEN
         INSERT INTO cases_casescopeexit (case_id, {exit_column}, version, feed_xid)
         VALUES (NEW.id, OLD.{column}, NEW.version, NEW.feed_xid);
-    END IF;
+    END IF;{unit_exit}
     RETURN NEW;
 END
 $$ LANGUAGE plpgsql
 """
+
+# 0014: a case whose lead unit changes leaves the old lead unit.
+PG_LEAD_UNIT_EXIT = """
+    IF TG_OP = 'UPDATE' AND OLD.lead_unit_id IS NOT NULL AND NEW.lead_unit_id IS DISTINCT FROM OLD.lead_unit_id THEN
+        INSERT INTO cases_casescopeexit (case_id, from_unit_id, version, feed_xid)
+        VALUES (NEW.id, OLD.lead_unit_id, NEW.version, NEW.feed_xid);
+    END IF;"""
+
+# 0014: a case whose cooperating unit is removed leaves that unit.
+PG_COOPERATION_EXIT = [
+    """CREATE OR REPLACE FUNCTION cases_cooperation_exit() RETURNS trigger AS $$
+BEGIN
+    INSERT INTO cases_casescopeexit (case_id, from_unit_id, version, feed_xid)
+    SELECT OLD.case_id, OLD.unit_id, c.version, pg_current_xact_id()::text::bigint FROM cases_case c WHERE c.id = OLD.case_id;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql""",
+    "DROP TRIGGER IF EXISTS cases_cooperation_exit ON cases_case_cooperating_units",
+    """CREATE TRIGGER cases_cooperation_exit AFTER DELETE ON cases_case_cooperating_units
+    FOR EACH ROW EXECUTE FUNCTION cases_cooperation_exit()""",
+]
+PG_NO_COOPERATION_EXIT = [
+    "DROP TRIGGER IF EXISTS cases_cooperation_exit ON cases_case_cooperating_units",
+    "DROP FUNCTION IF EXISTS cases_cooperation_exit()",
+]
 
 PG_TALLY = """
 CREATE OR REPLACE FUNCTION cases_tally_changes() RETURNS trigger AS $$
@@ -52,12 +80,17 @@ RECOUNT = """INSERT INTO cases_casetally (kind, city_id, {division} status, case
     WHERE withdrawn_at IS NULL GROUP BY kind, city_id, {division} status"""
 
 
-def postgres(division: bool) -> list[str]:
+def pg_feed(division: bool, units: bool = False) -> str:
     column, exit_column = ("division_id", "from_division_id") if division else ("city_id", "from_city_id")
+    return PG_FEED.format(column=column, exit_column=exit_column, unit_exit=PG_LEAD_UNIT_EXIT if units else "")
+
+
+def postgres(division: bool, units: bool = False) -> list[str]:
     with_division = "division_id," if division else ""
     return [
         "LOCK TABLE cases_case IN SHARE ROW EXCLUSIVE MODE",
-        PG_FEED.format(column=column, exit_column=exit_column),
+        pg_feed(division, units),
+        *(PG_COOPERATION_EXIT if units else PG_NO_COOPERATION_EXIT),
         PG_TALLY.format(division=with_division),
         "DROP INDEX IF EXISTS case_open_overdue_count_idx",
         PG_OVERDUE_INDEX.format(columns="kind, city_id, division_id" if division else "kind, city_id"),
@@ -69,8 +102,38 @@ def postgres(division: bool) -> list[str]:
 _TALLY = "INSERT INTO cases_casetally (kind, city_id, {division} status, cases, reopened)"
 
 
-def sqlite(division: bool) -> list[str]:
+SQLITE_LEAD_UNIT_EXIT = """
+            INSERT INTO cases_casescopeexit (case_id, from_unit_id, version, feed_xid)
+                SELECT NEW.id, OLD.lead_unit_id, NEW.version, value FROM cases_feedclock
+                WHERE id = 1 AND OLD.lead_unit_id IS NOT NULL AND OLD.lead_unit_id IS NOT NEW.lead_unit_id;"""
+
+# Its own tick of the clock: a removal need not come with a write to the case.
+SQLITE_COOPERATION_EXIT = """CREATE TRIGGER cases_cooperation_exit AFTER DELETE ON cases_case_cooperating_units BEGIN
+            UPDATE cases_feedclock SET value = value + 1 WHERE id = 1;
+            INSERT INTO cases_casescopeexit (case_id, from_unit_id, version, feed_xid)
+                SELECT OLD.case_id, OLD.unit_id, c.version, f.value FROM cases_case c, cases_feedclock f
+                WHERE c.id = OLD.case_id AND f.id = 1;
+        END"""
+
+
+def sqlite_feed_update(division: bool, units: bool = False) -> list[str]:
     column, exit_column = ("division_id", "from_division_id") if division else ("city_id", "from_city_id")
+    return [
+        "DROP TRIGGER IF EXISTS cases_case_feed_update",
+        "DROP TRIGGER IF EXISTS cases_cooperation_exit",
+        f"""CREATE TRIGGER cases_case_feed_update AFTER UPDATE ON cases_case BEGIN
+            UPDATE cases_feedclock SET value = value + 1 WHERE id = 1;
+            UPDATE cases_case SET feed_xid = (SELECT value FROM cases_feedclock WHERE id = 1) WHERE id = NEW.id;
+            INSERT INTO cases_casescopeexit (case_id, {exit_column}, version, feed_xid)
+                SELECT NEW.id, OLD.{column}, NEW.version, value FROM cases_feedclock
+                WHERE id = 1 AND OLD.{column} IS NOT NULL AND (NEW.{column} IS NULL OR NEW.{column} != OLD.{column});
+            {SQLITE_LEAD_UNIT_EXIT if units else ""}
+        END""",
+        *([SQLITE_COOPERATION_EXIT] if units else []),
+    ]
+
+
+def sqlite(division: bool, units: bool = False) -> list[str]:
     with_division = "division_id," if division else ""
     insert = _TALLY.format(division=with_division)
     new = "NEW.division_id," if division else ""
@@ -78,7 +141,6 @@ def sqlite(division: bool) -> list[str]:
     division_changed = "OR OLD.division_id IS NOT NULL AND OLD.division_id IS NOT NEW.division_id" if division else ""
     return [
         "DROP TRIGGER IF EXISTS cases_case_feed_insert",
-        "DROP TRIGGER IF EXISTS cases_case_feed_update",
         "DROP TRIGGER IF EXISTS cases_tally_insert",
         "DROP TRIGGER IF EXISTS cases_tally_update",
         "DROP TRIGGER IF EXISTS cases_tally_delete",
@@ -86,13 +148,7 @@ def sqlite(division: bool) -> list[str]:
             UPDATE cases_feedclock SET value = value + 1 WHERE id = 1;
             UPDATE cases_case SET feed_xid = (SELECT value FROM cases_feedclock WHERE id = 1) WHERE id = NEW.id;
         END""",
-        f"""CREATE TRIGGER cases_case_feed_update AFTER UPDATE ON cases_case BEGIN
-            UPDATE cases_feedclock SET value = value + 1 WHERE id = 1;
-            UPDATE cases_case SET feed_xid = (SELECT value FROM cases_feedclock WHERE id = 1) WHERE id = NEW.id;
-            INSERT INTO cases_casescopeexit (case_id, {exit_column}, version, feed_xid)
-                SELECT NEW.id, OLD.{column}, NEW.version, value FROM cases_feedclock
-                WHERE id = 1 AND OLD.{column} IS NOT NULL AND (NEW.{column} IS NULL OR NEW.{column} != OLD.{column});
-        END""",
+        *sqlite_feed_update(division, units),
         f"""CREATE TRIGGER cases_tally_insert AFTER INSERT ON cases_case WHEN NEW.withdrawn_at IS NULL BEGIN
             {insert} VALUES (NEW.kind, NEW.city_id, {new} NEW.status, 1, NEW.reopened_count);
         END""",
@@ -112,12 +168,12 @@ def sqlite(division: bool) -> list[str]:
     ]
 
 
-def run_triggers(*, division: bool):
+def run_triggers(*, division: bool, units: bool = False):
     def run(apps, schema_editor):
         vendor = schema_editor.connection.vendor
         if vendor not in ("postgresql", "sqlite"):
             raise NotImplementedError(f"No case triggers for {vendor}")
-        for statement in (postgres if vendor == "postgresql" else sqlite)(division):
+        for statement in (postgres if vendor == "postgresql" else sqlite)(division, units):
             schema_editor.execute(statement)
 
     return run
@@ -126,6 +182,7 @@ def run_triggers(*, division: bool):
 SQLITE_TRIGGERS = (
     "cases_case_feed_insert",
     "cases_case_feed_update",
+    "cases_cooperation_exit",
     "cases_tally_insert",
     "cases_tally_update",
     "cases_tally_delete",

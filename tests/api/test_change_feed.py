@@ -1,5 +1,6 @@
 """GET /api/v1/changes/: each case once at its latest change, deletions
-and departures from a city's scope, cursors that cannot be forged."""
+and departures from a city's scope or a unit's cases, cursors that cannot
+be forged."""
 
 import time
 
@@ -8,9 +9,9 @@ from django.core import signing
 from django.db import transaction
 
 from cases.feed import CURSOR_SALT
-from cases.models import Case
+from cases.models import Case, Unit
 from cases.services import update_case, withdraw_case
-from tests.factories import CaseFactory
+from tests.factories import CaseFactory, UserFactory
 
 URL = "/api/v1/changes/"
 
@@ -109,3 +110,64 @@ def test_cases_written_by_one_transaction_page_through_without_gap_or_repeat(api
     nanchang_ids = [pk for n, pk in enumerate(ids) if n % 3]
     items, _cursor = follow(api(write_client), page_size=2, expect=len(nanchang_ids))
     assert [item["id"] for item in items] == nanchang_ids
+
+
+@pytest.fixture
+def housing_case(jiujiang):
+    """A case of Jiujiang led by the city's housing bureau, with its water
+    bureau cooperating, and the bureaus' accounts."""
+    housing, water, ecology = (
+        Unit.objects.create(name=name, division_id="360400", kind="bureau")
+        for name in ("九江市住房和城乡建设局", "九江市水利局", "九江市生态环境局")
+    )
+    case = CaseFactory(division_id="360400", lead_unit=housing)
+    case.cooperating_units.add(water)
+    accounts = {
+        unit: UserFactory(username=f"jj-{unit.pk}", role="officer", division_id="360400", unit=unit, city=None)
+        for unit in (housing, water, ecology)
+    }
+    return case, (housing, water, ecology), accounts
+
+
+def _as_shown(items):
+    return [(item["id"], item["left_scope"], item["case"] and item["case"]["lead_unit"]) for item in items]
+
+
+def test_a_case_whose_lead_unit_changes_reaches_the_old_unit_as_gone(api, supervisor, jiujiang_officer, housing_case):
+    case, (housing, _water, ecology), accounts = housing_case
+    housing_feed, ecology_feed, city_feed = api(accounts[housing]), api(accounts[ecology]), api(jiujiang_officer)
+    _items, housing_cursor = follow(housing_feed, expect=1)
+    _items, city_cursor = follow(city_feed, expect=1)
+    assert follow(ecology_feed)[0] == []
+    update_case(case=case, actor=supervisor, data={"lead_unit": ecology.pk})
+    [gone] = follow(housing_feed, housing_cursor, expect=1)[0]
+    assert (gone["id"], gone["version"], gone["case"], gone["left_scope"]) == (case.pk, 2, None, True)
+    # The new lead unit's account gets the case; the city bureau, which holds
+    # it still, gets the change, not a departure.
+    assert _as_shown(follow(ecology_feed, expect=1)[0]) == [(case.pk, False, "九江市生态环境局")]
+    assert _as_shown(follow(city_feed, city_cursor, expect=1)[0]) == [(case.pk, False, "九江市生态环境局")]
+
+
+def test_a_case_whose_cooperating_unit_is_removed_reaches_that_unit_as_gone(api, supervisor, jiujiang_officer, housing_case):
+    case, (housing, water, _ecology), accounts = housing_case
+    water_feed, housing_feed, city_feed = api(accounts[water]), api(accounts[housing]), api(jiujiang_officer)
+    cursors = [follow(feed, expect=1)[1] for feed in (water_feed, housing_feed, city_feed)]
+    update_case(case=case, actor=supervisor, data={"cooperating_units": []})
+    [gone] = follow(water_feed, cursors[0], expect=1)[0]
+    assert (gone["id"], gone["case"], gone["left_scope"]) == (case.pk, None, True)
+    for feed, cursor in zip((housing_feed, city_feed), cursors[1:], strict=True):
+        [changed] = follow(feed, cursor, expect=1)[0]
+        assert (changed["id"], changed["left_scope"], changed["case"]["cooperating_units"]) == (case.pk, False, "")
+    # Gone once: nothing more for the unit that left.
+    assert follow(water_feed, follow(water_feed, cursors[0], expect=1)[1])[0] == []
+
+
+def test_a_unit_that_moves_from_lead_to_cooperating_keeps_the_case(api, supervisor, housing_case):
+    case, (housing, water, _ecology), accounts = housing_case
+    housing_feed = api(accounts[housing])
+    _items, cursor = follow(housing_feed, expect=1)
+    update_case(case=case, actor=supervisor, data={"lead_unit": water.pk, "cooperating_units": [housing.pk]})
+    [item] = follow(housing_feed, cursor, expect=1)[0]
+    assert (item["id"], item["left_scope"], item["case"]["lead_unit"], item["case"]["cooperating_units"]) == (
+        case.pk, False, "九江市水利局", "九江市住房和城乡建设局",
+    )  # fmt: skip

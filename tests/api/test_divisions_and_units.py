@@ -5,7 +5,7 @@ import pytest
 import yaml
 
 from cases.constants import DivisionLevel
-from cases.models import Case, Unit
+from cases.models import Case, CaseScopeExit, Unit
 from tests.factories import CaseFactory, UserFactory
 
 API = "/api/v1"
@@ -151,3 +151,23 @@ def test_a_petitions_district_is_found_by_name_inside_its_city_or_refused_naming
     )
     assert response.status_code == 200, response.content
     assert (response.json()["division"], response.json()["district"]) == ("360113", "南昌市红谷滩区")
+
+
+def test_a_bulk_resend_that_drops_one_cooperating_unit_records_only_that_departure(api, supervisor, spread, housing):
+    water = Unit.objects.create(name="九江市水利局", division_id="360400", kind="bureau")
+    item = {
+        "campaign": spread["JJ-1"].campaign.code,
+        "reference": "NEW-COOP",
+        "kind": "feedback_problem",
+        "title": "合成",
+        "deadline_type": "immediate",
+        "division": "360400",
+        "cooperating_units": [housing.pk, water.pk],
+    }
+    client = api(supervisor)
+    assert client.post(f"{API}/cases/bulk/", {"cases": [item]}, format="json").json()["results"][0]["outcome"] == "created"
+    body = client.post(f"{API}/cases/bulk/", {"cases": [item | {"cooperating_units": [water.pk]}]}, format="json").json()
+    assert body["results"][0]["outcome"] == "updated", body
+    case = Case.objects.get(reference="NEW-COOP")
+    assert list(case.cooperating_units.values_list("pk", flat=True)) == [water.pk]
+    assert list(CaseScopeExit.objects.filter(case=case).values_list("from_unit_id", flat=True)) == [housing.pk]
