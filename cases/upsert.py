@@ -556,7 +556,7 @@ def _inserted_fields(model) -> list:
 
 def _link_cooperating(plans: list) -> None:
     """Only the links that change: a removed link records the case's
-    departure from that unit (migration 0014)."""
+    departure from that unit (migration 0018)."""
     through = Case.cooperating_units.through
     wanted = {(plan.row["id"], unit_id) for plan in plans for unit_id in plan.cooperating}
     links = through.objects.filter(case_id__in=[plan.row["id"] for plan in plans])

@@ -1,4 +1,4 @@
-"""Migrations cases 0011-0014 and accounts 0003 on real rows: every case
+"""Migrations cases 0011-0013, 0018 and accounts 0003 on real rows: every case
 lands in the tree, petitions in their county when their 行政区域 names
 one, unit text becomes unit records, and nothing is dropped."""
 
@@ -86,8 +86,11 @@ def test_existing_cases_and_accounts_move_into_the_tree_and_nothing_is_dropped()
 
 
 @pytest.mark.django_db(transaction=True)
-def test_departures_from_divisions_stay_and_units_departures_are_recorded_after_0014(migrate):
-    apps = migrate([("cases", "0013_case_divisions_units_final")])
+def test_departures_from_divisions_stay_and_units_departures_are_recorded_after_0018(migrate):
+    # From the latest state back, as a deployment would roll back: 0018's
+    # reverse puts 0013's triggers back.
+    migrate([("cases", "0018_unit_exits")])
+    apps = migrate([("cases", "0017_publicity_end_and_review_days")])
     Case, Exit, Unit = (apps.get_model("cases", name) for name in ("Case", "CaseScopeExit", "Unit"))
     campaign = apps.get_model("cases", "Campaign").objects.create(code="old", kind="central", name="旧批次")
     case = Case.objects.create(campaign=campaign, reference="OLD-1", kind="feedback_problem", title="旧案件",
@@ -95,7 +98,7 @@ def test_departures_from_divisions_stay_and_units_departures_are_recorded_after_
     Case.objects.filter(pk=case.pk).update(division_id="360400", city_id="360400")
     unit = Unit.objects.create(name="九江市住建局", division_id="360400")
     Case.objects.filter(pk=case.pk).update(lead_unit=unit)
-    apps = migrate([("cases", "0014_unit_exits")])
+    apps = migrate([("cases", "0018_unit_exits")])
     Case, Exit = apps.get_model("cases", "Case"), apps.get_model("cases", "CaseScopeExit")
     assert list(Exit.objects.values_list("case_id", "from_division_id", "from_unit_id")) == [(case.pk, "360100", None)]
     Case.objects.filter(pk=case.pk).update(lead_unit=None)

@@ -1,5 +1,5 @@
 """The case table's triggers as migrations 0004 and 0005 wrote them (keyed
-by city), as 0013 writes them (keyed by division too) and as 0014 adds the
+by city), as 0013 writes them (keyed by division too) and as 0018 adds the
 units' departures to them, for migrations that must put any of them back:
 SQLite drops a table's triggers whenever it rebuilds the table. Not a
 migration (the loader skips names with "_"). A migration that rebuilds
@@ -19,14 +19,14 @@ END
 $$ LANGUAGE plpgsql
 """
 
-# 0014: a case whose lead unit changes leaves the old lead unit.
+# 0018: a case whose lead unit changes leaves the old lead unit.
 PG_LEAD_UNIT_EXIT = """
     IF TG_OP = 'UPDATE' AND OLD.lead_unit_id IS NOT NULL AND NEW.lead_unit_id IS DISTINCT FROM OLD.lead_unit_id THEN
         INSERT INTO cases_casescopeexit (case_id, from_unit_id, version, feed_xid)
         VALUES (NEW.id, OLD.lead_unit_id, NEW.version, NEW.feed_xid);
     END IF;"""
 
-# 0014: a case whose cooperating unit is removed leaves that unit.
+# 0018: a case whose cooperating unit is removed leaves that unit.
 PG_COOPERATION_EXIT = [
     """CREATE OR REPLACE FUNCTION cases_cooperation_exit() RETURNS trigger AS $$
 BEGIN

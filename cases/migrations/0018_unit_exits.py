@@ -18,7 +18,7 @@ from ._triggers import drop_sqlite_triggers, run_triggers
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0013_case_divisions_units_final'),
+        ('cases', '0017_publicity_end_and_review_days'),
     ]
 
     operations = [
