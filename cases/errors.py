@@ -79,3 +79,16 @@ class ConcurrentChange(CaseError):
     def __init__(self, current_version: int | None = None, message=None):
         super().__init__(message or _("The case was changed by someone else meanwhile; reload it and try again."))
         self.current_version = current_version
+
+
+def page_refusal(error: CaseError) -> Exception | None:
+    """A service's refusal as a page's: PermissionDenied (403) or Http404;
+    None for bad input, which the page shows with its form."""
+    from django.core.exceptions import PermissionDenied
+    from django.http import Http404
+
+    if error.http_status == 403:
+        return PermissionDenied(error.message)
+    if error.http_status == 404:
+        return Http404(error.message)
+    return None

@@ -43,18 +43,19 @@ class RoundIn(serializers.Serializer):
         return value
 
     def validate_campaigns(self, codes):
-        found = {c.code: c for c in Campaign.objects.filter(code__in=codes)}
-        unknown = [code for code in codes if code not in found]
-        if unknown:
-            raise serializers.ValidationError(_("Unknown campaign: %(codes)s.") % {"codes": ", ".join(unknown)})
-        return list(found.values())
+        return _known(Campaign, codes, _("Unknown campaign: %(codes)s."))
 
     def validate_divisions(self, codes):
-        found = {d.code: d for d in Division.objects.filter(code__in=codes)}
-        unknown = [code for code in codes if code not in found]
-        if unknown:
-            raise serializers.ValidationError(_("Unknown division: %(codes)s.") % {"codes": ", ".join(unknown)})
-        return list(found.values())
+        return _known(Division, codes, _("Unknown division: %(codes)s."))
+
+
+def _known(model, codes: list[str], unknown_message: str) -> list:
+    """The records of these codes, or a 400 naming the unknown ones."""
+    found = {record.code: record for record in model.objects.filter(code__in=codes)}
+    unknown = [code for code in codes if code not in found]
+    if unknown:
+        raise serializers.ValidationError(unknown_message % {"codes": ", ".join(unknown)})
+    return list(found.values())
 
 
 class TallyOut(serializers.Serializer):

@@ -31,7 +31,22 @@ class Cadence(models.TextChoices):
 RECURRING = (Cadence.WEEKLY, Cadence.MONTHLY, Cadence.QUARTERLY)
 
 
-class RoundTemplate(models.Model):
+class Coverage(models.Model):
+    """What a round (or a template's rounds) covers."""
+
+    campaigns = models.ManyToManyField(
+        "cases.Campaign", verbose_name=_("campaigns covered"), blank=True, related_name="+", help_text=_("None: every campaign.")
+    )
+    divisions = models.ManyToManyField(
+        "cases.Division", verbose_name=_("divisions covered"), blank=True, related_name="+",
+        help_text=_("Each with its whole subtree. None: every division."),
+    )  # fmt: skip
+
+    class Meta:
+        abstract = True
+
+
+class RoundTemplate(Coverage):
     """A recurring round: opened on ``weekday`` of each week or
     ``day_of_month`` of each month (of the first month of each quarter),
     with its cutoff ``cutoff_days`` later at ``cutoff_time``
@@ -59,13 +74,6 @@ class RoundTemplate(models.Model):
     )
     cutoff_time = models.TimeField(_("cutoff time"), default="17:00", help_text=_("Asia/Shanghai."))
     next_number = models.PositiveIntegerField(_("next number"), default=1)
-    campaigns = models.ManyToManyField(
-        "cases.Campaign", verbose_name=_("campaigns covered"), blank=True, related_name="+", help_text=_("None: every campaign.")
-    )
-    divisions = models.ManyToManyField(
-        "cases.Division", verbose_name=_("divisions covered"), blank=True, related_name="+",
-        help_text=_("Each with its whole subtree. None: every division."),
-    )  # fmt: skip
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -85,17 +93,10 @@ class RoundTemplate(models.Model):
         return self.name_pattern.replace("{n}", str(number))
 
 
-class Round(models.Model):
+class Round(Coverage):
     name = models.CharField(_("name"), max_length=64, unique=True, validators=[plain_text], help_text=_("e.g. 第12期"))
     cadence = models.CharField(_("cadence"), max_length=16, choices=Cadence.choices)
     cutoff_at = models.DateTimeField(_("cutoff"))
-    campaigns = models.ManyToManyField(
-        "cases.Campaign", verbose_name=_("campaigns covered"), blank=True, related_name="+", help_text=_("None: every campaign.")
-    )
-    divisions = models.ManyToManyField(
-        "cases.Division", verbose_name=_("divisions covered"), blank=True, related_name="+",
-        help_text=_("Each with its whole subtree. None: every division."),
-    )  # fmt: skip
     template = models.ForeignKey(
         RoundTemplate, verbose_name=_("template"), on_delete=models.PROTECT, null=True, blank=True, related_name="rounds"
     )

@@ -3,29 +3,19 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
-from cases.errors import CaseError
+from cases.errors import CaseError, page_refusal
 
 from . import services
 from .forms import ReportForm, RoundForm
 
 # The cases a reporter sees on the round's page at once, the missing first.
 LISTED_CASES = 200
-
-
-def _refusal(error: CaseError):
-    if error.http_status == 403:
-        return PermissionDenied(error.message)
-    if error.http_status == 404:
-        return Http404(error.message)
-    return None
 
 
 def _index(request, form, status=200):
@@ -50,7 +40,7 @@ def open_round(request):
     try:
         services.ensure_may_open(request.user)
     except CaseError as error:
-        raise _refusal(error) from error
+        raise page_refusal(error) from error
     form = RoundForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
@@ -71,7 +61,7 @@ def _round(request, pk: int):
     try:
         return services.visible_round(request.user, pk)
     except CaseError as error:
-        raise _refusal(error) from error
+        raise page_refusal(error) from error
 
 
 def report_form(case_id: int, data=None) -> ReportForm:
@@ -122,7 +112,7 @@ def report(request, pk: int):
     try:
         services.report(round=round, actor=request.user, items=[{"case": data["case"], "progress": progress}])
     except CaseError as error:
-        refusal = _refusal(error)
+        refusal = page_refusal(error)
         if refusal is not None:
             raise refusal from error
         form.add_error("progress", str(error.message))
@@ -138,7 +128,7 @@ def urge(request, pk: int):
     try:
         urgings = services.urge_missing(round=round, actor=request.user, note=request.POST.get("note", ""))
     except CaseError as error:
-        refusal = _refusal(error)
+        refusal = page_refusal(error)
         if refusal is not None:
             raise refusal from error
         messages.error(request, str(error.message))

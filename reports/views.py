@@ -4,14 +4,12 @@ views (the session works there too)."""
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Min
-from django.http import Http404
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from cases.constants import Kind
-from cases.errors import CaseError
+from cases.errors import CaseError, page_refusal
 from cases.models import Case
 
 from . import produce
@@ -21,15 +19,6 @@ from .ledger import labelled
 from .models import ReportFormat
 from .progress import ProgressQuery
 from .progress_documents import overdue_headers, sections, title_text
-
-
-def _refusal(error: CaseError):
-    """A service's refusal as the page's: 403, 404 or the form again."""
-    if error.http_status == 403:
-        return PermissionDenied(error.message)
-    if error.http_status == 404:
-        return Http404(error.message)
-    return None
 
 
 def petition_batches(user) -> list[dict]:
@@ -50,7 +39,7 @@ def index(request):
     try:
         ensure_may_produce_reports(request.user)
     except CaseError as error:
-        raise _refusal(error) from error
+        raise page_refusal(error) from error
     context = {"batches": petition_batches(request.user), "progress_form": ProgressQuery()}
     return render(request, "reports/index.html", context)
 
@@ -63,7 +52,7 @@ def disclosure_page(request):
     try:
         table = produce.disclosure(user=request.user, query=request.GET, format=ReportFormat.HTML)
     except CaseError as error:
-        refusal = _refusal(error)
+        refusal = page_refusal(error)
         if refusal is not None:
             raise refusal from error
         context = {"error": error, "batches": petition_batches(request.user), "progress_form": ProgressQuery()}
@@ -80,7 +69,7 @@ def progress_page(request):
     try:
         report, listed = produce.progress(user=request.user, query=request.GET, format=ReportFormat.HTML)
     except CaseError as error:
-        refusal = _refusal(error)
+        refusal = page_refusal(error)
         if refusal is not None:
             raise refusal from error
         form = ProgressQuery(request.GET)

@@ -74,3 +74,15 @@ def test_a_template_whose_name_is_taken_is_skipped_and_the_others_open(weekly, s
     Round.objects.create(name="周调度第7期", cadence="ad_hoc", cutoff_at=shanghai(2024, 3, 20, 17, 0), opened_at=shanghai(2024, 3, 1, 9, 0))
     with time_machine.travel(shanghai(2024, 3, 11, 8, 0), tick=False):
         assert [r.template for r in open_due_rounds()] == [other]
+
+
+def test_the_command_opens_what_is_due_like_beat(weekly):
+    import io
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    with time_machine.travel(shanghai(2024, 3, 11, 8, 0), tick=False):
+        call_command("open_rounds", stdout=out)
+        call_command("open_rounds", stdout=out)
+    assert out.getvalue().splitlines() == ["opened 周调度第7期 (cutoff 2024-03-15 17:00 CST)", "no round is due"]
