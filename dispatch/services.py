@@ -72,6 +72,8 @@ def open_round(
         raise InvalidInput("name", _("Name the round, e.g. 第12期."), code="required")
     if cutoff_at <= at:
         raise InvalidInput("cutoff", _("The cutoff must be after the round opens."))
+    if cutoff_at.year > 2200:
+        raise InvalidInput("cutoff", _("Give a cutoff before the year 2200."))
     with transaction.atomic():
         if Round.objects.filter(name=name).exists():
             raise InvalidInput("name", _("A round with this name exists already."), code="unique")

@@ -211,6 +211,9 @@ def test_only_the_provincial_office_opens_a_round(monday, supervisor, nanchang_o
     [
         ({"cutoff": "2024-03-10T17:00"}, "cutoff"),
         ({"cutoff": "0001-01-01T00:00:00Z"}, "cutoff"),
+        ({"cutoff": "0001-01-01T00:00:00"}, "cutoff"),
+        ({"cutoff": "9999-12-31T23:59:59-12:00"}, "cutoff"),
+        ({"cutoff": "3000-01-01T00:00:00"}, "cutoff"),
         ({"divisions": ["369999"]}, "divisions"),
         ({"campaigns": ["no-such-campaign"]}, "campaigns"),
         ({"cadence": "daily"}, "cadence"),
