@@ -62,6 +62,14 @@ def import_job(demo) -> int:
     return job.pk
 
 
+@pytest.fixture
+def demo_round(demo) -> int:
+    """The demo's dispatch round (read before the browser starts)."""
+    from dispatch.models import Round
+
+    return Round.objects.get().pk
+
+
 def case_url(page, base, query: str) -> str:
     page.goto(f"{base}/cases/?{query}")
     return page.get_attribute("table.cases tbody tr:first-child td.ref a", "href")
@@ -70,7 +78,7 @@ def case_url(page, base, query: str) -> str:
 @pytest.mark.parametrize(
     "size, language", [(PHONE, "zh-hans"), (LAPTOP, "zh-hans"), (PHONE, "en")], ids=["phone", "laptop", "phone-en"]
 )
-def test_no_page_is_wider_than_the_screen(demo, import_job, live_server, browser_page, size, language):
+def test_no_page_is_wider_than_the_screen(demo, import_job, demo_round, live_server, browser_page, size, language):
     page, base = browser_page, live_server.url
     page.set_viewport_size(size)
     job = import_job
@@ -103,6 +111,8 @@ def test_no_page_is_wider_than_the_screen(demo, import_job, live_server, browser
         ("progress-report", "/reports/progress/"),
         ("disclosure", "/reports/disclosure/?campaign=central-2021-r2&batch=3"),
         ("overdue-ledger", "/overdue/print/"),
+        ("dispatch", "/dispatch/"),
+        ("dispatch-round", f"/dispatch/{demo_round}/"),
     ):
         page.goto(f"{base}{path}")
         problems += fits(page, name, shot)
