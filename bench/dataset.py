@@ -217,14 +217,14 @@ def _reference_data(conn: psycopg.Connection) -> None:
         """
         INSERT INTO cases_campaign (
             code, kind, name, name_en, round, batch, year, started_on, accepting_level, publicity_required, publicity_days,
-            standards_required, allow_acceptance_without_evidence)
+            standards_required, allow_acceptance_without_evidence, close_after_publicity, review_days)
         SELECT 'bench-' || kind || '-' || n, kind,
                '合成督察 ' || kind || ' ' || n || '（基准测试数据）', 'Synthetic ' || kind || ' ' || n,
-               n, 1, 2015 + n, make_date(2015 + n, 5, 1), 'province', false, 5, true, false
+               n, 1, 2015 + n, make_date(2015 + n, 5, 1), 'province', false, 5, true, false, false, 5
         FROM unnest(ARRAY['central', 'provincial', 'warning_film']) kind, generate_series(1, 10) n
         UNION ALL
         SELECT %s, 'central', '基准测试批量写入', 'Benchmark bulk upserts', 9, 1, 2026, NULL, 'province', false, 5, true,
-               false
+               false, false, 5
         """,
         [BULK_CAMPAIGN],
     )
