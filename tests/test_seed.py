@@ -42,6 +42,18 @@ def test_case_stats_prints_the_seed_figures(demo, capsys):
 
 
 @pytest.mark.django_db
+def test_open_long_term_problems_have_yearly_targets_and_one_missed_its_own(demo):
+    long_term = Case.objects.exclude(status=Status.CLOSED).filter(deadline_type="long_term")
+    assert long_term.count() >= 2
+    for case in long_term:
+        targets = list(case.milestones.order_by("due_on"))
+        assert [t.due_on.year for t in targets] == [2023, 2024, 2025]
+        assert case.deadline == min(t.due_on for t in targets if t.met_on is None)
+    missed = long_term.filter(deadline__lt=TODAY)
+    assert missed.count() == 1 and Case.objects.overdue(TODAY).filter(pk=missed.get().pk).exists()
+
+
+@pytest.mark.django_db
 def test_the_demo_shows_overdue_due_soon_and_on_track_work(demo):
     open_cases = Case.objects.with_city()
     assert Case.objects.overdue(TODAY).exists()
@@ -70,7 +82,7 @@ def test_every_timeline_walks_the_workflow_table_and_matches_the_version(demo):
     for case_id, version, action, frm, to in events:
         if version == 1:
             assert to == Status.ASSIGNED
-        elif action == "reported":  # the demo round's reports move no status
+        elif action in ("reported", "updated"):  # a round's report, a long-term case's targets set: no move
             assert (frm, to) == ("", "")
             to = last_seen[case_id][1]
         else:

@@ -9,6 +9,7 @@ from django.utils.translation import ngettext
 
 from cases import workflow
 from cases.constants import ACCOUNTABILITY_FIELDS, Kind, Veracity
+from cases.validation import NOTE_TEXT
 from cases.errors import InvalidInput
 from cases.models import Case
 
@@ -144,3 +145,26 @@ class EvidenceForm(CaseForm):
     def __init__(self, *args, case, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["expected_version"].initial = case.version
+
+
+class MilestoneForm(CaseForm):
+    """A new yearly target (阶段性目标) of a long-term case."""
+
+    due_on = forms.DateField(label=_("Target date"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    target = forms.CharField(label=_("Target"), max_length=NOTE_TEXT, widget=forms.Textarea(attrs={"rows": 2}))
+
+    prefix = "milestone"
+
+    def __init__(self, *args, case, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expected_version"].initial = case.version
+
+
+class MilestoneMetForm(CaseForm):
+    """Marks one target met on a day (today by default), or, empty, not met."""
+
+    met_on = forms.DateField(
+        label=_("Met on"), required=False, widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    prefix = "met"

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import acceptance, auth, case, dashboard, lists, site
+from .views import acceptance, auth, case, dashboard, lists, milestones, site
 
 app_name = "web"
 urlpatterns = [
@@ -29,5 +29,7 @@ urlpatterns = [
     path("cases/<int:pk>/transition/", case.case_transition, name="case_transition"),
     path("cases/<int:pk>/progress/", case.case_progress, name="case_progress"),
     path("cases/<int:pk>/evidence/", case.case_evidence, name="case_evidence"),
+    path("cases/<int:pk>/milestones/", milestones.case_milestone_add, name="case_milestone_add"),
+    path("cases/<int:pk>/milestones/<int:mid>/met/", milestones.case_milestone_met, name="case_milestone_met"),
     path("cases/<int:pk>/evidence/<int:attachment_id>/", case.evidence_download, name="evidence_download"),
 ]

@@ -70,6 +70,13 @@ def demo_round(demo) -> int:
     return Round.objects.get().pk
 
 
+def long_term_case(demo) -> int:
+    """An open long-term case with its yearly targets (阶段性目标), one missed."""
+    from cases.models import Case
+
+    return Case.objects.filter(deadline_type="long_term", status="in_progress", milestones__met_on__isnull=True).first().pk
+
+
 def case_url(page, base, query: str) -> str:
     page.goto(f"{base}/cases/?{query}")
     return page.get_attribute("table.cases tbody tr:first-child td.ref a", "href")
@@ -78,7 +85,7 @@ def case_url(page, base, query: str) -> str:
 @pytest.mark.parametrize(
     "size, language", [(PHONE, "zh-hans"), (LAPTOP, "zh-hans"), (PHONE, "en")], ids=["phone", "laptop", "phone-en"]
 )
-def test_no_page_is_wider_than_the_screen(demo, import_job, demo_round, live_server, browser_page, size, language):
+def test_no_page_is_wider_than_the_screen(demo, import_job, demo_round, long_term_case, live_server, browser_page, size, language):
     page, base = browser_page, live_server.url
     page.set_viewport_size(size)
     job = import_job
@@ -113,6 +120,7 @@ def test_no_page_is_wider_than_the_screen(demo, import_job, demo_round, live_ser
         ("overdue-ledger", "/overdue/print/"),
         ("dispatch", "/dispatch/"),
         ("dispatch-round", f"/dispatch/{demo_round}/"),
+        ("long-term-case", f"/cases/{long_term_case}/"),
     ):
         page.goto(f"{base}{path}")
         problems += fits(page, name, shot)

@@ -9,8 +9,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from cases import services, workflow
-from cases.constants import ACCOUNTABILITY_FIELDS, EventAction, Kind, PollutionType, Status, status_label
+from cases import milestones, services, workflow
+from cases.constants import ACCOUNTABILITY_FIELDS, DeadlineType, EventAction, Kind, PollutionType, Status, status_label
 from cases.display import change_rows, report_heading, value_label
 from cases.errors import CaseError, ConcurrentChange, InvalidInput
 from cases.models import Attachment, Case
@@ -19,7 +19,7 @@ from cases.querysets import local_today
 from notifications.urgings import may_urge, urging_entries
 from reports.documents import document_file
 
-from ..forms import EvidenceForm, ProgressForm, TransitionForm
+from ..forms import EvidenceForm, MilestoneForm, ProgressForm, TransitionForm
 from ..signoff import FORM_TITLE, approval_document, form_facts, opinions, sign_off
 
 # Facts shown on the case page, by kind, after the common ones.
@@ -163,8 +163,25 @@ def _render_case(request, case: Case, *, bound: dict | None = None, status: int 
         "transition_forms": [form for name, form in actions if name == "move"],
         "progress_form": next((form for name, form in actions if name == "progress"), None),
         "evidence_form": next((form for name, form in actions if name == "evidence"), None),
+        **_milestones(case, request.user, today, bound or {}),
     }
     return render(request, "web/case_detail.html", context, status=status)
+
+
+def _milestones(case: Case, user, today, bound: dict) -> dict:
+    """The 阶段性目标 section: each target with its state (met, missed,
+    coming) and, for who may set them, the form to add one."""
+    if case.deadline_type != DeadlineType.LONG_TERM:
+        return {"milestones": None}
+    rows = list(case.milestones.select_related("met_by"))
+    for milestone in rows:
+        milestone.state = "met" if milestone.met_on else "missed" if milestone.due_on < today else "coming"
+    may_set = milestones.may_set_milestones(case, user)
+    return {
+        "milestones": rows,
+        "may_set_milestones": may_set,
+        "milestone_form": bound.get("milestone") or (MilestoneForm(case=case) if may_set else None),
+    }
 
 
 @require_GET

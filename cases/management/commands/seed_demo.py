@@ -11,7 +11,9 @@ from django.db.models import Count
 from accounts.models import User
 from cases.constants import CampaignKind, EventAction, Status, unit_kind_for
 from cases.divisions import HOME_PROVINCE, NameIndex, ancestor_line, load_divisions
-from cases.models import Campaign, Case, CaseEvent, City, Division, EvidenceStandard, Objection, Review, Unit, city_code_of
+from cases.models import (
+    Campaign, Case, CaseEvent, City, Division, EvidenceStandard, Milestone, Objection, Review, Unit, city_code_of,
+)  # fmt: skip
 from cases.querysets import local_today
 from cases.reference import ensure_cities, ensure_evidence_standards
 from cases.units import place_unit
@@ -127,6 +129,17 @@ class Command(BaseCommand):
         ]
         for model in (Review, Objection):
             model.objects.bulk_create([row for row in signed if isinstance(row, model)], batch_size=2000)
+        Milestone.objects.bulk_create(
+            Milestone(
+                case_id=row.pk,
+                due_on=milestone.due_on,
+                target=milestone.target,
+                met_on=milestone.met_on,
+                met_by_id=users[milestone.met_by].pk if milestone.met_by else None,
+            )
+            for row, spec in zip(rows, todo)
+            for milestone in spec.milestones
+        )
         return len(rows)
 
     @staticmethod
