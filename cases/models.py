@@ -409,7 +409,9 @@ class Case(models.Model):
     def is_due_soon_on(self, today: datetime.date) -> bool:
         if not self.is_with_city or self.deadline is None:
             return False
-        return today <= self.deadline <= today + datetime.timedelta(days=settings.DUE_SOON_DAYS)
+        from .querysets import due_soon_horizon
+
+        return today <= self.deadline < due_soon_horizon(today)
 
     @property
     def status_display(self) -> str:

@@ -36,6 +36,17 @@ def arrived_at_level():
     return Coalesce(Subquery(moves.values("created_at")[:1]), F("updated_at"))
 
 
+def due_soon_horizon(today: datetime.date, days: int | None = None) -> datetime.date:
+    """The first deadline that is not due soon on ``today``: due soon means
+    at most ``days`` (DUE_SOON_DAYS) working days left, China's holidays and
+    make-up days counted, so a deadline on the weekend after the last of
+    them is due soon too."""
+    from workdays.calendar import add_working_days_remembered
+
+    days = settings.DUE_SOON_DAYS if days is None else days
+    return add_working_days_remembered(today, days + 1)
+
+
 class CaseQuerySet(models.QuerySet):
     def bulk_create(self, objs, *args, **kwargs):
         """As ``save`` does, each case's city comes from its division."""
@@ -83,14 +94,11 @@ class CaseQuerySet(models.QuerySet):
         return self.exclude(status__in=WITH_CITY_STATUSES, deadline__lt=today)
 
     def due_soon(self, today: datetime.date | None = None, days: int | None = None):
-        """Still with the city and due within the next ``days`` days
-        (today included)."""
+        """Still with the city and due within the next ``days`` working days
+        (DUE_SOON_DAYS; today included, see ``due_soon_horizon``)."""
         today = today or local_today()
-        days = settings.DUE_SOON_DAYS if days is None else days
         return self.filter(
-            status__in=WITH_CITY_STATUSES,
-            deadline__gte=today,
-            deadline__lte=today + datetime.timedelta(days=days),
+            status__in=WITH_CITY_STATUSES, deadline__gte=today, deadline__lt=due_soon_horizon(today, days)
         )
 
     def by_days_overdue(self):

@@ -151,7 +151,7 @@ def _with_review(subject: str, queue: ReviewQueue) -> str:
 def _city_context(digest: CityDigest, labels: dict) -> tuple[str, dict]:
     city = city_name(digest.city)
     subject = _(
-        "%(date)s %(city)s rectification reminder: %(overdue)d overdue, %(due_soon)d due within %(days)d days"
+        "%(date)s %(city)s rectification reminder: %(overdue)d overdue, %(due_soon)d due within %(days)d working days"
     ) % {
         "date": digest.today.isoformat(),
         "city": city,

@@ -23,7 +23,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from cases.constants import Level, Status
 from cases.models import Case, City
-from cases.querysets import arrived_at_level
+from cases.querysets import arrived_at_level, due_soon_horizon
 from cases.workflow import review_level
 from workdays.calendar import WorkCalendar
 
@@ -150,7 +150,7 @@ def counts_by_city(*, today: datetime.date) -> dict[str | None, CityRow]:
     deadline alone splits the three counts exactly as ``.overdue(today)``,
     ``escalations`` and ``.due_soon(today)`` would, at a third of the cost
     of running them one by one (the tests hold the two ways together)."""
-    horizon = today + datetime.timedelta(days=settings.DUE_SOON_DAYS + 1)
+    horizon = due_soon_horizon(today)
     escalation_day = today - datetime.timedelta(days=settings.ESCALATION_DAYS)
     rows = (
         _cases()
@@ -314,7 +314,7 @@ def plan_digests(*, today: datetime.date) -> list[PlannedDigest]:
 def city_digests(*, cities: Iterable[City], today: datetime.date) -> dict[str, CityDigest]:
     """The officers' digests of these cities, in one query whatever their
     number: each city's overdue cases, most days overdue first, then the
-    cases due within DUE_SOON_DAYS days, soonest first.
+    cases due within DUE_SOON_DAYS working days, soonest first.
 
     An officer sees exactly their own city's visible cases (that is what
     ``Case.objects.for_user`` gives an officer), so one scan of the open
@@ -324,7 +324,7 @@ def city_digests(*, cities: Iterable[City], today: datetime.date) -> dict[str, C
     cities = {city.pk: city for city in cities}
     if not cities:
         return {}
-    horizon = today + datetime.timedelta(days=settings.DUE_SOON_DAYS + 1)
+    horizon = due_soon_horizon(today)
     section = [F("city_id"), ExpressionWrapper(Q(deadline__lt=today), output_field=BooleanField())]
     rows = (
         _cases()

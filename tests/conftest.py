@@ -53,6 +53,15 @@ def shanghai(*args) -> datetime.datetime:
 
 
 @pytest.fixture(autouse=True)
+def _forget_working_days():
+    """A test's schedule rows are rolled back without a signal: forget the
+    working-day answers kept from them."""
+    from workdays.calendar import forget_remembered
+
+    forget_remembered()
+
+
+@pytest.fixture(autouse=True)
 def _media_root(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
 

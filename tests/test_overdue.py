@@ -58,13 +58,18 @@ def test_long_term_cases_are_never_overdue(nanchang):
         assert overdue_ids() == set()
 
 
-def test_due_soon_is_today_through_the_next_seven_days(nanchang):
-    with time_machine.travel(shanghai(2024, 6, 1, 0, 10), tick=False):
-        today = datetime.date(2024, 6, 1)
-        by_offset = {d: CaseFactory(city=nanchang, status=Status.IN_PROGRESS, deadline=today + datetime.timedelta(days=d)) for d in (-1, 0, 7, 8)}
+def test_due_soon_is_today_through_the_next_seven_working_days_across_national_day(nanchang):
+    # Wednesday 30 September 2026: National Day's week off, then Thursday 8,
+    # Friday 9, the make-up Saturday 10, Monday 12 ... Thursday 15 (the
+    # seventh working day); Friday 16 is the eighth.
+    with time_machine.travel(shanghai(2026, 9, 30, 0, 10), tick=False):
+        by_day = {
+            day: CaseFactory(city=nanchang, status=Status.IN_PROGRESS, deadline=datetime.date(2026, *day))
+            for day in ((9, 29), (9, 30), (10, 7), (10, 15), (10, 16))
+        }
         due = set(Case.objects.due_soon().values_list("id", flat=True))
-        assert due == {by_offset[0].id, by_offset[7].id}
-        assert [d for d, c in by_offset.items() if c.is_due_soon_on(local_today())] == [0, 7]
+        assert due == {by_day[d].id for d in ((9, 30), (10, 7), (10, 15))}
+        assert [d for d, c in by_day.items() if c.is_due_soon_on(local_today())] == [(9, 30), (10, 7), (10, 15)]
 
 
 def test_most_days_overdue_come_first(nanchang):

@@ -346,7 +346,8 @@ LOGGING = {
 # Beat folds the statistics' delta rows (cases/statistics.py) this often.
 TALLY_COMPACT_SECONDS = float(os.environ.get("TALLY_COMPACT_SECONDS", "300"))
 
-# Days ahead of a deadline that count as "due soon".
+# Working days ahead of a deadline that count as "due soon" (China's
+# holidays and make-up working days counted; cases.querysets.due_soon_horizon).
 DUE_SOON_DAYS = 7
 
 # Axes locks by account, not by address: a city bureau's staff share one

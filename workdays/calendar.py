@@ -12,6 +12,7 @@ The module functions use a fresh one per call."""
 
 import datetime
 import logging
+import time
 from dataclasses import dataclass
 
 import chinese_calendar
@@ -168,3 +169,25 @@ def add_working_days(day: datetime.date, n: int) -> datetime.date:
 
 def working_days_between(start: datetime.date, end: datetime.date) -> int:
     return WorkCalendar().working_days_between(start, end)
+
+
+# Lists ask the same question once per row (a due-soon mark, a deadline in
+# working days): the answers are kept for a minute per process, and
+# forgotten at once when this process changes a schedule (workdays.apps).
+REMEMBER_SECONDS = 60
+_remembered: dict = {}
+
+
+def add_working_days_remembered(day: datetime.date, n: int) -> datetime.date:
+    """``add_working_days``, answered from memory when asked within the last minute."""
+    key, now = (day, n), time.monotonic()
+    hit = _remembered.get(key)
+    if hit is None or now - hit[1] > REMEMBER_SECONDS:
+        if len(_remembered) > 1024:
+            _remembered.clear()
+        hit = _remembered[key] = (WorkCalendar().add_working_days(day, n), now)
+    return hit[0]
+
+
+def forget_remembered(**kwargs) -> None:
+    _remembered.clear()

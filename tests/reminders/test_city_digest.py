@@ -42,15 +42,16 @@ def test_an_officer_gets_the_overdue_cases_most_days_overdue_first(run_day, nanc
     assert f"http://127.0.0.1:8000/cases/{later.pk}/" in body
 
 
-def test_the_digest_lists_cases_due_within_seven_days_but_not_later(run_day, nanchang_officer, nanchang):
-    soon = CaseFactory(city=nanchang, deadline=TODAY + datetime.timedelta(days=7), title="七天后到期（合成）")
+def test_the_digest_lists_cases_due_within_seven_working_days_but_not_later(run_day, nanchang_officer, nanchang):
+    # Friday 15 March 2024: Tuesday 26 is the seventh working day, Wednesday 27 the eighth.
+    soon = CaseFactory(city=nanchang, deadline=datetime.date(2024, 3, 26), title="七个工作日后到期（合成）")
     today = CaseFactory(city=nanchang, deadline=TODAY, title="今天到期（合成）")
-    later = CaseFactory(city=nanchang, deadline=TODAY + datetime.timedelta(days=8), title="八天后到期（合成）")
+    later = CaseFactory(city=nanchang, deadline=datetime.date(2024, 3, 27), title="八个工作日后到期（合成）")
 
     run_day(TODAY)
 
     message = only_message_to(nanchang_officer)
-    assert "逾期 0 件" in message.subject and "7 天内到期 2 件" in message.subject
+    assert "逾期 0 件" in message.subject and "7 个工作日内到期 2 件" in message.subject
     assert soon.title in message.body and today.title in message.body
     assert later.title not in message.body
 
@@ -117,7 +118,7 @@ def test_an_english_speaking_officer_gets_the_digest_in_english(run_day, english
     run_day(TODAY)
 
     message = only_message_to(english_officer)
-    assert message.subject == "2024-03-15 Jiujiang rectification reminder: 1 overdue, 0 due within 7 days"
+    assert message.subject == "2024-03-15 Jiujiang rectification reminder: 1 overdue, 0 due within 7 working days"
     assert "Deadline 2024-03-14, 1 day overdue" in message.body
 
 

@@ -53,7 +53,7 @@ def test_every_officer_with_something_due_gets_one_digest_of_their_own_scope(sen
         with_news += 1
         message = sent[officer.email]
         place = (officer.unit or officer.division).name
-        assert f"{place}整改提醒：逾期 {overdue.count()} 件，7 天内到期 {due_soon.count()} 件" in message.subject
+        assert f"{place}整改提醒：逾期 {overdue.count()} 件，7 个工作日内到期 {due_soon.count()} 件" in message.subject
         references = re.findall(r"^- (\S+) ", message.body, flags=re.MULTILINE)
         expected = list(overdue.by_days_overdue().values_list("reference", flat=True))
         expected += list(due_soon.order_by("deadline", "id").values_list("reference", flat=True))
