@@ -205,6 +205,41 @@ def _parse_value(field: str, value):
     return value
 
 
+DEADLINE_WORKING_DAYS = "deadline_working_days"
+
+
+def pop_working_days(data: dict) -> int | None:
+    """Take ``deadline_working_days`` out of input ``data`` (changed in
+    place): a whole number of working days from 1 to 365, never given with
+    ``deadline``. InvalidInput naming it otherwise; None when absent."""
+    if DEADLINE_WORKING_DAYS not in data:
+        return None
+    days = data.pop(DEADLINE_WORKING_DAYS)
+    if "deadline" in data:
+        raise InvalidInput(
+            DEADLINE_WORKING_DAYS,
+            _("Give the deadline either as a date (deadline) or as working days (deadline_working_days), not both."),
+            code="ambiguous",
+        )
+    if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= 365:
+        raise InvalidInput(DEADLINE_WORKING_DAYS, _("Enter a whole number of working days from 1 to 365."))
+    return days
+
+
+def deadline_in_working_days(start: datetime.date | None, days: int) -> datetime.date:
+    """The deadline ``days`` working days after ``start``, the transfer date
+    (交办日期): a petition's 办结时限, China's holidays and make-up days counted."""
+    from workdays.calendar import add_working_days_remembered
+
+    if start is None:
+        raise InvalidInput(
+            DEADLINE_WORKING_DAYS,
+            _("A deadline in working days counts from the transfer date: give transferred_on too."),
+            code="required",
+        )
+    return add_working_days_remembered(start, days)
+
+
 def _raise(message):
     raise ValueError(message)
 
@@ -352,7 +387,11 @@ def create_case(*, actor, data: dict, note: str = "") -> Case:
     required = [f for f in ("campaign", "reference", "kind", "title", "deadline_type") if data.get(f) in (None, "")]
     if required:
         raise InvalidInput.from_errors({f: [str(_("This field is required."))] for f in required})
+    data = dict(data)
+    working_days = pop_working_days(data)
     values = clean_case_data(data, allowed=CREATE_FIELDS)
+    if working_days is not None:
+        values["deadline"] = deadline_in_working_days(values.get("transferred_on"), working_days)
     values = place_values(values | ({} if "division" in values or "city" in values else {"city": None}), current=None)
     _check_deadline(values)
     if actor is not None:
@@ -409,7 +448,13 @@ def update_case(*, case: Case, actor, data: dict, expected_version: int | None =
     allowed = editable_fields(case, actor)
     if not allowed:
         raise RoleNotAllowed(_("This case is not editable by you in its current status."), code="not_editable")
+    data = dict(data)
+    working_days = pop_working_days(data)
+    if working_days is not None and "deadline" not in allowed:
+        raise InvalidInput(DEADLINE_WORKING_DAYS, _("This field cannot be changed here."), code="read_only")
     values = place_values(clean_case_data(data, allowed=allowed), current=case.division_id)
+    if working_days is not None:
+        values["deadline"] = deadline_in_working_days(values.get("transferred_on", case.transferred_on), working_days)
     if "division" in values and values["division"].pk != case.division_id:
         ensure_division_in_scope(actor, values["division"].pk)
     _settle_deadline(case, values)

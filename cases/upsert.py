@@ -35,7 +35,17 @@ from .errors import CaseError, ConcurrentChange, InvalidInput, RoleNotAllowed
 from .milestones import KEEP, deadline_after_edit
 from .models import Campaign, Case, CaseEvent, City, Division, Objection, Review, Unit, city_code_of
 from .scope import scope_of
-from .services import CREATE_FIELDS, PLACE_FIELDS, _serialize, clean_case_data, editable_fields, place_values
+from .services import (
+    CREATE_FIELDS,
+    DEADLINE_WORKING_DAYS,
+    PLACE_FIELDS,
+    _serialize,
+    clean_case_data,
+    deadline_in_working_days,
+    editable_fields,
+    place_values,
+    pop_working_days,
+)
 from .validation import FORBIDDEN, clean_note
 from .workflow import MOVED_COLUMNS, TRANSITIONS, Step, check_step, moved, signed_rows, waiting_at
 from .writes import event_row
@@ -251,6 +261,10 @@ def _parse_item(item, *, result: ItemResult, campaigns: dict) -> tuple[dict, dic
     if "version" in control and (isinstance(control["version"], bool) or not isinstance(control["version"], int)):
         errors["version"] = [_("Enter a whole number.")]
     try:
+        control[DEADLINE_WORKING_DAYS] = pop_working_days(data)
+    except InvalidInput as error:
+        errors.update(error.errors)
+    try:
         cleaned = clean_case_data(data, allowed=CREATE_FIELDS)
     except InvalidInput as error:
         errors = {**error.errors, **errors}
@@ -344,6 +358,7 @@ def _plan_update(
         raise _Invalid({"reference": [_("This case was withdrawn and cannot be changed.")]})
     _ensure_in_scope(actor, row, links, _("This account may only handle cases of its own division."))
     data = _placed(data, current=row["division_id"])
+    data = _with_working_day_deadline(data, control, start=data.get("transferred_on", row["transferred_on"]))
     if "version" in control and control["version"] != row["version"]:
         raise _Invalid(
             {"version": [_("The case is at version %(current)d; reload it and try again.") % {"current": row["version"]}]}
@@ -411,6 +426,7 @@ def _plan_create(*, actor, data: dict, control: dict, note: str, result: ItemRes
         raise _Invalid({"version": [_("There is no such case yet; leave out the version to create it.")]})
     given = next((name for name in ("division", "district", "city") if name in data), "city")
     data = _placed(data | ({} if "division" in data or "city" in data else {"city": None}), current=None)
+    data = _with_working_day_deadline(data, control, start=data.get("transferred_on"))
     cooperating = data.pop("cooperating_units", None)
     division = data["division"].pk
     scope = scope_of(actor)
@@ -434,6 +450,16 @@ def _plan_create(*, actor, data: dict, control: dict, note: str, result: ItemRes
     return _Plan(
         result, row, changes, walk, item_note, is_new=True, read_version=1, campaign=data["campaign"], cooperating=cooperating_ids
     )
+
+
+def _with_working_day_deadline(data: dict, control: dict, *, start) -> dict:
+    """The item's deadline given as working days from its transfer date, as a date."""
+    if control.get(DEADLINE_WORKING_DAYS) is None:
+        return data
+    try:
+        return data | {"deadline": deadline_in_working_days(start, control[DEADLINE_WORKING_DAYS])}
+    except InvalidInput as error:
+        raise _Invalid(error.errors) from None
 
 
 def _path(status: str, target: str | None) -> list[str]:

@@ -91,7 +91,10 @@ class BulkInput(serializers.Serializer):
     cases = serializers.ListField(
         child=serializers.JSONField(),
         max_length=MAX_ITEMS,
-        help_text=_("At most 500 cases, each keyed by campaign code and reference."),
+        help_text=_(
+            "At most 500 cases, each keyed by campaign code and reference. A deadline may be stated as "
+            "deadline_working_days (1 to 365 China working days after transferred_on, the 交办日期) instead of deadline."
+        ),
     )
     note = PlainText(max_length=NOTE_TEXT, default="")
     dry_run = StrictBoolean(required=False, default=False)
@@ -110,6 +113,15 @@ class CaseEditInput(serializers.Serializer):
     lead_unit = serializers.JSONField(required=False, help_text=_("The lead unit: its id or its name; null for none."))
     cooperating_units = serializers.JSONField(
         required=False, help_text=_("The cooperating units: a list of ids or names (replaces the list).")
+    )
+    deadline_working_days = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=365,
+        help_text=_(
+            "The deadline as a number of China's working days after the transfer date (transferred_on, 交办日期, "
+            "given with it or already on the case), instead of deadline: e.g. a petition's 办结时限 (supervisors)."
+        ),
     )
     note = PlainText(max_length=NOTE_TEXT, help_text=_("Recorded on the timeline."))
 
@@ -278,6 +290,14 @@ class ObjectionOut(serializers.Serializer):
     created_at = serializers.DateTimeField()
 
 
+class ReviewWaitOut(serializers.Serializer):
+    level = serializers.ChoiceField(choices=Level.choices, help_text=_("The level the case waits at."))
+    arrived_on = serializers.DateField(help_text=_("The day it arrived at that level."))
+    working_days = serializers.IntegerField(help_text=_("China's working days waited since, today included."))
+    limit = serializers.IntegerField(help_text=_("The campaign's review time limit, in working days."))
+    over_limit = serializers.BooleanField()
+
+
 class SignOffOut(serializers.Serializer):
     chain = serializers.ListField(
         child=serializers.ChoiceField(choices=Level.choices),
@@ -294,6 +314,7 @@ class SignOffOut(serializers.Serializer):
     closes_after_publicity = serializers.BooleanField(
         help_text=_("The campaign closes a case by itself when its publicity ends with no objection.")
     )
+    review_wait = ReviewWaitOut(allow_null=True, help_text=_("Awaiting acceptance: how long it has waited at its level."))
     reviews = ReviewOut(many=True)
     objections = ObjectionOut(many=True)
 

@@ -24,6 +24,7 @@ from cases.models import Attachment, Case, CaseEvent
 from cases.querysets import local_today
 from cases.reference import CITIES
 from cases.services import attach_evidence, update_case
+from cases.signoff import review_wait
 from cases.workflow import transition
 
 from .. import serializers as s
@@ -398,6 +399,7 @@ class CaseSignOff(ApiView):
                 "publicity_ends_on": case.publicity_ends_on,
                 "ready_for_sign_off_on": case.ready_for_sign_off_on,
                 "closes_after_publicity": case.campaign.close_after_publicity,
+                "review_wait": _wait_json(review_wait(case)),
                 "reviews": [
                     {**row, "reviewer": row.pop("reviewer__username"), "result_label": results[row["result"]]}
                     for row in reviews
@@ -405,6 +407,15 @@ class CaseSignOff(ApiView):
                 "objections": [{**row, "recorded_by": row.pop("recorded_by__username")} for row in objections],
             }
         )
+
+
+def _wait_json(wait) -> dict | None:
+    if wait is None:
+        return None
+    return {
+        "level": wait.level, "arrived_on": wait.arrived_on, "working_days": wait.working_days, "limit": wait.limit,
+        "over_limit": wait.is_over_limit,
+    }  # fmt: skip
 
 
 class CaseAttachments(ApiView):
