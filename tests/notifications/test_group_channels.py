@@ -28,7 +28,7 @@ SECRET = "SEC-jiujiang-group-0001"
 
 
 @pytest.fixture(autouse=True)
-def nine_in_the_morning():
+def nine_in_the_morning(celery_in_process):
     with time_machine.travel(shanghai(2024, 3, 15, 9, 0), tick=False):
         yield
 
