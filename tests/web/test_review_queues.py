@@ -3,6 +3,8 @@ counties' cases waiting at its city review and nothing waiting elsewhere,
 the province what waits at the province, a county bureau has no queue;
 days waiting are China's working days since the case arrived at the level."""
 
+import re
+
 import pytest
 import time_machine
 
@@ -125,3 +127,15 @@ def test_a_city_approves_from_its_queue_and_the_case_moves_up_to_the_province(cl
     assert (case.status, case.review_stage) == ("pending_acceptance", Level.PROVINCE)
     assert listed(client, jiujiang_bureau)[1] == []
     assert listed(client, supervisor)[1] == ["XY-UP"]
+
+
+@time_machine.travel(shanghai(2026, 10, 12, 10), tick=False)
+def test_a_case_waiting_past_its_campaigns_review_limit_is_marked(client, jiujiang_bureau, cities):
+    waiting("XY-EARLY", "360403", Level.CITY, arrived=shanghai(2026, 9, 18, 9))  # 13 working days
+    waiting("XY-LATE", "360403", Level.CITY, arrived=shanghai(2026, 10, 9, 9))  # 2 working days
+    response, _references = listed(client, jiujiang_bureau)
+    page = response.content.decode()
+    marked = re.findall(r'<tr data-case="\d+">.*?</tr>', page, flags=re.S)
+    early, late = marked  # longest waiting first
+    assert "XY-EARLY" in early and "超过 5 个工作日的审核时限" in early
+    assert "XY-LATE" in late and "审核时限" not in late

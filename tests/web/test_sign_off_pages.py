@@ -189,3 +189,11 @@ def test_a_submitted_case_says_which_level_it_waits_at(client, jiujiang, reviewe
     client.force_login(reviewers["officer"])
     chain = text(client.get(f"/cases/{case.pk}/")).split("验收销号流程", 1)[1].split("办理记录", 1)[0]
     assert "等待省级审核" in chain and "本级尚未签署意见" in chain
+
+
+def test_a_publicity_ended_without_objection_says_the_case_is_ready_for_sign_off(client, walked, reviewers):
+    type(walked).objects.filter(pk=walked.pk).update(ready_for_sign_off_on="2026-10-14")
+    with time_machine.travel(shanghai(2026, 10, 14, 10), tick=False):
+        client.force_login(reviewers["supervisor"])
+        page = text(client.get(f"/cases/{walked.pk}/"))
+    assert "公示期满无异议，自 2026-10-14 起可验收销号" in page

@@ -94,6 +94,7 @@ class AcceptanceQueueView(CaseListView):
         calendar = WorkCalendar()
         for case in cases:
             case.days_waiting = max(calendar.working_days_between(timezone.localdate(case.submitted_at), today), 0)
+            case.past_review_limit = case.status == Status.PENDING_ACCEPTANCE and case.days_waiting > case.campaign.review_days
             case.days_past_deadline = max((today - case.deadline).days, 0) if case.deadline else 0
         return super().rows(cases, today)
 
