@@ -6,13 +6,14 @@ administrator can look everything up; status moves go through the workflow
 as an admin action, never by editing the field."""
 
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
 from .errors import CaseError
 from .models import (
     Attachment, Campaign, Case, CaseEvent, City, Division, EvidenceStandard, Milestone, Objection, Review, Unit,
 )  # fmt: skip
-from .workflow import MOVES, transition
+from .workflow import MOVES, offered_standards, ticked_for, transition
 
 
 @admin.register(City)
@@ -96,10 +97,26 @@ def _transition_action(name: str):
     rule = MOVES[name]
 
     def action(modeladmin, request, queryset):
+        # Accepting asks first for the evidence standards met, where the
+        # selected cases' campaigns check them (ticked once for the selection).
+        ticked = None
+        if name in ("publicize", "close"):
+            queryset = queryset.select_related("campaign")
+            offered = offered_standards({case.campaign for case in queryset})
+            if offered and "apply" not in request.POST:
+                return TemplateResponse(
+                    request, "admin/cases/case/evidence_standards.html",
+                    {**modeladmin.admin_site.each_context(request), "title": rule.label, "action": action.__name__,
+                     "cases": queryset, "standards": offered, "opts": modeladmin.model._meta},
+                )  # fmt: skip
+            ticked = request.POST.getlist("standard")
         done, refused = 0, []
         for case in queryset:
             try:
-                transition(case=case, action=name, actor=request.user, note=str(_("Changed in the admin")))
+                transition(
+                    case=case, action=name, actor=request.user, note=str(_("Changed in the admin")),
+                    standards=ticked_for(case.campaign, ticked) if ticked is not None else None,
+                )  # fmt: skip
                 done += 1
             except CaseError as error:
                 refused.append(f"{case.reference}: {error.message}")

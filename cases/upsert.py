@@ -46,7 +46,7 @@ from .services import (
     place_values,
     pop_working_days,
 )
-from .validation import FORBIDDEN, clean_note
+from .validation import FORBIDDEN, clean_note, is_list_of_text
 from .workflow import MOVED_COLUMNS, TRANSITIONS, Step, check_step, moved, signed_rows, waiting_at
 from .writes import event_row
 
@@ -54,7 +54,7 @@ KEY_FIELDS = ("campaign", "reference")
 REQUIRED_FOR_CREATE = ("kind", "title", "deadline_type")
 # Keys an item may carry besides the case's fields: the target status, the
 # note for the transitions it needs, and the version the client last saw.
-CONTROL_FIELDS = ("status", "note", "version")
+CONTROL_FIELDS = ("status", "note", "version", "standards")
 STATUS_VALUES = frozenset(Status.values)
 # The API's limit per request; the service itself takes any number.
 MAX_ITEMS = 500
@@ -260,6 +260,8 @@ def _parse_item(item, *, result: ItemResult, campaigns: dict) -> tuple[dict, dic
             errors["note"] = error.errors["note"]
     if "version" in control and (isinstance(control["version"], bool) or not isinstance(control["version"], int)):
         errors["version"] = [_("Enter a whole number.")]
+    if "standards" in control and not is_list_of_text(control["standards"]):
+        errors["standards"] = [_("Send the evidence standards ticked as a list of their codes (text).")]
     try:
         control[DEADLINE_WORKING_DAYS] = pop_working_days(data)
     except InvalidInput as error:
@@ -410,8 +412,9 @@ def _plan_update(
         if not stays_long_term:
             _check_deadline(updated["deadline_type"], updated["deadline"])
     walk = _checked_walk(
-        actor=actor, row=updated, campaign=data["campaign"], path=_path(row["status"], control.get("status")), note=item_note
-    )
+        actor=actor, row=updated, campaign=data["campaign"], path=_path(row["status"], control.get("status")),
+        note=item_note, standards=control.get("standards"),
+    )  # fmt: skip
     return _Plan(
         result, updated, changes, walk, item_note, is_new=False, read_version=row["version"], campaign=data["campaign"],
         cooperating=cooperating,
@@ -444,8 +447,9 @@ def _plan_create(*, actor, data: dict, control: dict, note: str, result: ItemRes
         changes["cooperating_units"] = _serialize(cooperating)
     item_note = (control.get("note") or note or "").strip()
     walk = _checked_walk(
-        actor=actor, row=row, campaign=data["campaign"], path=_path(Status.ASSIGNED, control.get("status")), note=item_note
-    )
+        actor=actor, row=row, campaign=data["campaign"], path=_path(Status.ASSIGNED, control.get("status")),
+        note=item_note, standards=control.get("standards"),
+    )  # fmt: skip
     cooperating_ids = [unit.pk for unit in cooperating] if cooperating else None
     return _Plan(
         result, row, changes, walk, item_note, is_new=True, read_version=1, campaign=data["campaign"], cooperating=cooperating_ids
@@ -474,14 +478,14 @@ def _path(status: str, target: str | None) -> list[str]:
     return path
 
 
-def _checked_walk(*, actor, row: dict, campaign, path: list[str], note: str) -> list[_Move]:
+def _checked_walk(*, actor, row: dict, campaign, path: list[str], note: str, standards=None) -> list[_Move]:
     """Check every step of the walk as ``transition`` would, in memory,
     before anything is written: a refused step refuses the whole item."""
     case = SimpleNamespace(**row, campaign=campaign)  # what the rules read: status, kind, city, stage, ...
     walk = []
     for to in path:
         try:
-            step = check_step(case=case, to=to, actor=actor, note=note)
+            step = check_step(case=case, to=to, actor=actor, note=note, standards=standards)
         except CaseError as error:
             raise _Invalid({error.field or "status": [error.message]}) from None
         walk.append(_Move(case.status, to, step, stage=waiting_at(case, step.chain)))

@@ -141,3 +141,8 @@ def checked_text(value, *, field: str, limit: int | None) -> str:
 def clean_note(value, *, field: str = "note") -> str:
     """An event's note (a reason, a comment on evidence)."""
     return checked_text(value, field=field, limit=NOTE_TEXT)
+
+
+def is_list_of_text(value) -> bool:
+    """A JSON list of strings (the evidence standards ticked, by code)."""
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)

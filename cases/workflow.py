@@ -417,6 +417,23 @@ def standards_to_tick(campaign) -> list:
     return list(EvidenceStandard.objects.filter(campaign_kind=campaign.kind, active=True))
 
 
+def offered_standards(campaigns) -> list[tuple[str, str]]:
+    """(code, name) of the evidence standards an acceptor ticks once for a
+    selection of cases of these ``campaigns`` (those that check them), once
+    per code; pass each case ``ticked_for`` its own campaign."""
+    kinds = {campaign.kind for campaign in campaigns if campaign.standards_required}
+    offered = {}
+    for standard in EvidenceStandard.objects.filter(campaign_kind__in=kinds, active=True):
+        offered.setdefault(standard.code, standard.label)
+    return list(offered.items())
+
+
+def ticked_for(campaign, codes) -> list[str]:
+    """Those of the ``codes`` ticked for a selection that ``campaign`` checks."""
+    own = {standard.code for standard in standards_to_tick(campaign)}
+    return [code for code in codes if code in own]
+
+
 def _evidence(case, standards) -> tuple:
     """The evidence an acceptance needs, checked: every standard of the
     campaign's kind ticked (``standards`` holds their ids or codes) and an

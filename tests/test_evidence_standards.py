@@ -143,7 +143,12 @@ def test_the_api_refuses_with_400_naming_standards_and_accepts_with_all_ticked(a
     assert Case.objects.get(pk=case.pk).version == case.version
 
     ids = [s["id"] for s in sign_off["standards"]]
+    # The schema says text: ids as numbers are refused, as text accepted.
     response = client.post(URL.format(case.pk) + "transition/", {"action": "close", "standards": ids}, format="json")
+    assert response.status_code == 400 and "standards" in response.json()["errors"]
+    response = client.post(
+        URL.format(case.pk) + "transition/", {"action": "close", "standards": [str(i) for i in ids]}, format="json"
+    )
     assert response.status_code == 200 and response.json()["status"] == "closed"
     assert client.get(URL.format(case.pk) + "sign-off/").json()["reviews"][-1]["standards"] == CODES
 
@@ -167,6 +172,55 @@ def test_the_upsert_cannot_close_a_case_of_a_campaign_that_checks_standards(stri
     [result] = upsert_cases(actor=supervisor, items=[item])
     assert result.outcome == "invalid" and "standards" in result.errors
     assert not Case.objects.filter(reference="U-1").exists()
+
+
+def upsert_close(actor, reference, **extra):
+    item = {"campaign": "strict", "reference": reference, "status": "closed", "note": "已完成"} | extra
+    [result] = upsert_cases(actor=actor, items=[item])
+    return result
+
+
+@pytest.mark.django_db
+def test_the_upsert_closes_with_every_standard_ticked_and_records_them(strict, nanchang_officer, supervisor):
+    case = with_file(submitted(strict, nanchang_officer), nanchang_officer)
+    result = upsert_close(supervisor, case.reference, standards=CODES[1:])
+    assert result.outcome == "invalid" and "整改措施全部落实" in result.errors["standards"][0]
+    result = upsert_close(supervisor, case.reference, standards=CODES)
+    assert result.outcome == "updated", result.errors
+    assert Case.objects.get(pk=case.pk).status == S.CLOSED
+    assert Review.objects.get(case=case, result="closed").standards == CODES
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("standards", ["all", [1, 2], [None], {"measures_done": True}])
+def test_the_upsert_refuses_standards_that_are_not_a_list_of_text(strict, nanchang_officer, supervisor, standards):
+    case = with_file(submitted(strict, nanchang_officer), nanchang_officer)
+    result = upsert_close(supervisor, case.reference, standards=standards)
+    assert result.outcome == "invalid" and list(result.errors) == ["standards"]
+    assert Case.objects.get(pk=case.pk).version == case.version
+
+
+# --- the admin -----------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_admin_asks_for_the_standards_before_accepting_and_checks_them(client, strict, nanchang_officer):
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    staff = UserFactory(username="staff_sup", role="supervisor", city=None, is_staff=True, is_superuser=True)
+    client.force_login(staff)
+    case = with_file(submitted(strict, nanchang_officer), nanchang_officer)
+    url = reverse("admin:cases_case_changelist")
+    page = client.post(url, {"action": "move_close", "_selected_action": [case.pk]})
+    assert page.status_code == 200 and "整改措施全部落实" in page.content.decode()
+    assert Case.objects.get(pk=case.pk).status == S.PENDING_ACCEPTANCE  # nothing yet: it asked
+    client.post(url, {"action": "move_close", "_selected_action": [case.pk], "apply": "1", "standard": CODES[:4]})
+    assert Case.objects.get(pk=case.pk).status == S.PENDING_ACCEPTANCE  # one unticked: refused
+    client.post(url, {"action": "move_close", "_selected_action": [case.pk], "apply": "1", "standard": CODES})
+    assert Case.objects.get(pk=case.pk).status == S.CLOSED
+    assert Review.objects.get(case=case, result="closed").standards == CODES
 
 
 # --- the pages -----------------------------------------------------------------

@@ -78,7 +78,10 @@ class TransitionInput(serializers.Serializer):
     standards = serializers.ListField(
         child=serializers.CharField(),
         required=False,
-        help_text=_("Acceptance: the evidence standards ticked (ids or codes); all of the sign-off's standards are required."),
+        help_text=_(
+            "Acceptance: the evidence standards ticked, as text: their codes (or ids written as text); "
+            "all of the sign-off's standards are required."
+        ),
     )
 
 
@@ -93,7 +96,8 @@ class BulkInput(serializers.Serializer):
         max_length=MAX_ITEMS,
         help_text=_(
             "At most 500 cases, each keyed by campaign code and reference. A deadline may be stated as "
-            "deadline_working_days (1 to 365 China working days after transferred_on, the 交办日期) instead of deadline."
+            "deadline_working_days (1 to 365 China working days after transferred_on, the 交办日期) instead of deadline. "
+            "An item whose status walk accepts the case carries the evidence standards ticked as standards (a list of codes)."
         ),
     )
     note = PlainText(max_length=NOTE_TEXT, default="")

@@ -25,6 +25,7 @@ from cases.querysets import local_today
 from cases.reference import CITIES
 from cases.services import attach_evidence, update_case
 from cases.signoff import review_wait
+from cases.validation import is_list_of_text
 from cases.workflow import transition
 
 from .. import serializers as s
@@ -284,10 +285,8 @@ class CaseTransition(ApiView):
         version = expected_version(request, required=False)
         body = dict(request.data) if isinstance(request.data, dict) else request.data
         standards = body.pop("standards", None) if isinstance(body, dict) else None
-        if standards is not None and not (
-            isinstance(standards, list) and all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in standards)
-        ):
-            raise exceptions.ValidationError({"standards": [_("Send a list of evidence standard ids or codes.")]})
+        if standards is not None and not is_list_of_text(standards):
+            raise exceptions.ValidationError({"standards": [_("Send the evidence standards ticked as a list of their codes (text).")]})
         data = text_fields(
             body, required=(), optional=("action", "to", "note", "veracity", "handling", "received_on", "channel")
         )
