@@ -70,6 +70,7 @@ def demo_round(demo) -> int:
     return Round.objects.get().pk
 
 
+@pytest.fixture
 def long_term_case(demo) -> int:
     """An open long-term case with its yearly targets (阶段性目标), one missed."""
     from cases.models import Case
