@@ -155,3 +155,25 @@ def test_every_county_of_jiujiang_has_an_officer_and_two_units_have_accounts(dem
     supervisor = User.objects.get(username="supervisor")
     assert supervisor.role == "supervisor" and supervisor.city is None
     assert supervisor.check_password("pw-for-tests")
+
+
+def test_a_demo_user_sees_the_chain_at_each_level(demo):
+    from cases.models import Objection
+    from cases.workflow import waiting_at
+
+    pending = Case.objects.filter(status=Status.PENDING_ACCEPTANCE, division__level="county").select_related("campaign")
+    stages = {waiting_at(case) for case in pending}
+    assert {"city", "province"} <= stages  # a county's case at its city, one the city passed up
+    # One the city returned with its reason, and it is still with its county.
+    returned = Review.objects.filter(level="city", result="returned", case__status=Status.IN_PROGRESS)
+    assert returned.exists() and all(r.opinion for r in returned)
+    # One in publicity now, its end counted in working days from its start.
+    running = Case.objects.filter(status=Status.IN_PUBLICITY, publicity_ends_on__gte=TODAY)
+    assert running.exists()
+    from workdays.calendar import working_days_between
+
+    case = running.first()
+    assert working_days_between(case.publicity_starts_on, case.publicity_ends_on) == case.campaign.publicity_days
+    # One returned by an objection received in its publicity.
+    objection = Objection.objects.select_related("case").get()
+    assert objection.case.status == Status.IN_PROGRESS and objection.received_on >= objection.case.publicity_starts_on

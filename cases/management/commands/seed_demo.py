@@ -7,6 +7,7 @@ from types import SimpleNamespace
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import Count
+from django.utils import timezone
 
 from accounts.models import User
 from cases.constants import CampaignKind, EventAction, Status, unit_kind_for
@@ -157,7 +158,10 @@ class Command(BaseCommand):
                 continue
             rule = demo_rule(event)
             chain = review_chain(walked)
-            step = Step(rule, chain, event.note, {}, standards=ticked if is_acceptance(rule, walked) else ())
+            step = Step(
+                rule, chain, event.note, {}, standards=ticked if is_acceptance(rule, walked) else (),
+                **({"received_on": timezone.localdate(event.at), "channel": "电话"} if rule.needs_channel else {}),
+            )  # fmt: skip
             actor = users[event.actor].pk if event.actor else None
             rows += signed_rows(
                 step, stage=waiting_at(walked, chain), case_id=case.pk, actor_id=actor, at=event.at, version=version
