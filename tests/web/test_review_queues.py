@@ -139,3 +139,24 @@ def test_a_case_waiting_past_its_campaigns_review_limit_is_marked(client, jiujia
     early, late = marked  # longest waiting first
     assert "XY-EARLY" in early and "超过 5 个工作日的审核时限" in early
     assert "XY-LATE" in late and "审核时限" not in late
+
+
+@time_machine.travel(shanghai(2026, 10, 12, 10), tick=False)
+def test_the_queue_costs_the_same_queries_for_a_longer_page(client, jiujiang_bureau, cities, django_assert_max_num_queries):
+    for n in range(2):
+        waiting(f"XY-{n}", "360403", Level.CITY)
+    client.force_login(jiujiang_bureau)
+    with django_assert_max_num_queries(20) as small:
+        client.get("/acceptance/")
+    for n in range(2, 30):
+        waiting(f"XY-{n}", "360403", Level.CITY)
+    with django_assert_max_num_queries(len(small.captured_queries)):
+        assert len(client.get("/acceptance/").context["page"].object_list) == 30
+
+
+@time_machine.travel(shanghai(2026, 10, 9, 10), tick=False)
+def test_the_queue_speaks_english_to_an_english_reader(client, login, queues, jiujiang):
+    """Logging in applies the account's language."""
+    login(UserFactory(username="jj-english", role="officer", city=jiujiang, language="en"))
+    page = client.get("/acceptance/").content.decode()
+    assert "Cases waiting for the review at City level" in page and "2 working days" in page
