@@ -313,7 +313,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # One name for the review levels wherever they appear (review_stage, a
     # review's level, the chain).
-    "ENUM_NAME_OVERRIDES": {"LevelEnum": "cases.constants.Level", "RoundStatusEnum": "dispatch.api_views.REPORT_STATUSES"},
+    "ENUM_NAME_OVERRIDES": {
+        "LevelEnum": "cases.constants.Level",
+        "StatusEnum": "cases.constants.Status",
+        "RoundStatusEnum": "dispatch.api_views.REPORT_STATUSES",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         # The error answers every operation can give, documented once.
