@@ -116,11 +116,16 @@ class Milestones(Expression):
     TABLE = "cases_milestone"
     FIELDS = ("id", "due_on", "target", "met_on")
 
+    # Only a long-term case has milestones (cases/milestones.py): the others,
+    # most of a feed, skip the lookup.
+    LONG_TERM = "\"cases_case\".\"deadline_type\" = 'long_term'"
+
     def as_sql(self, compiler, connection, **extra):
         pairs = ", ".join(f"'{name}', {name}" for name in self.FIELDS)
         return (
-            f"(SELECT json_group_array(json_object({pairs})) FROM (SELECT {', '.join(self.FIELDS)} FROM {self.TABLE} "
-            f'WHERE case_id = "cases_case"."id" ORDER BY due_on, id))',
+            f"(CASE WHEN {self.LONG_TERM} THEN (SELECT json_group_array(json_object({pairs})) FROM "
+            f"(SELECT {', '.join(self.FIELDS)} FROM {self.TABLE} "
+            f'WHERE case_id = "cases_case"."id" ORDER BY due_on, id)) END)',
             [],
         )
 
@@ -132,8 +137,8 @@ class Milestones(Expression):
         """The array as PostgreSQL json ([] when none), for the feed's SQL too."""
         pairs = ", ".join(f"'{name}', m.{name}" for name in cls.FIELDS)
         return (
-            f"COALESCE((SELECT json_agg(json_build_object({pairs}) ORDER BY m.due_on, m.id) FROM {cls.TABLE} AS m "
-            f'WHERE m.case_id = "cases_case"."id"), \'[]\'::json)'
+            f"CASE WHEN {cls.LONG_TERM} THEN COALESCE((SELECT json_agg(json_build_object({pairs}) ORDER BY m.due_on, m.id) "
+            f'FROM {cls.TABLE} AS m WHERE m.case_id = "cases_case"."id"), \'[]\'::json) ELSE \'[]\'::json END'
         )
 
 
