@@ -135,3 +135,14 @@ def test_the_feed_carries_the_milestones_as_the_detail_does(api, supervisor, lon
     detail = client.get(f"/api/v1/cases/{long_term.pk}/").json()
     assert items[0]["case"] == detail
     assert [m["due_on"] for m in detail["milestones"]] == ["2024-12-31", "2025-12-31"]
+
+
+def test_a_retried_post_with_its_idempotency_key_adds_one_milestone(api, supervisor, long_term):
+    client = api(supervisor)
+    body = {"due_on": "2025-12-31", "target": "目标（合成）"}
+    first = client.post(url(long_term), body, format="json", HTTP_IDEMPOTENCY_KEY="ms-1")
+    again = client.post(url(long_term), body, format="json", HTTP_IDEMPOTENCY_KEY="ms-1")
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again["Idempotent-Replayed"] == "true"
+    assert again.json()["milestones"] == first.json()["milestones"]
+    assert Milestone.objects.count() == 1 and Case.objects.get(pk=long_term.pk).version == 2
