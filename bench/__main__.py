@@ -25,6 +25,8 @@ from .client import BenchError, Budget
 from .dataset import connect, prepare
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/bench"
+SMOKE_CASES = 100_000
+SMOKE_REPEATS = 50
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -37,9 +39,13 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_URL),
         help=f"the benchmark database, dropped and rebuilt (default $BENCH_DATABASE_URL or {DEFAULT_URL})",
     )
-    parser.add_argument("--repeats", type=int, default=200, help="samples per latency series (default 200)")
+    parser.add_argument(
+        "--repeats", type=int, help=f"samples per latency series (default 200; {SMOKE_REPEATS} below {SMOKE_CASES:,} cases)"
+    )
     parser.add_argument("--seconds", type=float, default=30, help="time limit per latency series (default 30)")
-    parser.add_argument("--rounds", type=int, default=3, help="rounds of the bulk and reminder figures (default 3)")
+    parser.add_argument(
+        "--rounds", type=int, help=f"rounds of the bulk, reminder and report figures (default 3; 1 below {SMOKE_CASES:,} cases)"
+    )
     parser.add_argument(
         "--only", type=lambda text: {int(n) for n in text.split(",")}, default={1, 2, 3, 4, 5, 6, 7, 8},
         metavar="1,2,...", help="measure only these figures (default all eight)",
@@ -54,6 +60,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     args = parser.parse_args(argv)
     if args.cases < 1000:
         parser.error("--cases: at least 1000")
+    # A smaller dataset is a smoke run (CI's): every figure checked once
+    # for the right answer, fewer samples of its timings.
+    smoke = args.cases < SMOKE_CASES
+    args.repeats = args.repeats or (SMOKE_REPEATS if smoke else 200)
+    args.rounds = args.rounds or (1 if smoke else 3)
     return args
 
 
