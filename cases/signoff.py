@@ -48,16 +48,19 @@ def review_waits(cases, *, today: datetime.date | None = None) -> dict[int, Revi
         Case.objects.filter(pk__in=[case.pk for case in waiting]).annotate(at=arrived_at_level()).values_list("pk", "at")
     )
     calendar = WorkCalendar()
-    waits = {}
-    for case in waiting:
-        arrived_on = timezone.localdate(arrivals[case.pk])
-        waits[case.pk] = ReviewWait(
-            level=waiting_at(case),
-            arrived_on=arrived_on,
-            working_days=max(calendar.working_days_between(arrived_on, today), 0),
-            limit=case.campaign.review_days,
-        )
-    return waits
+    return {case.pk: wait_since(case, arrivals[case.pk], today=today, calendar=calendar) for case in waiting}
+
+
+def wait_since(case, arrived_at: datetime.datetime, *, today: datetime.date, calendar: WorkCalendar) -> ReviewWait:
+    """The wait of ``case`` at its level since it arrived there at
+    ``arrived_at`` (for lists that annotate ``arrived_at_level`` already)."""
+    arrived_on = timezone.localdate(arrived_at)
+    return ReviewWait(
+        level=waiting_at(case),
+        arrived_on=arrived_on,
+        working_days=max(calendar.working_days_between(arrived_on, today), 0),
+        limit=case.campaign.review_days,
+    )
 
 
 def review_wait(case, *, today: datetime.date | None = None) -> ReviewWait | None:

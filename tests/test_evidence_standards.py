@@ -260,3 +260,27 @@ def test_the_batch_ticks_once_and_checks_each_case_on_its_own(client, strict, na
     assert "佐证材料" in outcomes["B-BARE"].message
     assert Case.objects.get(pk=proved.pk).status == S.CLOSED and Case.objects.get(pk=bare.pk).status == S.PENDING_ACCEPTANCE
     assert Review.objects.get(case=proved, result="closed").standards == CODES
+
+
+def test_the_queues_batch_ticks_each_case_against_its_own_campaigns_checklist(client, nanchang_officer, supervisor):
+    """Two campaign kinds whose checklists differ (the central one asks one
+    more standard): the batch form offers the union, and ticking it all
+    accepts both cases, each checked against its own list."""
+    EvidenceStandard.objects.create(campaign_kind="central", code="river_chief", name="河长制落实", name_en="River chief in place", position=9)
+    central = CampaignFactory(code="strict-central", standards_required=True, allow_acceptance_without_evidence=True)
+    provincial = CampaignFactory(
+        code="strict-provincial", kind="provincial", standards_required=True, allow_acceptance_without_evidence=True
+    )
+    cases = [submitted(central, nanchang_officer, "B-1"), submitted(provincial, nanchang_officer, "B-2")]
+    client.force_login(supervisor)
+    offered = [code for code, _name in client.get("/acceptance/").context["standards"]]
+    assert offered == CODES + ["river_chief"]
+    response = client.post(
+        "/acceptance/",
+        {"decision": "accept", "confirm": "on", "note": "同意", "standard": offered,
+         "case": [f"{case.pk}:{case.version}" for case in cases]},
+    )  # fmt: skip
+    assert response.status_code == 200
+    assert [(o.reference, o.done) for o in response.context["outcomes"]] == [("B-1", True), ("B-2", True)]
+    assert set(Case.objects.filter(pk__in=[c.pk for c in cases]).values_list("status", flat=True)) == {S.CLOSED}
+    assert Review.objects.get(case=cases[1], result="closed").standards == CODES

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpResponseNotAllowed
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
@@ -17,7 +16,8 @@ from django.utils.translation import ngettext
 from cases import workflow
 from cases.constants import Level, Status
 from cases.errors import CaseError
-from cases.models import Case, EvidenceStandard
+from cases.models import Campaign, Case
+from cases.signoff import wait_since
 from workdays.calendar import WorkCalendar
 
 from ..filters import AcceptanceQueueFilter, annotate_queue
@@ -93,8 +93,9 @@ class AcceptanceQueueView(CaseListView):
     def rows(self, cases: list, today) -> list:
         calendar = WorkCalendar()
         for case in cases:
-            case.days_waiting = max(calendar.working_days_between(timezone.localdate(case.submitted_at), today), 0)
-            case.past_review_limit = case.status == Status.PENDING_ACCEPTANCE and case.days_waiting > case.campaign.review_days
+            wait = wait_since(case, case.submitted_at, today=today, calendar=calendar)
+            case.days_waiting = wait.working_days
+            case.past_review_limit = case.status == Status.PENDING_ACCEPTANCE and wait.is_over_limit
             case.days_past_deadline = max((today - case.deadline).days, 0) if case.deadline else 0
         return super().rows(cases, today)
 
@@ -106,7 +107,7 @@ class AcceptanceQueueView(CaseListView):
         context = {
             "level_label": Level(level).label if level else "",
             "accepts_here": level == Level.PROVINCE,
-            "standards": batch_standards(),
+            "standards": workflow.offered_standards(queue_campaigns(request.user)),
             "ticked_standards": request.POST.getlist("standard"),
         }
         return super().render_list(request, extra={**context, **(extra or {})}, status=status)
@@ -149,14 +150,11 @@ def _selected(values: list[str]) -> list[tuple[int, int]]:
     return selected
 
 
-def batch_standards() -> list[tuple[str, str]]:
-    """(code, name) of the evidence standards the batch form offers: those
-    of every campaign kind, once per code. The acceptor ticks them once for
-    the selection; each case is checked against its own campaign's list."""
-    offered = {}
-    for standard in EvidenceStandard.objects.filter(active=True):
-        offered.setdefault(standard.code, standard.label)
-    return list(offered.items())
+def queue_campaigns(user) -> list[Campaign]:
+    """The campaigns of the cases waiting in ``user``'s queue: the batch form
+    offers their evidence standards, once per code."""
+    waiting = waiting_for(user, Case.objects.for_user(user)).values("campaign_id")
+    return list(Campaign.objects.filter(pk__in=waiting))
 
 
 def _decide(user, selected: list[tuple[int, int]], decision: str, note: str, standards=None) -> list[Outcome]:
@@ -172,8 +170,9 @@ def _decide(user, selected: list[tuple[int, int]], decision: str, note: str, sta
         action = decided_action(case, decision)
         label = workflow.MOVES[action].label_for(case.kind)
         try:
+            ticked = workflow.ticked_for(case.campaign, standards) if standards is not None else None
             workflow.transition(
-                case=case, action=action, actor=user, note=note, expected_version=version, standards=standards
+                case=case, action=action, actor=user, note=note, expected_version=version, standards=ticked
             )
         except CaseError as refused:
             outcomes.append(Outcome(case.reference, case.pk, False, str(refused.message)))
