@@ -8,5 +8,6 @@ urlpatterns = [
     path("open/", views.open_round, name="open"),
     path("<int:pk>/", views.round_page, name="round"),
     path("<int:pk>/report/", views.report, name="report"),
+    path("<int:pk>/no-change/", views.report_no_change, name="no_change"),
     path("<int:pk>/urge/", views.urge, name="urge"),
 ]

@@ -123,6 +123,35 @@ def report(request, pk: int):
 
 @require_POST
 @login_required
+def report_no_change(request, pk: int):
+    """"No change" on every ticked case of the round at once (a county with
+    fifty unchanged cases sends one form, not fifty); all or nothing."""
+    round = _round(request, pk)
+    # A malformed value (only a forged form sends one) ticks nothing.
+    ids = [value for value in request.POST.getlist("case") if value.isdigit() and len(value) < 19]
+    if not ids:
+        messages.error(request, _("Tick the cases that have not changed."))
+        return redirect("dispatch:round", pk=round.pk)
+    try:
+        reported = services.report(
+            round=round, actor=request.user, items=[{"case": int(value), "progress": None} for value in dict.fromkeys(ids)]
+        )
+    except CaseError as error:
+        refusal = page_refusal(error)
+        if refusal is not None:
+            raise refusal from error
+        messages.error(request, str(error.message))
+        return redirect("dispatch:round", pk=round.pk)
+    messages.success(
+        request,
+        ngettext("Reported no change on %(count)d case.", "Reported no change on %(count)d cases.", len(reported))
+        % {"count": len(reported)},
+    )
+    return redirect("dispatch:round", pk=round.pk)
+
+
+@require_POST
+@login_required
 def urge(request, pk: int):
     round = _round(request, pk)
     try:

@@ -69,3 +69,29 @@ def test_urging_from_the_page(client, opened_round, supervisor, nanchang_officer
     client.force_login(supervisor)
     assert client.post(f"/dispatch/{opened_round.pk}/urge/", {"note": ""}).status_code == 302
     assert Urging.objects.count() == 4  # 南昌市, 东湖区, 浔阳区, 濂溪区: the province's own case is not urged
+
+
+def test_a_county_reports_no_change_on_its_ticked_cases_at_once(client, opened_round, round_cases, xunyang_officer):
+    from cases.models import CaseEvent
+
+    client.force_login(xunyang_officer)
+    page = client.get(f"/dispatch/{opened_round.pk}/").content.decode()
+    assert 'form="no-change"' in page and "勾选的案件均无变化" in page
+    ticked = [round_cases["xunyang"].pk, round_cases["xunyang_waiting"].pk]
+
+    answer = client.post(f"/dispatch/{opened_round.pk}/no-change/", {"case": [str(pk) for pk in ticked]}, follow=True)
+
+    assert "已报送 2 件案件无变化" in answer.content.decode()
+    reported = RoundCase.objects.filter(round=opened_round, reported_at__isnull=False)
+    assert sorted(reported.values_list("case_id", flat=True)) == sorted(ticked)
+    assert CaseEvent.objects.filter(case_id__in=ticked, action="reported").count() == 2
+
+
+def test_no_change_with_a_case_of_another_county_ticked_writes_nothing(client, opened_round, round_cases, xunyang_officer):
+    client.force_login(xunyang_officer)
+    ticked = [round_cases["xunyang"].pk, round_cases["lianxi"].pk]
+    answer = client.post(f"/dispatch/{opened_round.pk}/no-change/", {"case": [str(pk) for pk in ticked]})
+    assert answer.status_code == 404
+    assert not RoundCase.objects.filter(reported_at__isnull=False).exists()
+    answer = client.post(f"/dispatch/{opened_round.pk}/no-change/", {"case": ["x"]}, follow=True)
+    assert "请勾选无变化的案件" in answer.content.decode()
