@@ -42,29 +42,40 @@ def document_errors(result, generator, request, public):
     return result
 
 
-# The case operations a list's rows lead to: OpenAPI links, so that a
-# client (and the fuzzer's stateful phase) can follow a listed case's id.
-CASE_OPERATIONS = ("get", "patch", "post")
+# The operations a list's rows lead to: OpenAPI links, so that a client
+# (and the fuzzer's stateful phase) can follow a listed row's id. Each
+# entry: the prefix of the operations on one row, and the lists (and the
+# creations) that name such rows.
+ROW_OPERATIONS = ("get", "patch", "post")
+ROW_LINKS = (
+    ("/api/v1/cases/{id}/", {("/api/v1/cases/", "get", "200"): "results/0/id", ("/api/v1/overdue/", "get", "200"): "results/0/id"}),
+    (
+        "/api/v1/dispatch/rounds/{id}/",
+        {("/api/v1/dispatch/rounds/", "get", "200"): "results/0/id", ("/api/v1/dispatch/rounds/", "post", "201"): "id"},
+    ),
+)
 
 
-def link_cases(result, generator, request, public):
+def link_rows(result, generator, request, public):
+    """Links from the case lists to each case's operations, and from the
+    dispatch rounds' list (and a round just opened) to the round's."""
     paths = result.get("paths", {})
-    targets = {
-        f"{method}-{path}": operation["operationId"]
-        for path, operations in paths.items()
-        if path.startswith("/api/v1/cases/{id}/")
-        for method, operation in operations.items()
-        if method in CASE_OPERATIONS and isinstance(operation, dict) and "operationId" in operation
-    }
-    links = {
-        name.replace("_", " ").title().replace(" ", ""): {
-            "operationId": name,
-            "parameters": {"id": "$response.body#/results/0/id"},
-        }
-        for name in targets.values()
-    }
-    for path in ("/api/v1/cases/", "/api/v1/overdue/"):
-        response = paths.get(path, {}).get("get", {}).get("responses", {}).get("200")
-        if response is not None:
-            response["links"] = links
+    for prefix, sources in ROW_LINKS:
+        targets = [
+            operation["operationId"]
+            for path, operations in paths.items()
+            if path.startswith(prefix)
+            for method, operation in operations.items()
+            if method in ROW_OPERATIONS and isinstance(operation, dict) and "operationId" in operation
+        ]
+        for (path, method, status), pointer in sources.items():
+            response = paths.get(path, {}).get(method, {}).get("responses", {}).get(status)
+            if response is not None:
+                response["links"] = {
+                    name.replace("_", " ").title().replace(" ", ""): {
+                        "operationId": name,
+                        "parameters": {"id": f"$response.body#/{pointer}"},
+                    }
+                    for name in targets
+                }
     return result

@@ -322,7 +322,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         # The error answers every operation can give, documented once.
         "api.schema.document_errors",
-        "api.schema.link_cases",
+        "api.schema.link_rows",
     ],
 }
 

@@ -32,3 +32,17 @@ def test_the_docs_page_uses_only_local_assets(api, supervisor):
 
 def test_anonymous_callers_get_no_schema(api):
     assert api().get("/api/schema/").status_code == 401
+
+
+def test_listed_rows_link_to_their_operations(api, supervisor):
+    """A client can follow a listed case or dispatch round (or a round just
+    opened) to the operations on it: OpenAPI links from the lists."""
+    paths = yaml.safe_load(api(supervisor).get("/api/schema/").content)["paths"]
+    case_links = paths["/api/v1/cases/"]["get"]["responses"]["200"]["links"]
+    assert {link["operationId"] for link in case_links.values()} >= {"v1_cases_retrieve", "v1_cases_transition_create"}
+    listed = paths["/api/v1/dispatch/rounds/"]["get"]["responses"]["200"]["links"]
+    opened = paths["/api/v1/dispatch/rounds/"]["post"]["responses"]["201"]["links"]
+    operations = {"dispatch_rounds_retrieve", "dispatch_rounds_report", "dispatch_rounds_urge"}
+    assert {link["operationId"] for link in listed.values()} == operations
+    assert {link["parameters"]["id"] for link in listed.values()} == {"$response.body#/results/0/id"}
+    assert {link["parameters"]["id"] for link in opened.values()} == {"$response.body#/id"}
