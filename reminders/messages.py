@@ -15,6 +15,7 @@ from django.utils.translation import ngettext
 from accounts.models import User
 from cases.constants import Level, status_label
 from cases.models import City
+from workdays.calendar import remembered_calendar
 
 from .selectors import CaseList, CaseRow, CityDigest, ProvinceDigest, ReviewQueue
 
@@ -70,6 +71,7 @@ class _Section:
             "\n- {reference} {title}\n  {summary}\n  {url}\n"
         )
         self.labels = labels
+        self.calendar = remembered_calendar()  # a run reads each year's holidays once
 
     def label(self, key, make) -> str:
         if key not in self.labels:
@@ -105,9 +107,10 @@ class _Section:
         """Days overdue (or waiting for acceptance) and the line saying so.
         Every case listed is open, so a past deadline means overdue."""
         if case.awaiting_since is not None:
-            days = (self.today - timezone.localdate(case.awaiting_since)).days
+            days = self.calendar.working_days_between(timezone.localdate(case.awaiting_since), self.today)
             return days, self.label(
-                ("waiting", days), lambda: ngettext("Waiting %(days)s day", "Waiting %(days)s days", days) % {"days": days}
+                ("waiting", days),
+                lambda: ngettext("Waiting %(days)s working day", "Waiting %(days)s working days", days) % {"days": days},
             )
         if case.deadline is not None and case.deadline < self.today:
             days = (self.today - case.deadline).days

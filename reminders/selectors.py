@@ -25,7 +25,7 @@ from cases.constants import Level, Status
 from cases.models import Case, City
 from cases.querysets import arrived_at_level, due_soon_horizon
 from cases.workflow import review_level
-from workdays.calendar import WorkCalendar
+from workdays.calendar import add_working_days, remembered_calendar
 
 from .models import DigestKind
 
@@ -174,13 +174,16 @@ def _first(queryset, *extra_fields: str) -> CaseList:
 
 
 def acceptance_queue(*, today: datetime.date):
-    """Cases awaiting acceptance for more than ACCEPTANCE_QUEUE_DAYS days,
-    longest waiting first, annotated with ``awaiting_since``.
+    """Cases awaiting acceptance for more than ACCEPTANCE_QUEUE_DAYS working
+    days (China's calendar, as the review queues count), longest waiting
+    first, annotated with ``awaiting_since``.
 
     The wait starts at the case's last move into pending_acceptance (a
     rejected and resubmitted case starts again); a case imported already
-    waiting has no such event and counts from its last update."""
-    first_day_too_recent = today - datetime.timedelta(days=settings.ACCEPTANCE_QUEUE_DAYS)
+    waiting has no such event and counts from its last update. A case that
+    arrived before the (N+1)-th working day counting back from today (today
+    included) has waited more than N (``working_days_between``)."""
+    first_day_too_recent = add_working_days(today + datetime.timedelta(days=1), -(settings.ACCEPTANCE_QUEUE_DAYS + 1))
     cutoff = datetime.datetime.combine(first_day_too_recent, datetime.time.min, tzinfo=timezone.get_current_timezone())
     return (
         _cases()
@@ -215,7 +218,7 @@ def review_queues(*, level: str, today: datetime.date, cities: Iterable[str] | N
         .filter(position=1)
         .values_list(*CASE_LINE_FIELDS, "awaiting_since", "waiting")
     )
-    calendar = WorkCalendar()
+    calendar = remembered_calendar()
     queues = {}
     for *fields, waiting in rows:
         oldest = CaseRow(*fields)

@@ -185,7 +185,17 @@ def add_working_days_remembered(day: datetime.date, n: int) -> datetime.date:
     if hit is None or now - hit[1] > REMEMBER_SECONDS:
         if len(_remembered) > 1024:
             _remembered.clear()
-        hit = _remembered[key] = (WorkCalendar().add_working_days(day, n), now)
+        hit = _remembered[key] = (remembered_calendar().add_working_days(day, n), now)
+    return hit[0]
+
+
+def remembered_calendar() -> WorkCalendar:
+    """One calendar shared for a minute, its years read once: for code that
+    counts many waits (a run of digests)."""
+    now = time.monotonic()
+    hit = _remembered.get(WorkCalendar)
+    if hit is None or now - hit[1] > REMEMBER_SECONDS:
+        hit = _remembered[WorkCalendar] = (WorkCalendar(), now)
     return hit[0]
 
 

@@ -68,12 +68,15 @@ def test_the_escalation_threshold_is_a_setting(run_day, supervisor, nanchang, ov
     assert "逾期超 10 天 1 件" in province_mail(supervisor).subject
 
 
-def test_the_acceptance_queue_holds_cases_waiting_more_than_seven_days(run_day, supervisor, nanchang_officer, nanchang):
-    waiting = CaseFactory(city=nanchang, status="in_progress", title="等待八天（合成）")
-    recent = CaseFactory(city=nanchang, status="in_progress", title="等待七天（合成）")
+def test_the_acceptance_queue_holds_cases_waiting_more_than_seven_working_days(run_day, supervisor, nanchang_officer, nanchang):
+    """Working days, as the review queues count: on Friday 15 March 2024 a
+    case submitted on Tuesday 5 March has waited 8 working days (listed),
+    one submitted on Wednesday 6 March 7 (not), whatever the calendar days."""
+    waiting = CaseFactory(city=nanchang, status="in_progress", title="等待八个工作日（合成）")
+    recent = CaseFactory(city=nanchang, status="in_progress", title="等待七个工作日（合成）")
     resubmitted = CaseFactory(city=nanchang, status="in_progress", title="被退回后重新提交（合成）")
-    submitted_on(TODAY - datetime.timedelta(days=8), waiting, nanchang_officer)
-    submitted_on(TODAY - datetime.timedelta(days=7), recent, nanchang_officer)
+    submitted_on(datetime.date(2024, 3, 5), waiting, nanchang_officer)
+    submitted_on(datetime.date(2024, 3, 6), recent, nanchang_officer)
     submitted_on(TODAY - datetime.timedelta(days=20), resubmitted, nanchang_officer)
     with time_machine.travel(shanghai(2024, 3, 10, 10, 0), tick=False):
         transition(case=resubmitted, to="in_progress", actor=supervisor, note="材料不全，退回（合成）")
@@ -84,10 +87,22 @@ def test_the_acceptance_queue_holds_cases_waiting_more_than_seven_days(run_day, 
 
     message = province_mail(supervisor)
     assert "待验收 1 件" in message.subject
-    queue = message.body.split("待验收超过 7 天")[1]
-    assert waiting.title in queue and "已等待 8 天" in queue
+    queue = message.body.split("待验收超过 7 个工作日")[1]
+    assert waiting.title in queue and "已等待 8 个工作日" in queue
     assert recent.title not in queue and resubmitted.title not in queue
     assert f"/cases/{waiting.pk}/" in queue
+
+
+def test_the_acceptance_queue_skips_a_holiday_week(run_day, supervisor, nanchang_officer, nanchang):
+    """Across National Day 2024 (1-7 October off, Sunday 29 September and
+    Saturday 12 October worked): submitted on Friday 27 September, a case
+    has waited 11 calendar days but only 3 working days on Tuesday 8 October."""
+    case = CaseFactory(city=nanchang, status="in_progress", title="国庆前提交（合成）")
+    submitted_on(datetime.date(2024, 9, 27), case, nanchang_officer)
+    day = datetime.date(2024, 10, 8)
+    with time_machine.travel(shanghai(2024, 10, 8, 9, 0), tick=False):
+        run_day(day)
+    assert case.title not in province_mail(supervisor).body.split("待验收超过 7 个工作日")[1]
 
 
 def test_officers_get_no_province_digest_and_supervisors_no_city_digest(run_day, supervisor, nanchang_officer, jiujiang, overdue_case):
