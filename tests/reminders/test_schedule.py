@@ -40,3 +40,13 @@ def test_the_time_of_day_is_a_setting(settings):
     finally:
         settings.REMINDER_HOUR, settings.REMINDER_MINUTE = configured
         schedule_reminders(sender=app)
+
+
+def test_every_beat_entry_names_a_task_the_worker_knows():
+    """A misspelt task name in the schedule would make beat send messages
+    no worker runs, silently: each entry must name a registered task."""
+    app.loader.import_default_modules()
+    scheduled = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert {"reminders.tasks.send_reminders", "cases.tasks.end_publicity_periods",
+            "dispatch.tasks.open_scheduled_rounds", "notifications.tasks.escalate_urgings"} <= scheduled  # fmt: skip
+    assert scheduled <= set(app.tasks), scheduled - set(app.tasks)
