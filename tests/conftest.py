@@ -34,7 +34,6 @@ def pytest_configure(config):
     # hasher (a million PBKDF2 rounds each) would be a large share of the
     # suite's time for nothing it tests.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    _flush_trigger_tables_first()
 
 
 # On SQLite a transactional test's flush empties the tables in an order
@@ -47,16 +46,21 @@ def pytest_configure(config):
 FLUSH_FIRST = ("cases_case_cooperating_units", "cases_case")
 
 
+@pytest.fixture(autouse=True, scope="session")
 def _flush_trigger_tables_first():
-    from django.db.backends.sqlite3.operations import DatabaseOperations
-
-    flush = DatabaseOperations.sql_flush
+    if connection.vendor != "sqlite":
+        yield
+        return
+    operations = type(connection.ops)
+    flush = operations.sql_flush
 
     def sql_flush(self, style, tables, **kwargs):
         first = [table for table in FLUSH_FIRST if table in tables]
         return flush(self, style, first + sorted(set(tables) - set(first)), **kwargs)
 
-    DatabaseOperations.sql_flush = sql_flush
+    operations.sql_flush = sql_flush
+    yield
+    operations.sql_flush = flush
 
 
 def pytest_collection_modifyitems(config, items):
