@@ -121,6 +121,16 @@ def report(request, pk: int):
     return redirect("dispatch:round", pk=round.pk)
 
 
+def _refused(request, round, error: CaseError):
+    """A refusal of a batch on the round's page: a 404 or 403 as such,
+    anything else said at the top of the page."""
+    refusal = page_refusal(error)
+    if refusal is not None:
+        raise refusal from error
+    messages.error(request, str(error.message))
+    return redirect("dispatch:round", pk=round.pk)
+
+
 @require_POST
 @login_required
 def report_no_change(request, pk: int):
@@ -137,11 +147,7 @@ def report_no_change(request, pk: int):
             round=round, actor=request.user, items=[{"case": int(value), "progress": None} for value in dict.fromkeys(ids)]
         )
     except CaseError as error:
-        refusal = page_refusal(error)
-        if refusal is not None:
-            raise refusal from error
-        messages.error(request, str(error.message))
-        return redirect("dispatch:round", pk=round.pk)
+        return _refused(request, round, error)
     messages.success(
         request,
         ngettext("Reported no change on %(count)d case.", "Reported no change on %(count)d cases.", len(reported))
@@ -157,11 +163,7 @@ def urge(request, pk: int):
     try:
         urgings = services.urge_missing(round=round, actor=request.user, note=request.POST.get("note", ""))
     except CaseError as error:
-        refusal = page_refusal(error)
-        if refusal is not None:
-            raise refusal from error
-        messages.error(request, str(error.message))
-        return redirect("dispatch:round", pk=round.pk)
+        return _refused(request, round, error)
     messages.success(
         request,
         ngettext("Urged %(count)d division.", "Urged %(count)d divisions.", len(urgings)) % {"count": len(urgings)},
