@@ -89,6 +89,19 @@ def _forget_working_days():
 
 
 @pytest.fixture(autouse=True)
+def _not_inside_a_worker():
+    """Celery keeps one process-wide mark "this process is a worker, joining
+    a result would block", set when a worker's pool is built. The in-process
+    worker of ``redis_worker`` builds one; a worker thread that outlives its
+    test (its shutdown timed out) can leave the mark behind, and the next
+    eager test's ``.delay().get()`` then fails with "Never call result.get()
+    within a task!" (CI, stop 18). No test here runs inside a task."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
 def _media_root(tmp_path, settings):
     settings.MEDIA_ROOT = tmp_path / "media"
 
