@@ -22,6 +22,14 @@ Shape (every row synthetic and saying so):
   that county bureau and Jiujiang's city bureau (360400, whose subtree
   holds 13 counties).
 
+With ``one_province`` (``python -m bench --one-province``) the same shape
+sits in Jiangxi alone, the supervisor's province: the cases spread evenly
+over Jiangxi's 100 county-level divisions (across its 11 cities), 1%
+province-level and 1% more in 浔阳区, so that the whole-province progress
+report (figure 7) and the provincial supervisor's pages (figure 8) read
+every case. The rest of China's tree, the people and the tokens are as
+in the national layout.
+
 Rows go in through the same triggers and constraints as production (the
 feed trigger stamps every case); only the events, consistent by
 construction, skip the foreign-key triggers for speed. Ids come from the
@@ -49,12 +57,14 @@ OFFICER_CITY = "360400"  # 九江市: the city bureau whose list figure 1 reads 
 BATCH = 50_000  # cases per transaction while loading
 BULK_CAMPAIGN = "bench-bulk"  # where figure 5 writes; emptied before each run
 SEED = 0.4242
+PROVINCE = "36"  # Jiangxi: the supervisor's province, and the one-province layout's
 
 
 @dataclass(frozen=True)
 class Dataset:
     url: str
     cases: int
+    one_province: bool  # every case in Jiangxi (PROVINCE), not spread over China
     supervisor_token: str  # Jiangxi's provincial office (writes)
     national_token: str  # an administrator bound to no division: reads the whole country
     officer_token: str  # the city bureau's
@@ -78,35 +88,41 @@ def connect(url: str, **kwargs) -> psycopg.Connection:
     return psycopg.connect(_dsn(url), **kwargs)
 
 
-def _marker(cases: int) -> str:
-    return f"bench dataset: {cases} cases, complete"
+def _marker(cases: int, one_province: bool = False) -> str:
+    # The national layout keeps its old marker, so that datasets built
+    # before the one-province layout are still reused.
+    layout = f" in one province ({PROVINCE})" if one_province else ""
+    return f"bench dataset: {cases} cases{layout}, complete"
 
 
-def prepare(*, url: str, cases: int, reuse: bool, log) -> Dataset:
-    """A database at ``url`` holding ``cases`` benchmark cases: reused when
-    asked and a complete dataset of that size is there, otherwise dropped
-    and built afresh."""
+def prepare(*, url: str, cases: int, reuse: bool, log, one_province: bool = False) -> Dataset:
+    """A database at ``url`` holding ``cases`` benchmark cases, over China
+    or (``one_province``) all in Jiangxi: reused when asked and a complete
+    dataset of that size and layout is there, otherwise dropped and built
+    afresh."""
+    layout = f"all in province {PROVINCE}" if one_province else "over China's counties"
     name = database_name(url)
     with psycopg.connect(_dsn(url, dbname="postgres"), autocommit=True) as admin:
         row = admin.execute(
             "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s", [name]
         ).fetchone()
-        if reuse and row is not None and row[0] == _marker(cases):
-            log(f"reusing database {name} ({cases:,} cases)")
+        if reuse and row is not None and row[0] == _marker(cases, one_province):
+            log(f"reusing database {name} ({cases:,} cases {layout})")
             migrate(url)  # migrations added since it was built
             with connect(url, autocommit=True) as conn:
                 reset_run_state(conn)
-                return _dataset(conn, url=url, cases=cases)
-        log(f"building database {name} with {cases:,} cases")
+                return _dataset(conn, url=url, cases=cases, one_province=one_province)
+        log(f"building database {name} with {cases:,} cases {layout}")
         admin.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     started = time.perf_counter()
     migrate(url)
     log(f"  migrated in {time.perf_counter() - started:.1f} s")
     with connect(url, autocommit=True) as conn:
-        _load(conn, cases=cases, log=log)
-        conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name), sql.Literal(_marker(cases))))
-        return _dataset(conn, url=url, cases=cases)
+        _load(conn, cases=cases, log=log, one_province=one_province)
+        marker = _marker(cases, one_province)
+        conn.execute(sql.SQL("COMMENT ON DATABASE {} IS {}").format(sql.Identifier(name), sql.Literal(marker)))
+        return _dataset(conn, url=url, cases=cases, one_province=one_province)
 
 
 def migrate(url: str) -> None:
@@ -141,7 +157,7 @@ def reset_run_state(conn: psycopg.Connection) -> None:
         conn.execute("VACUUM (ANALYZE) cases_caseevent")
 
 
-def _dataset(conn: psycopg.Connection, *, url: str, cases: int) -> Dataset:
+def _dataset(conn: psycopg.Connection, *, url: str, cases: int, one_province: bool) -> Dataset:
     tokens = dict(
         conn.execute(
             "SELECT u.username, t.key FROM authtoken_token t JOIN accounts_user u ON u.id = t.user_id"
@@ -150,6 +166,7 @@ def _dataset(conn: psycopg.Connection, *, url: str, cases: int) -> Dataset:
     return Dataset(
         url=url,
         cases=cases,
+        one_province=one_province,
         supervisor_token=tokens["bench-supervisor"],
         national_token=tokens["bench-national"],
         officer_token=tokens[f"bench-officer-{OFFICER_CITY}"],
@@ -160,7 +177,7 @@ def _dataset(conn: psycopg.Connection, *, url: str, cases: int) -> Dataset:
     )
 
 
-def _load(conn: psycopg.Connection, *, cases: int, log) -> None:
+def _load(conn: psycopg.Connection, *, cases: int, log, one_province: bool) -> None:
     started = time.perf_counter()
     with conn.transaction():
         _reference_data(conn)
@@ -168,13 +185,16 @@ def _load(conn: psycopg.Connection, *, cases: int, log) -> None:
     log(f"  divisions, cities, campaigns and people in {time.perf_counter() - started:.1f} s")
 
     started = time.perf_counter()
+    # The county-level divisions the cases spread over: every one of
+    # China's ('%' matches every code), or Jiangxi's.
+    counties = f"{PROVINCE}%" if one_province else "%"
     conn.execute("SELECT setseed(%s)", [SEED])
     for low in range(1, cases + 1, BATCH):
         high = min(low + BATCH - 1, cases)
         # One transaction per batch: the feed trigger stamps each batch
         # with its own transaction id, as real writes would spread.
         with conn.transaction():
-            conn.execute(CASES_SQL, {"low": low, "high": high, "county": OFFICER_COUNTY})
+            conn.execute(CASES_SQL, {"low": low, "high": high, "county": OFFICER_COUNTY, "counties": counties})
     log(f"  {cases:,} cases in {time.perf_counter() - started:.1f} s")
 
     started = time.perf_counter()
@@ -270,9 +290,11 @@ WITH draws AS (
              ELSE 'closed' END AS status,
         CASE WHEN r_city < 0.01 THEN '360000'
              WHEN r_city < 0.02 THEN %(county)s
-             ELSE (SELECT array_agg(code ORDER BY code) FROM cases_division WHERE level = 'county')
+             ELSE (SELECT array_agg(code ORDER BY code) FROM cases_division
+                   WHERE level = 'county' AND code LIKE %(counties)s)
                   [1 + floor((r_city - 0.02) / 0.98
-                             * (SELECT count(*) FROM cases_division WHERE level = 'county'))::int]
+                             * (SELECT count(*) FROM cases_division
+                                WHERE level = 'county' AND code LIKE %(counties)s))::int]
         END AS division_id,
         now() - interval '1 day' * (30 + floor(r_age * 1800)) AS created_at,
         (now() AT TIME ZONE 'Asia/Shanghai')::date AS today
