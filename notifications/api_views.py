@@ -179,6 +179,10 @@ class UrgingOut(serializers.Serializer):
     id = serializers.IntegerField()
     division = serializers.CharField(help_text="The division urged (GB/T 2260 code).")
     city = serializers.CharField(allow_null=True, help_text="The city the division urged lies in (v1 clients).")
+    to_units = serializers.BooleanField(
+        help_text="A city bureau's urging of its own city-level cases: their lead and cooperating units answer it, "
+        "not the bureau; escalated to the province."
+    )
     note = serializers.CharField()
     cases = serializers.ListField(child=serializers.IntegerField())
     created_at = serializers.DateTimeField()
@@ -192,6 +196,7 @@ def urging_json(urging) -> dict:
         "id": urging.pk,
         "division": urging.division_id,
         "city": urging.city_id,
+        "to_units": urging.to_units,
         "note": urging.note,
         "cases": sorted(urging.cases.values_list("pk", flat=True)),
         "created_at": urging.created_at,
@@ -208,7 +213,7 @@ class UrgingList(ApiView):
     parser_classes = [StrictJSONParser]
 
     @extend_schema(
-        summary="Urge cases (催办): a reviewing level, the divisions below it",
+        summary="Urge cases (催办): a reviewing level, the divisions below it (a city bureau also its own cases' units)",
         operation_id="urgings_create",
         request=UrgeIn,
         responses={201: UrgingOut(many=True), **ERRORS},

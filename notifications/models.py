@@ -180,7 +180,8 @@ class Notification(models.Model):
 
 class Urging(models.Model):
     """催办: a reviewing level (the provincial office, a city bureau) presses
-    a division below it to act on cases. The responsible accounts get it on
+    a division below it to act on cases, or a city bureau the units
+    responsible for its own city-level cases (``to_units``). The responsible accounts get it on
     their channels and in the site; the first receipt (签收) by any of them
     answers it. Not received by ``receipt_due_at`` (N working hours, per
     campaign), it is escalated to the level above the urged division, once
@@ -194,6 +195,14 @@ class Urging(models.Model):
     )
     cases = models.ManyToManyField("cases.Case", verbose_name=_("cases"), related_name="urgings")
     note = models.TextField(_("note"))
+    to_units = models.BooleanField(
+        _("to the units"),
+        default=False,
+        help_text=_(
+            "A city bureau's urging of its own city-level cases: the cases' lead and cooperating units answer it, "
+            "not the bureau."
+        ),
+    )
     created_at = models.DateTimeField(_("urged at"), default=timezone.now)
     receipt_due_at = models.DateTimeField(_("to be received by"))
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)

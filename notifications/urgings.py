@@ -2,7 +2,9 @@
 
 A reviewing level urges the divisions below it: the provincial office any
 city or county, a city bureau its counties (its own scope, cases/scope.py;
-a case outside it is a 404). It urges one case or a division's overdue
+a case outside it is a 404). A city bureau also urges its own city-level
+cases: that urging (``to_units``) goes to the cases' lead and cooperating
+units, not to the bureau itself, and escalates to the province. It urges one case or a division's overdue
 cases, with a note; each division urged gets one ``Urging``. Its
 responsible accounts (the officers bound to the division, and the
 unit-bound ones of the cases' lead and cooperating units there) get it in
@@ -26,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import Role, User
+from cases.constants import Level
 from cases.models import Case, Division
 from cases.scope import scope_of
 from cases.workflow import review_level
@@ -66,26 +69,42 @@ def receipt_hours(cases: list[Case]) -> int:
 
 def may_urge(user: User, case: Case | None = None) -> bool:
     """Whether ``user`` urges at all (a reviewing level that may write), and
-    ``case`` when given: one of a division below the user's own, in scope."""
+    ``case`` when given: one in scope, of a division below the user's own
+    or, for a city bureau, one of its own city-level cases that has a unit
+    to answer."""
     if not (user.is_authenticated and user.may_write and review_level(user) is not None):
         return False
-    return case is None or (case.division_id != user.division_id and scope_of(user).contains(case))
+    if case is None:
+        return True
+    if not scope_of(user).contains(case):
+        return False
+    if case.division_id != user.division_id:
+        return True
+    return urges_its_own_level(user) and bool(case.lead_unit_id or case.cooperating_units.exists())
+
+
+def urges_its_own_level(user: User) -> bool:
+    """A city bureau urges its own city-level cases too (their units answer);
+    the provincial office urges only the levels below it."""
+    return review_level(user) == Level.CITY
 
 
 def urgeable_divisions(user: User):
-    """The divisions ``user`` may urge: its subtree without itself."""
+    """The divisions ``user`` may urge: its subtree, itself included for a
+    city bureau (its own cases go to their units)."""
     if not may_urge(user):
         return Division.objects.none()
-    return scope_of(user).divisions().exclude(code=user.division_id)
+    divisions = scope_of(user).divisions()
+    return divisions if urges_its_own_level(user) else divisions.exclude(code=user.division_id)
 
 
-def responsible_accounts(*, division_id: str, unit_ids: set[int]):
+def responsible_accounts(*, division_id: str, unit_ids: set[int], to_units: bool = False):
     """Who answers an urging of ``division_id`` about cases of these units:
-    the division's officers not bound to a unit, and those bound to one of
-    the units."""
-    return User.objects.filter(is_active=True, role=Role.OFFICER, division_id=division_id).filter(
-        Q(unit__isnull=True) | Q(unit_id__in=unit_ids)
-    ).order_by("pk")
+    the division's officers bound to one of the units and, unless the
+    urging is to the units only (a city bureau's of its own cases), those
+    bound to no unit."""
+    bound = Q(unit_id__in=unit_ids) if to_units else Q(unit__isnull=True) | Q(unit_id__in=unit_ids)
+    return User.objects.filter(is_active=True, role=Role.OFFICER, division_id=division_id).filter(bound).order_by("pk")
 
 
 def units_of(cases) -> set[int]:
@@ -94,9 +113,9 @@ def units_of(cases) -> set[int]:
 
 
 def is_responsible(*, urging: Urging, account: User) -> bool:
-    return responsible_accounts(division_id=urging.division_id, unit_ids=units_of(urging_cases(urging))).filter(
-        pk=account.pk
-    ).exists()
+    return responsible_accounts(
+        division_id=urging.division_id, unit_ids=units_of(urging_cases(urging)), to_units=urging.to_units
+    ).filter(pk=account.pk).exists()
 
 
 def urging_cases(urging: Urging) -> list[Case]:
@@ -127,8 +146,10 @@ def escalated_to(division: Division) -> list[User]:
 @transaction.atomic
 def urge(*, actor: User, case_ids: list[int], note: str) -> list[Urging]:
     """Urge these cases, each division's in one urging. Only a reviewing
-    level urges (else PermissionDenied); a case outside its scope is a 404;
-    a case of its own division is refused (it urges the levels below)."""
+    level urges (else PermissionDenied); a case outside its scope is a 404.
+    A case of the urger's own division is refused, but for a city bureau's
+    own city-level cases: their urging goes to the cases' units (one with
+    no unit is refused)."""
     if not may_urge(actor):
         raise PermissionDenied(_("Only a reviewing level (the provincial office or a city bureau) may urge."))
     note = (note or "").strip()
@@ -139,34 +160,52 @@ def urge(*, actor: User, case_ids: list[int], note: str) -> list[Urging]:
     )
     if not case_ids or len(cases) != len(set(case_ids)):
         raise Http404
-    if any(case.division_id == actor.division_id for case in cases):
+    own = [case for case in cases if case.division_id == actor.division_id]
+    if own and not urges_its_own_level(actor):
         raise ValidationError({"cases": _("A case of your own division is not urged by you: urge the divisions below.")})
+    unanswered = [case for case in own if not units_of([case])]
+    if unanswered:
+        raise ValidationError(
+            {
+                "cases": _("%(reference)s has no lead or cooperating unit to answer an urging.")
+                % {"reference": unanswered[0].reference}
+            }
+        )
     by_division = {}
     for case in cases:
         by_division.setdefault(case.division_id, []).append(case)
     now = timezone.now()
     urgings = []
     for division_id, group in sorted(by_division.items()):
+        to_units = division_id == actor.division_id
         urging = Urging.objects.create(
-            urged_by=actor, division_id=division_id, note=note, created_at=now,
+            urged_by=actor, division_id=division_id, note=note, created_at=now, to_units=to_units,
             receipt_due_at=add_working_hours(now, receipt_hours(group)),
         )  # fmt: skip
         urging.cases.set(group)
-        recipients = list(responsible_accounts(division_id=division_id, unit_ids=units_of(group)))
+        recipients = list(responsible_accounts(division_id=division_id, unit_ids=units_of(group), to_units=to_units))
         send_about(urging=urging, kind=NotificationKind.URGING, recipients=recipients)
         urgings.append(urging)
     return urgings
 
 
 def urge_overdue(*, actor: User, division: Division, note: str, today: datetime.date) -> list[Urging]:
-    """Urge every overdue case of a division's subtree that the actor sees
-    (its own division's cases left out), each division's in one urging."""
+    """Urge every overdue case of a division's subtree that the actor sees,
+    each division's in one urging. The actor's own division's cases are
+    left out, but for a city bureau's that have a unit to answer."""
     if not may_urge(actor):
         raise PermissionDenied(_("Only a reviewing level (the provincial office or a city bureau) may urge."))
     if not urgeable_divisions(actor).filter(pk=division.pk).exists():
         raise Http404
     cases = Case.objects.for_user(actor).overdue(today).filter(division__pk__range=division.bounds)
-    ids = list(cases.exclude(division_id=actor.division_id).values_list("pk", flat=True))
+    if urges_its_own_level(actor):
+        with_a_unit = Q(lead_unit__isnull=False) | Exists(
+            Case.cooperating_units.through.objects.filter(case_id=OuterRef("pk"))
+        )
+        cases = cases.filter(~Q(division_id=actor.division_id) | with_a_unit)
+    else:
+        cases = cases.exclude(division_id=actor.division_id)
+    ids = list(cases.values_list("pk", flat=True))
     if not ids:
         raise ValidationError({"division": _("%(division)s has no overdue case to urge.") % {"division": division.name}})
     return urge(actor=actor, case_ids=ids, note=note)
@@ -208,11 +247,12 @@ class UrgingMessage:
         lines = []
         if self.kind == NotificationKind.ESCALATION:
             due = timezone.localtime(self.urging.receipt_due_at).strftime("%Y-%m-%d %H:%M")
-            lines += [
-                _("Nobody in %(division)s signed for this urging by %(due)s.")
-                % {"division": self.urging.division.name, "due": due},
-                "",
-            ]
+            values = {"division": self.urging.division.name, "due": due}
+            if self.urging.to_units:
+                said = _("No responsible unit of %(division)s's own cases signed for this urging by %(due)s.") % values
+            else:
+                said = _("Nobody in %(division)s signed for this urging by %(due)s.") % values
+            lines += [said, ""]
         urged_by = self.urging.urged_by.division.name if self.urging.urged_by.division_id else ""
         lines += [_("From: %(division)s") % {"division": urged_by}, _("Note: %(note)s") % {"note": self.urging.note}, ""]
         for case in self.cases:

@@ -70,3 +70,15 @@ def test_existing_channels_stay_their_accounts_when_groups_may_own_channels(nanc
     ]
     with pytest.raises(IntegrityError), transaction.atomic():
         Channel.objects.create(user_id=nanchang_officer.pk, division_id="360100", kind="sms", address="13800000002")
+
+
+def test_existing_urgings_stay_urgings_of_the_division_when_a_city_may_urge_its_units(supervisor):
+    old = migrate([("notifications", "0005_notification_kind_sign_off")])
+    Urging = old.get_model("notifications", "Urging")
+    due = datetime.datetime(2024, 3, 18, 2, 0, tzinfo=datetime.UTC)
+    Urging.objects.create(urged_by_id=supervisor.pk, division_id="360403", note="请尽快整改", receipt_due_at=due)
+
+    new = migrate([("notifications", "0006_urging_to_units")])
+    Urging = new.get_model("notifications", "Urging")
+
+    assert list(Urging.objects.values_list("division_id", "note", "to_units")) == [("360403", "请尽快整改", False)]

@@ -1,5 +1,6 @@
 """Urging (催办) down the tree: the provincial office urges a city's or a
-county's cases, a city bureau its counties'; the urged division's accounts
+county's cases, a city bureau its counties' (its own city-level cases to
+their units: test_urging_own_level.py); the urged division's accounts
 get it in the site and on their channels, once; opening it or pressing 签收
 records the receipt; both show in the case's timeline; not signed for
 within the campaign's working hours, it is escalated to the level above
@@ -107,7 +108,7 @@ def test_a_city_urges_its_county_but_not_another_citys_county(django_capture_on_
     assert not Notification.objects.filter(recipient=jiujiang_officer).exists()
 
 
-def test_a_city_does_not_urge_its_own_cases_naming_the_field(nanchang_officer, nanchang_late):
+def test_a_city_does_not_urge_its_own_case_that_has_no_unit_naming_the_field(nanchang_officer, nanchang_late):
     answer = token_client(nanchang_officer).post("/api/v1/urgings/", {"cases": [nanchang_late[0].pk], "note": "x"}, format="json")
     assert answer.status_code == 400 and answer.json()["field"] == "cases"
     assert not Urging.objects.exists()
@@ -293,10 +294,10 @@ def test_the_case_page_offers_urging_to_the_city_above_not_to_the_county(client,
     assert 'data-action="urge"' not in client.get(f"/cases/{xunyang_late.pk}/").content.decode()
 
 
-def test_the_centre_offers_a_city_only_its_counties_to_urge(client, jiujiang_officer):
+def test_the_centre_offers_a_city_its_counties_and_its_own_cases_not_another_citys(client, jiujiang_officer):
     client.force_login(jiujiang_officer)
     page = client.get("/notifications/").content.decode()
-    assert 'value="360403"' in page and 'value="360400"' not in page and 'value="360102"' not in page
+    assert 'value="360403"' in page and 'value="360400"' in page and 'value="360102"' not in page
 
 
 def test_an_escalation_skips_a_level_with_no_bureau_account(django_capture_on_commit_callbacks, supervisor, xunyang_officer, xunyang_late):
