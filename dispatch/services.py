@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,15 +21,16 @@ from cases.scope import Scope
 from cases.services import editable_fields
 from cases.validation import NOTE_TEXT, checked_text
 from cases.workflow import ensure_can_write
-from cases.writes import write_case
+from cases.writes import Write, write_cases
 from notifications.urgings import may_urge, urge
 
 from .models import Round, RoundCase
 
 # Every status but closed: the cases a division still has to report on.
 OPEN_STATUSES = [s.value for s in Status if s != Status.CLOSED]
-# How many cases one request may report on.
-MAX_REPORTS = 500
+# How many cases one request may report on (one transaction of a few
+# statements however many: see report()).
+MAX_REPORTS = 2000
 
 
 def ensure_may_open(actor) -> None:
@@ -186,27 +188,22 @@ def round_status(round: Round, user) -> RoundStatus:
     return RoundStatus(round, divisions, [cities[code] for code in sorted(cities)], totals)
 
 
-def _record(*, case: Case, round: Round, actor, at, progress: str | None) -> CaseEvent:
-    """The report as an event on the case. New progress is written to the
-    case when the reporter may edit it (it still holds the case); else it
-    is the event's note. "No change" changes no field."""
-    for attempt in range(3):
-        changes = {"round": {"id": round.pk, "name": round.name, "late": at > round.cutoff_at}}
-        values, note = {}, ""
-        if progress is not None and progress != case.progress:
+def _writes(cases: dict, *, round: Round, actor, at, progress: dict) -> list[Write]:
+    """Each case's report as its write: new progress is written to the case
+    when the reporter may edit it (it still holds the case); else it is the
+    event's note. "No change" changes no field."""
+    writes = []
+    for case_id, text in progress.items():
+        case = cases[case_id]
+        write = Write(case, changes={"round": {"id": round.pk, "name": round.name, "late": at > round.cutoff_at}})
+        if text is not None and text != case.progress:
             if "progress" in editable_fields(case, actor):
-                values["progress"] = progress
-                changes["progress"] = [case.progress, progress]
+                write.values["progress"] = text
+                write.changes["progress"] = [case.progress, text]
             else:
-                note = progress
-        try:
-            return write_case(case, actor=actor, at=at, action=EventAction.REPORTED, values=values, note=note, changes=changes)
-        except ConcurrentChange:
-            # Another writer came first: a report does not depend on the
-            # version read, so it is made again on the case as it is now.
-            if attempt == 2:
-                raise
-            case.refresh_from_db()
+                write.note = text
+        writes.append(write)
+    return writes
 
 
 def report(*, round: Round, actor, items: list[dict], at: datetime.datetime | None = None) -> list[RoundCase]:
@@ -214,7 +211,12 @@ def report(*, round: Round, actor, items: list[dict], at: datetime.datetime | No
     gives its ``progress`` (text) or None for no change. A case ``actor``
     may not see is a 404; all or nothing. After the cutoff a report is
     accepted and marked late; a second report on a case is a new event
-    and the latest counts, but the first decided whether it was late."""
+    and the latest counts, but the first decided whether it was late.
+
+    However many cases, it is one transaction of a few statements: the
+    cases' rows in one compare-and-swap UPDATE (which moves each case's
+    feed position, like any write), their events in one INSERT and the
+    round's rows in one UPDATE (cases.writes.write_cases)."""
     ensure_can_write(actor)
     at = at or timezone.now()
     if not items:
@@ -230,20 +232,33 @@ def report(*, round: Round, actor, items: list[dict], at: datetime.datetime | No
         else checked_text(item["progress"], field=f"reports.{index}.progress", limit=NOTE_TEXT)
         for index, item in enumerate(items)
     }
-    cases = Case.objects.for_user(actor).in_bulk(ids)
-    if len(cases) != len(ids):
+    if Case.objects.for_user(actor).filter(pk__in=ids).count() != len(ids):
         raise CaseNotVisible()
-    rows = {row.case_id: row for row in RoundCase.objects.filter(round=round, case_id__in=ids)}
+    in_round = set(RoundCase.objects.filter(round=round, case_id__in=ids).values_list("case_id", flat=True))
     for index, case_id in enumerate(ids):
-        if case_id not in rows:
+        if case_id not in in_round:
             raise InvalidInput(f"reports.{index}.case", _("This case is not in the round."), code="not_in_round")
-    with transaction.atomic():
-        for case_id in ids:
-            rows[case_id].report = _record(case=cases[case_id], round=round, actor=actor, at=at, progress=progress[case_id])
-        RoundCase.objects.bulk_update(rows.values(), ["report"])
-        # The first report decides on time or late: only an unset time is set.
-        RoundCase.objects.filter(pk__in=[r.pk for r in rows.values()], reported_at__isnull=True).update(reported_at=at)
-    return list(RoundCase.objects.filter(pk__in=[r.pk for r in rows.values()]).order_by("case_id"))
+    rows = RoundCase.objects.filter(round=round, case_id__in=ids)
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                # Read as they are now: a report does not depend on a version
+                # the reporter saw, so a concurrent writer only means reading
+                # again.
+                cases = Case.objects.only("id", "version", "progress", "status").in_bulk(ids)
+                write_cases(_writes(cases, round=round, actor=actor, at=at, progress=progress), actor=actor, at=at, action=EventAction.REPORTED)
+                # The latest event of each case is the report just written
+                # (its row stays locked by the write until the commit); the
+                # first report decides on time or late: only an unset time is set.
+                rows.update(
+                    report=Subquery(CaseEvent.objects.filter(case_id=OuterRef("case_id")).order_by("-version").values("pk")[:1]),
+                    reported_at=Coalesce("reported_at", Value(at)),
+                )
+            break
+        except ConcurrentChange:
+            if attempt == 2:
+                raise
+    return list(rows.order_by("case_id"))
 
 
 def ensure_may_urge(actor) -> None:
