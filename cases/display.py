@@ -14,6 +14,8 @@ from .models import Case, Milestone
 def field_label(name: str) -> str:
     if name == "milestone":
         return str(Milestone._meta.verbose_name)
+    if name == "milestones":
+        return str(Milestone._meta.verbose_name_plural)
     try:
         return str(Case._meta.get_field(name).verbose_name)
     except FieldDoesNotExist:
@@ -30,6 +32,9 @@ def value_label(name: str, value, kind: str | None = None) -> str:
     if name == "milestone" and isinstance(value, dict):
         text = f"{value.get('due_on')} {value.get('target')}"
         return text + (" " + _("(met on %(day)s)") % {"day": value["met_on"]} if value.get("met_on") else "")
+    if name == "milestones" and isinstance(value, list):
+        # A whole list, as the bulk upsert and the imports set it.
+        return "；".join(value_label("milestone", item) for item in value if isinstance(item, dict))
     try:
         field = Case._meta.get_field(name)
     except FieldDoesNotExist:

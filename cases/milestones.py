@@ -13,6 +13,7 @@ scope (the officer of its division's subtree while the case is with it,
 the supervisor, a read-write API client)."""
 
 import datetime
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -224,4 +225,123 @@ def unmark_met(*, case: Case, actor, milestone_id: int, expected_version: int | 
     """A target marked met by mistake is unmet again."""
     return edit_milestone(
         case=case, actor=actor, milestone_id=milestone_id, data={"met_on": None}, expected_version=expected_version
+    )
+
+
+def delete_milestone(*, case: Case, actor, milestone_id: int, expected_version: int | None = None) -> None:
+    """Remove a target set by mistake. The timeline keeps what it was (the
+    event records the milestone removed) and the deadline follows the
+    targets left."""
+    ensure_may_set_milestones(case, actor)
+    milestone = Milestone.objects.filter(case=case, pk=milestone_id).first()
+    if milestone is None:
+        raise MilestoneNotFound()
+    ensure_version(case, expected_version)
+    before = _snapshot(milestone)
+    with transaction.atomic():
+        milestone.delete()
+        deadline = next_target_on(case.pk)
+        changes = {"milestone": [before, None]}
+        if deadline != case.deadline:
+            changes["deadline"] = [str(case.deadline) if case.deadline else None, str(deadline) if deadline else None]
+        write_case(
+            case,
+            actor=actor,
+            at=timezone.now(),
+            action=EventAction.UPDATED,
+            values={"deadline": deadline},
+            changes=changes,
+        )
+
+
+# --- a whole list at once: the bulk upsert and the imports -------------------
+
+LIST_FIELDS = ("due_on", "target", "met_on")
+
+
+def clean_milestone_list(value) -> list[dict]:
+    """The milestones a bulk item (or a ledger row) gives a case: a list of
+    {due_on, target, met_on?}, each checked as a single milestone is.
+    InvalidInput naming ``milestones`` with the number of the entry
+    otherwise. Returns {due_on (date), target, met_on (date or None)} in
+    the order given."""
+    if not isinstance(value, list):
+        raise InvalidInput(
+            "milestones", _("Send the milestones as a list of objects with due_on, target and optionally met_on.")
+        )
+    cleaned, seen, messages = [], set(), []
+    for number, entry in enumerate(value, start=1):
+        try:
+            if not isinstance(entry, dict):
+                raise InvalidInput("milestones", _("Each milestone is an object with due_on, target and optionally met_on."))
+            unknown = sorted(str(name) for name in entry if name not in LIST_FIELDS)
+            if unknown:
+                raise InvalidInput("milestones", _("Unknown field “%(name)s”.") % {"name": ", ".join(unknown)})
+            milestone = {
+                "due_on": _date(entry.get("due_on"), "due_on", required=True),
+                "target": _target(entry.get("target")),
+                "met_on": _met_on(entry.get("met_on")),
+            }
+            key = (milestone["due_on"], milestone["target"])
+            if key in seen:
+                raise InvalidInput("milestones", _("The same target with the same date is given twice."))
+            seen.add(key)
+            cleaned.append(milestone)
+        except InvalidInput as error:
+            text = str(error.message)
+            if error.field not in (None, "milestones"):
+                text = f"{error.field}: {text}"
+            messages.append(_("Milestone %(number)d: %(message)s") % {"number": number, "message": text})
+    if messages:
+        raise InvalidInput("milestones", messages[0], errors={"milestones": [str(m) for m in messages]})
+    return cleaned
+
+
+def list_snapshot(milestones) -> list[dict]:
+    """Milestones (models or cleaned dicts) as the timeline records a list
+    of them, by date."""
+    rows = []
+    for m in milestones:
+        get = m.get if isinstance(m, dict) else lambda name, m=m: getattr(m, name)
+        met_on = get("met_on")
+        rows.append({"due_on": str(get("due_on")), "target": get("target"), "met_on": str(met_on) if met_on else None})
+    return sorted(rows, key=lambda row: (row["due_on"], row["target"]))
+
+
+@dataclass
+class ListChange:
+    """What replacing a case's milestones by a given list writes: the
+    milestones to delete, those whose met_on changes, those to create,
+    and the deadline the list leaves."""
+
+    delete: list[int]
+    met: list[tuple[int, datetime.date | None]]  # (id, met_on)
+    create: list[dict]
+    before: list[dict]
+    after: list[dict]
+    deadline: datetime.date | None
+
+
+def list_change(existing: list, given: list[dict]) -> ListChange | None:
+    """Replace ``existing`` (Milestone rows of one case) by ``given``
+    (cleaned): a target is the same target when its date and text are; its
+    met_on follows the list, its note stays. None when nothing changes."""
+    before, after = list_snapshot(existing), list_snapshot(given)
+    if before == after:
+        return None
+    stored = {(m.due_on, m.target): m for m in existing}
+    wanted = {(m["due_on"], m["target"]): m for m in given}
+    met = [
+        (stored[key].pk, m["met_on"])
+        for key, m in wanted.items()
+        if key in stored and stored[key].met_on != m["met_on"]
+    ]
+    unmet = [m["due_on"] for m in given if m["met_on"] is None]
+    return ListChange(
+        delete=[m.pk for key, m in stored.items() if key not in wanted],
+        met=met,
+        create=[m for key, m in wanted.items() if key not in stored],
+        before=before,
+        after=after,
+        deadline=min(unmet) if unmet else None,
     )

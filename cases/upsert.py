@@ -32,8 +32,8 @@ from accounts.models import Role
 
 from .constants import DeadlineType, EventAction, Kind, Status
 from .errors import CaseError, ConcurrentChange, InvalidInput, RoleNotAllowed
-from .milestones import KEEP, deadline_after_edit
-from .models import Campaign, Case, CaseEvent, City, Division, Objection, Review, Unit, city_code_of
+from .milestones import KEEP, ListChange, clean_milestone_list, deadline_after_edit, list_change
+from .models import Campaign, Case, CaseEvent, City, Division, Milestone, Objection, Review, Unit, city_code_of
 from .scope import scope_of
 from .services import (
     CREATE_FIELDS,
@@ -61,6 +61,8 @@ MAX_ITEMS = 500
 # Every column but the feed position, which the database's trigger stamps.
 COLUMNS = [f for f in Case._meta.concrete_fields if f.attname != "feed_xid"]
 FOREIGN_KEYS = {"campaign", "city", "division", "lead_unit", "duplicate_of"}
+# What an item changes that is not a column of the case's row.
+NOT_COLUMNS = ("cooperating_units", "milestones")
 
 
 @dataclass
@@ -110,6 +112,7 @@ class _Plan:
     read_version: int  # the version the row had when read; 1 for a new case
     campaign: Campaign
     cooperating: list[int] | None = None  # the cooperating units' ids to set, None: unchanged
+    milestones: ListChange | None = None  # the milestones to write, None: unchanged
 
 
 class _Invalid(Exception):
@@ -197,6 +200,13 @@ def _upsert(*, actor, items: list[dict], note: str) -> list[ItemResult]:
 
     existing = _existing_rows([data for _r, data, _c in parsed])
     links = _cooperation_links([row["id"] for row in existing.values()])
+    milestones = _milestones_of(
+        [
+            existing[key]["id"]
+            for _r, data, control in parsed
+            if "milestones" in control and (key := (data["campaign"].pk, data["reference"])) in existing
+        ]
+    )
     taken_numbers = _taken_acceptance_numbers([data for _r, data, _c in parsed])
     defaults = _new_row_defaults()
     plans: list[_Plan] = []
@@ -207,8 +217,9 @@ def _upsert(*, actor, items: list[dict], note: str) -> list[ItemResult]:
                 plan = _plan_create(actor=actor, data=data, control=control, note=note, result=result, defaults=defaults)
             else:
                 plan = _plan_update(
-                    actor=actor, row=row, links=links.get(row["id"], []), data=data, control=control, note=note, result=result
-                )
+                    actor=actor, row=row, links=links.get(row["id"], []), data=data, control=control, note=note, result=result,
+                    milestones=milestones.get(row["id"], []),
+                )  # fmt: skip
             number = plan.row.get("acceptance_number")
             if number and "acceptance_number" in plan.changes:
                 holder = taken_numbers.get(number)
@@ -262,6 +273,11 @@ def _parse_item(item, *, result: ItemResult, campaigns: dict) -> tuple[dict, dic
         errors["version"] = [_("Enter a whole number.")]
     if "standards" in control and not is_list_of_text(control["standards"]):
         errors["standards"] = [_("Send the evidence standards ticked as a list of their codes (text).")]
+    if "milestones" in data:
+        try:
+            control["milestones"] = clean_milestone_list(data.pop("milestones"))
+        except InvalidInput as error:
+            errors.update(error.errors)
     try:
         control[DEADLINE_WORKING_DAYS] = pop_working_days(data)
     except InvalidInput as error:
@@ -300,6 +316,37 @@ def _cooperation_links(case_ids: list[int]) -> dict[int, list[int]]:
         for case_id, unit_id in through.values_list("case_id", "unit_id"):
             links.setdefault(case_id, []).append(unit_id)
     return links
+
+
+def _milestones_of(case_ids: list[int]) -> dict[int, list[Milestone]]:
+    """The milestones of these cases, in one query (only the cases whose
+    items give milestones)."""
+    found: dict[int, list[Milestone]] = {}
+    if case_ids:
+        for milestone in Milestone.objects.filter(case_id__in=case_ids).order_by("case_id", "due_on", "id"):
+            found.setdefault(milestone.case_id, []).append(milestone)
+    return found
+
+
+def _milestone_change(*, actor, row: dict, existing: list, given: list[dict] | None) -> ListChange | None:
+    """The item's milestones replacing the case's (``row`` as the item
+    leaves it): only a long-term case has them, and only whoever may edit
+    the case sets them (as ``cases.milestones`` requires one by one)."""
+    if given is None:
+        return None
+    change = list_change(existing, given)
+    if change is None:
+        return None
+    if row["deadline_type"] != DeadlineType.LONG_TERM:
+        raise _Invalid(
+            {"milestones": [
+                _("Only long-term (长期坚持) cases have milestones; this case's deadline type is “%(type)s”.")
+                % {"type": DeadlineType(row["deadline_type"]).label}
+            ]}
+        )  # fmt: skip
+    if row.get("id") is not None and not editable_fields(SimpleNamespace(**row), actor):
+        raise _Invalid({"milestones": [_("This field cannot be changed by your account now.")]})
+    return change
 
 
 def _placed(data: dict, *, current: str | None) -> dict:
@@ -353,7 +400,7 @@ def _check_deadline(deadline_type: str, deadline: datetime.date | None) -> None:
 
 
 def _plan_update(
-    *, actor, row: dict, links: list[int], data: dict, control: dict, note: str, result: ItemResult
+    *, actor, row: dict, links: list[int], data: dict, control: dict, note: str, result: ItemResult, milestones=()
 ) -> _Plan:
     item_note = (control.get("note") or note or "").strip()
     if row["withdrawn_at"] is not None:
@@ -411,13 +458,21 @@ def _plan_update(
             )
         if not stays_long_term:
             _check_deadline(updated["deadline_type"], updated["deadline"])
+    milestone_change = _milestone_change(actor=actor, row=updated, existing=list(milestones), given=control.get("milestones"))
+    if milestone_change is not None:
+        changes["milestones"] = [milestone_change.before, milestone_change.after]
+        if milestone_change.deadline != row["deadline"]:
+            changes["deadline"] = [_serialize(row["deadline"]), _serialize(milestone_change.deadline)]
+        elif "deadline" in changes:
+            del changes["deadline"]
+        updated["deadline"] = milestone_change.deadline
     walk = _checked_walk(
         actor=actor, row=updated, campaign=data["campaign"], path=_path(row["status"], control.get("status")),
         note=item_note, standards=control.get("standards"),
     )  # fmt: skip
     return _Plan(
         result, updated, changes, walk, item_note, is_new=False, read_version=row["version"], campaign=data["campaign"],
-        cooperating=cooperating,
+        cooperating=cooperating, milestones=milestone_change,
     )
 
 
@@ -445,6 +500,11 @@ def _plan_create(*, actor, data: dict, control: dict, note: str, result: ItemRes
     changes = {name: _serialize(value) for name, value in data.items()}
     if cooperating:
         changes["cooperating_units"] = _serialize(cooperating)
+    milestone_change = _milestone_change(actor=actor, row=row, existing=[], given=control.get("milestones"))
+    if milestone_change is not None:
+        row["deadline"] = milestone_change.deadline
+        changes["milestones"] = milestone_change.after
+        changes["deadline"] = _serialize(milestone_change.deadline)
     item_note = (control.get("note") or note or "").strip()
     walk = _checked_walk(
         actor=actor, row=row, campaign=data["campaign"], path=_path(Status.ASSIGNED, control.get("status")),
@@ -452,8 +512,9 @@ def _plan_create(*, actor, data: dict, control: dict, note: str, result: ItemRes
     )  # fmt: skip
     cooperating_ids = [unit.pk for unit in cooperating] if cooperating else None
     return _Plan(
-        result, row, changes, walk, item_note, is_new=True, read_version=1, campaign=data["campaign"], cooperating=cooperating_ids
-    )
+        result, row, changes, walk, item_note, is_new=True, read_version=1, campaign=data["campaign"],
+        cooperating=cooperating_ids, milestones=milestone_change,
+    )  # fmt: skip
 
 
 def _with_working_day_deadline(data: dict, control: dict, *, start) -> dict:
@@ -512,6 +573,7 @@ def _apply(*, actor, plans: list[_Plan]) -> None:
     _insert(Case, COLUMNS, [plan.row for plan in new])
     _update(changed, now=now)
     _link_cooperating([plan for plan in new + changed if plan.cooperating is not None])
+    _write_milestones(actor, [plan for plan in new + changed if plan.milestones is not None])
     _insert(CaseEvent, _inserted_fields(CaseEvent), events)
     for model in (Review, Objection):
         fields = _inserted_fields(model)
@@ -596,6 +658,23 @@ def _link_cooperating(plans: list) -> None:
     through.objects.bulk_create(through(case_id=case, unit_id=unit) for case, unit in sorted(wanted - existing))
 
 
+def _write_milestones(actor, plans: list[_Plan]) -> None:
+    """Each item's milestones as its list says: the targets no longer
+    listed removed (the event keeps them), met or not met as listed, the
+    new ones added; the case's deadline was planned from the same list."""
+    gone = [pk for plan in plans for pk in plan.milestones.delete]
+    if gone:
+        Milestone.objects.filter(pk__in=gone).delete()
+    for plan in plans:
+        for pk, met_on in plan.milestones.met:
+            Milestone.objects.filter(pk=pk).update(met_on=met_on, met_by_id=actor.pk if met_on else None)
+    Milestone.objects.bulk_create(
+        Milestone(case_id=plan.row["id"], met_by_id=actor.pk if m["met_on"] else None, **m)
+        for plan in plans
+        for m in plan.milestones.create
+    )
+
+
 def _allocate_ids(count: int) -> list[int]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
@@ -661,7 +740,7 @@ def _update(plans: list[_Plan], *, now) -> None:
         # A walk writes the moved columns (a step's petition changes are
         # always empty here: the walk checks the row's own veracity and
         # handling, which the item's field changes already set).
-        attnames = {_attname(name) for name in plan.changes if name != "cooperating_units"} | (
+        attnames = {_attname(name) for name in plan.changes if name not in NOT_COLUMNS} | (
             set(MOVED_COLUMNS) if plan.walk else set()
         )
         groups.setdefault(tuple(sorted(attnames)), []).append(plan)

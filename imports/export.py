@@ -31,6 +31,7 @@ PROBLEM_COLUMNS = (
     "cooperating_units",
     "region",
     "deadline",
+    "milestones",
     "progress",
     "completion",
 )
@@ -53,11 +54,12 @@ COLUMNS = {
         "key_case",
         "responsible_unit",
         "deadline",
+        "milestones",
         "completion",
         "campaign",
     ),
 }
-WIDE = {"title", "summary", "target", "measures", "progress", "investigation", "handling"}
+WIDE = {"title", "summary", "target", "measures", "milestones", "progress", "investigation", "handling"}
 CHUNK = 2000
 
 
@@ -77,6 +79,7 @@ def _cell_values(case, serial: int) -> dict:
         "cooperating_units": "、".join(unit.name for unit in case.cooperating_units.all()),
         "region": v.format_region(case.city.name if case.city else None, case.county_name),
         "deadline": v.format_deadline(case.deadline_type, case.deadline),
+        "milestones": v.format_milestones(case.milestones.all()),
         "progress": case.progress,
         "completion": v.format_completion(case.status, petition=petition),
         "film_year": case.film_year,
@@ -104,7 +107,7 @@ def fill_ledger(book: Workbook, cases) -> None:
             SHEET_TITLES[kind], [Column(layout.column(key).header, 40 if key in WIDE else 16) for key in keys]
         )
         of_kind = cases.filter(kind=kind).select_related("city", "campaign", "division", "lead_unit").prefetch_related(
-            "cooperating_units"
+            "cooperating_units", "milestones"
         )
         for serial, case in enumerate(of_kind.iterator(chunk_size=CHUNK), start=1):
             values = _cell_values(case, serial)

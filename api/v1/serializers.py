@@ -97,7 +97,10 @@ class BulkInput(serializers.Serializer):
         help_text=_(
             "At most 500 cases, each keyed by campaign code and reference. A deadline may be stated as "
             "deadline_working_days (1 to 365 China working days after transferred_on, the 交办日期) instead of deadline. "
-            "An item whose status walk accepts the case carries the evidence standards ticked as standards (a list of codes)."
+            "An item whose status walk accepts the case carries the evidence standards ticked as standards (a list of codes). "
+            "A long-term (长期坚持) case's yearly targets (阶段性目标) are given as milestones, a list of objects "
+            "{due_on, target, met_on (optional, null: not met)} that replaces the case's list ([]: none); the case's "
+            "deadline becomes the date of the earliest unmet one. A bad list makes the item invalid, naming milestones."
         ),
     )
     note = PlainText(max_length=NOTE_TEXT, default="")

@@ -159,6 +159,10 @@ class RowReader:
             row.problems.append(
                 RowProblem(self.header.where("deadline"), cell_name(number, positions["deadline"]), _("The deadline is empty."))
             )
+        if "milestones" in present:
+            milestones = parse("milestones", v.parse_milestones)
+            if milestones is not None:
+                item["milestones"] = milestones
         if "completion" in present:
             status = parse("completion", v.parse_completion)
             if status is not None:

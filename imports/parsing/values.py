@@ -130,6 +130,94 @@ def format_deadline(deadline_type: str, deadline: datetime.date | None):
     return deadline
 
 
+# --- milestones (阶段性目标) ---
+
+# One target a line (Alt+Enter in a cell), or several on a line separated by
+# “；” where the next one starts with its date:
+#     2025年底前 完成一期截污纳管（已完成 2025-11-20）
+#     2026-06-30：建成污水处理厂二期；2026年底前 出水稳定达标
+# The date is written as a deadline is (2025-12-31, 2025年12月31日, 2025年底前,
+# 2026年6月底前); a met target ends with （已完成 <the day it was met>）.
+_FULL_WIDTH = str.maketrans("０１２３４５６７８９－／．", "0123456789-/.")
+_TARGET_SPLIT = re.compile(r"[\r\n]+|[；;]\s*(?=[0-9０-９]{4}(?:[年\-/.－／．]|[0-9０-９]{4}))")
+_AFTER_DATE = re.compile(r"^(?:日|号)?(?:之前|以前|前)?[\s:：,，、.。\-—－]*")
+_TRAILING_BRACKET = re.compile(r"[（(]([^（）()]*)[）)]\s*$")
+MET_WORDS = ("已完成", "已达成", "已实现")
+_MET = re.compile(
+    r"^\s*(?:(?P<word>" + "|".join(MET_WORDS) + r")\s*[,，:：于]?\s*(?P<after>[^\s].*?)?"
+    r"|(?P<before>.+?)\s*(?:" + "|".join(MET_WORDS) + r"|完成))\s*$"
+)
+
+
+def _milestone(entry: str, number: int) -> dict:
+    where = _("Target %(number)d (“%(text)s”)") % {"number": number, "text": entry}
+    folded = entry.translate(_FULL_WIDTH)  # same length: positions stay
+    match = _DATE_PATTERNS.match(folded)
+    if match is None or match.lastgroup == "yearbefore":
+        raise ValueError(
+            _("%(where)s does not start with its date; write one target a line, as “2025-12-31 完成……” or “2025年底前 完成……”.")
+            % {"where": where}
+        )
+    try:
+        due_on = _date_from_match(match)
+    except ValueError:
+        raise ValueError(_("%(where)s: “%(value)s” is not a date that exists.") % {"where": where, "value": match.group(0)}) from None
+    target = entry[match.end():]
+    target = target[_AFTER_DATE.match(target).end():].strip()
+    met_on = None
+    bracket = _TRAILING_BRACKET.search(target)
+    met = _MET.match(bracket.group(1)) if bracket else None
+    day = None
+    if met is not None:
+        day = met.group("after") if met.group("word") else met.group("before")
+        # （已完成设备安装） is part of the target; （已完成 2025-11-20） marks it met.
+        dated = bool(day) and day.translate(_FULL_WIDTH)[:1].isdigit()
+        if not (met.group("word") and (not day or dated)) and not (met.group("before") and dated):
+            met = None
+    if met is not None:
+        if not day:
+            raise ValueError(
+                _("%(where)s is marked met without the day it was met; write it as （已完成 2025-11-20）.") % {"where": where}
+            )
+        try:
+            met_on = parse_date(day)
+        except ValueError as error:
+            raise ValueError(f"{where}: {error}") from None
+        target = target[: bracket.start()].strip()
+    if not target:
+        raise ValueError(_("%(where)s has a date but no target.") % {"where": where})
+    return {"due_on": due_on.isoformat(), "target": target, "met_on": met_on.isoformat() if met_on else None}
+
+
+def parse_date_or_none(value) -> datetime.date | None:
+    try:
+        return parse_date(value)
+    except ValueError:
+        return None
+
+
+def parse_milestones(value) -> list[dict]:
+    """阶段性目标 as people write it, to the bulk upsert's ``milestones``
+    ({due_on, target, met_on} in ISO dates). Empty is none."""
+    raw = text(value)
+    if not raw:
+        return []
+    entries = [entry.strip() for entry in _TARGET_SPLIT.split(raw)]
+    return [_milestone(entry, number) for number, entry in enumerate((e for e in entries if e), start=1)]
+
+
+def format_milestones(milestones) -> str:
+    """The inverse of parse_milestones: one target a line, by date."""
+    lines = []
+    for m in milestones:
+        target = " ".join(m.target.split("\n")).strip()
+        line = f"{m.due_on:%Y-%m-%d} {target}"
+        if m.met_on:
+            line += f"（已完成 {m.met_on:%Y-%m-%d}）"
+        lines.append(line)
+    return "\n".join(lines)
+
+
 # --- places ---
 
 

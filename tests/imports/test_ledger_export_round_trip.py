@@ -146,3 +146,25 @@ def test_a_bad_filter_is_a_400_naming_it(demo, client):
 def test_anonymous_visitors_get_no_ledger(demo, client):
     assert client.get("/imports/ledger.xlsx").status_code == 302
     assert Campaign.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_ledger_writes_the_milestones_that_the_round_trip_reads_back(demo, client):
+    from imports.parsing.values import parse_milestones
+
+    sheets = sheet_rows(export(client, "supervisor"))
+    written = {}
+    for title in ("督察反馈问题", "信访件", "警示片问题", "省级督察问题"):
+        header, *rows = sheets[title]
+        key = header.index("受理编号" if title == "信访件" else "编号")
+        for row in rows:
+            if row[header.index("阶段性目标")]:
+                written[(row[header.index("督察任务")], row[key])] = row[header.index("阶段性目标")]
+    with_targets = Case.objects.filter(milestones__isnull=False).distinct().select_related("campaign")
+    assert len(written) == with_targets.count() > 0
+    for case in with_targets:
+        cell = written[(case.campaign.name, case.reference)]
+        assert parse_milestones(cell) == [
+            {"due_on": str(m.due_on), "target": m.target, "met_on": str(m.met_on) if m.met_on else None}
+            for m in case.milestones.all()
+        ]
