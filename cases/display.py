@@ -66,6 +66,9 @@ def change_rows(changes: dict, kind: str | None = None) -> list[tuple[str, str, 
         if name in NOT_FIELDS:
             continue
         old, new = change if isinstance(change, list) and len(change) == 2 else (None, change)
+        if name == "milestone" and old and new is None:
+            rows.append((field_label(name), value_label(name, old, kind), _("deleted")))
+            continue
         rows.append((field_label(name), value_label(name, old, kind), value_label(name, new, kind)))
     return rows
 

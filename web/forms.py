@@ -160,6 +160,12 @@ class MilestoneForm(CaseForm):
         self.fields["expected_version"].initial = case.version
 
 
+class MilestoneDeleteForm(CaseForm):
+    """Deletes one target set by mistake (the version the page showed)."""
+
+    prefix = "delete"
+
+
 class MilestoneMetForm(CaseForm):
     """Marks one target met on a day (today by default), or, empty, not met."""
 

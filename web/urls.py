@@ -31,5 +31,6 @@ urlpatterns = [
     path("cases/<int:pk>/evidence/", case.case_evidence, name="case_evidence"),
     path("cases/<int:pk>/milestones/", milestones.case_milestone_add, name="case_milestone_add"),
     path("cases/<int:pk>/milestones/<int:mid>/met/", milestones.case_milestone_met, name="case_milestone_met"),
+    path("cases/<int:pk>/milestones/<int:mid>/delete/", milestones.case_milestone_delete, name="case_milestone_delete"),
     path("cases/<int:pk>/evidence/<int:attachment_id>/", case.evidence_download, name="evidence_download"),
 ]

@@ -146,3 +146,47 @@ def test_a_retried_post_with_its_idempotency_key_adds_one_milestone(api, supervi
     assert again["Idempotent-Replayed"] == "true"
     assert again.json()["milestones"] == first.json()["milestones"]
     assert Milestone.objects.count() == 1 and Case.objects.get(pk=long_term.pk).version == 2
+
+
+def test_deleting_a_target_moves_the_deadline_and_is_in_the_timeline(api, nanchang_officer, long_term):
+    client = api(nanchang_officer)
+    client.post(url(long_term), {"due_on": "2025-12-31", "target": "错填（合成）"}, format="json")
+    case = client.post(url(long_term), {"due_on": "2026-12-31", "target": "二期（合成）"}, format="json").json()
+    wrong = case["milestones"][0]["id"]
+
+    answer = client.delete(url(long_term, wrong), HTTP_IF_MATCH='"3"')
+
+    assert answer.status_code == 200, answer.json()
+    case = answer.json()
+    assert answer["ETag"] == '"4"'
+    assert (case["deadline"], case["is_overdue"]) == ("2026-12-31", False)
+    assert [m["target"] for m in case["milestones"]] == ["二期（合成）"]
+    [event] = [e for e in client.get(f"/api/v1/cases/{long_term.pk}/events/").json()["results"] if e["version"] == 4]
+    assert event["changes"]["milestone"][0]["target"] == "错填（合成）" and event["changes"]["milestone"][1] is None
+    assert event["changes"]["deadline"] == ["2025-12-31", "2026-12-31"]
+    assert client.delete(url(long_term, wrong)).status_code == 404
+
+
+def test_a_stale_delete_is_412_and_keeps_the_target(api, supervisor, long_term):
+    milestone = Milestone.objects.create(case=long_term, due_on=datetime.date(2025, 12, 31), target="目标（合成）")
+    assert api(supervisor).delete(url(long_term, milestone.pk), HTTP_IF_MATCH='"7"').status_code == 412
+    assert Milestone.objects.filter(pk=milestone.pk).exists()
+
+
+def test_deleting_is_for_who_may_set_targets_only(api, supervisor, readonly_client, jiujiang_officer, nanchang_officer, long_term):
+    milestone = Milestone.objects.create(case=long_term, due_on=datetime.date(2025, 12, 31), target="目标（合成）")
+    assert api(readonly_client).delete(url(long_term, milestone.pk)).status_code == 403
+    assert api(jiujiang_officer).delete(url(long_term, milestone.pk)).status_code == 404
+    Case.objects.filter(pk=long_term.pk).update(status="pending_acceptance", review_stage="province")
+    assert api(nanchang_officer).delete(url(long_term, milestone.pk)).status_code == 403
+    assert Milestone.objects.filter(pk=milestone.pk).exists()
+    assert api(supervisor).delete(url(long_term, milestone.pk)).status_code == 200
+    assert not Milestone.objects.exists()
+
+
+def test_the_schema_documents_the_delete(api, supervisor):
+    schema = api(supervisor).get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    delete = schema["paths"]["/api/v1/cases/{id}/milestones/{mid}/"]["delete"]
+    assert delete["operationId"] == "case_milestones_destroy"
+    assert {"200", "400", "403", "404", "409", "412"} <= set(delete["responses"])
+    assert any(p["name"] == "If-Match" for p in delete["parameters"])

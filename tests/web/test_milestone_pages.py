@@ -113,3 +113,43 @@ def test_the_list_shows_a_long_term_cases_deadline_as_its_target(client, nanchan
     row = page[page.index("LT-1"):]
     row = row[: row.index("</tr>")]
     assert "2025-12-31" in row and "阶段性目标" in row and "mark overdue" in row
+
+
+def test_an_officer_deletes_a_target_and_the_timeline_says_so(client, nanchang_officer, long_term):
+    missed = add_milestone(case=long_term, actor=nanchang_officer, due_on=MISSED, target="错填的目标（合成）")
+    add_milestone(case=long_term, actor=nanchang_officer, due_on=datetime.date(2026, 12, 31), target="二期（合成）")
+    client.force_login(nanchang_officer)
+    page = client.get(f"/cases/{long_term.pk}/").content.decode()
+    assert f"/cases/{long_term.pk}/milestones/{missed.pk}/delete/" in page and "删除" in page
+
+    response = client.post(f"/cases/{long_term.pk}/milestones/{missed.pk}/delete/", {"delete-expected_version": 3})
+
+    assert response.status_code == 302
+    case = Case.objects.get(pk=long_term.pk)
+    assert (case.deadline, case.version) == (datetime.date(2026, 12, 31), 4)
+    assert not Case.objects.overdue().exists()
+    page = client.get(f"/cases/{long_term.pk}/").content.decode()
+    timeline = page[page.index('id="timeline"'):]
+    assert "错填的目标（合成）" in timeline and "已删除" in timeline
+
+
+def test_a_stale_delete_is_refused_and_keeps_the_target(client, nanchang_officer, long_term):
+    milestone = add_milestone(case=long_term, actor=nanchang_officer, due_on=MISSED, target="目标（合成）")
+    client.force_login(nanchang_officer)
+    response = client.post(f"/cases/{long_term.pk}/milestones/{milestone.pk}/delete/", {"delete-expected_version": 1})
+    assert response.status_code == 409
+    assert Milestone.objects.filter(pk=milestone.pk).exists()
+
+
+def test_who_may_not_set_targets_sees_no_delete_and_is_refused(client, supervisor, long_term, jiujiang_officer):
+    milestone = add_milestone(case=long_term, actor=supervisor, due_on=MISSED, target="目标（合成）")
+    Case.objects.filter(pk=long_term.pk).update(status="pending_acceptance")
+    officer = UserFactory(username="nc3", role="officer")
+    client.force_login(officer)
+    assert "/delete/" not in client.get(f"/cases/{long_term.pk}/").content.decode()
+    response = client.post(f"/cases/{long_term.pk}/milestones/{milestone.pk}/delete/", {"delete-expected_version": 2})
+    assert response.status_code == 403
+    client.force_login(jiujiang_officer)
+    response = client.post(f"/cases/{long_term.pk}/milestones/{milestone.pk}/delete/", {"delete-expected_version": 2})
+    assert response.status_code == 404
+    assert Milestone.objects.filter(pk=milestone.pk).exists()

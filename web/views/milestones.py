@@ -1,5 +1,5 @@
 """The case page's milestone forms (阶段性目标): add a yearly target, mark
-one met or not met. Each calls one service of cases.milestones, which
+one met or not met, delete one set by mistake. Each calls one service of cases.milestones, which
 keeps the case's deadline at the earliest unmet target."""
 
 from django.contrib import messages
@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from cases import milestones
 from cases.errors import CaseError, InvalidInput
 
-from ..forms import MilestoneForm, MilestoneMetForm
+from ..forms import MilestoneDeleteForm, MilestoneForm, MilestoneMetForm
 from .case import _refused, _render_case, _stale, _visible_case
 
 
@@ -70,4 +70,28 @@ def case_milestone_met(request, pk: int, mid: int):
         case.refresh_from_db()
         return _render_case(request, case, status=error.http_status)
     messages.success(request, _("Milestone marked not met.") if undo else _("Milestone marked met."))
+    return redirect("web:case_detail", pk=case.pk)
+
+
+@require_POST
+@login_required
+def case_milestone_delete(request, pk: int, mid: int):
+    """Deletes a target; the timeline keeps what it was."""
+    case = _visible_case(request, pk)
+    form = MilestoneDeleteForm(request.POST)
+    error = None if form.is_valid() else InvalidInput("expected_version", _("Reload the page and try again."))
+    if error is None:
+        error = _stale(form, case)
+    if error is None:
+        try:
+            milestones.delete_milestone(
+                case=case, actor=request.user, milestone_id=mid, expected_version=form.cleaned_data["expected_version"]
+            )
+        except CaseError as refused:
+            error = refused
+    if error is not None:
+        messages.error(request, str(error.message))
+        case.refresh_from_db()
+        return _render_case(request, case, status=error.http_status)
+    messages.success(request, _("Milestone deleted."))
     return redirect("web:case_detail", pk=case.pk)

@@ -1,5 +1,5 @@
 """A long-term case's milestones (阶段性目标): add one, edit one or mark it
-met. Each answers the case as it now is: its deadline follows the
+met, delete one set by mistake. Each answers the case as it now is: its deadline follows the
 milestones (cases/milestones.py)."""
 
 from django.utils.translation import gettext as _
@@ -87,6 +87,26 @@ class CaseMilestoneDetail(ApiView):
             request,
             lambda version: milestones.edit_milestone(
                 case=case, actor=request.user, milestone_id=mid, data=body, expected_version=version
+            ),
+        )
+        return case_response(case)
+
+    @extend_schema(
+        operation_id="case_milestones_destroy",
+        request=None,
+        parameters=[if_match(required=False)],
+        responses={200: OpenApiResponse(s.CaseDetail, description="The case as it now is."), **WRITE_ERRORS},
+        summary="Delete a milestone set by mistake",
+        description=EXPLAINED
+        + " The case's timeline records the milestone deleted, and its deadline becomes the date of the earliest "
+        "unmet milestone left. An unknown milestone of the case is a 404.",
+    )
+    def delete(self, request, pk: int, mid: int):
+        case = visible_case(request, pk)
+        _written(
+            request,
+            lambda version: milestones.delete_milestone(
+                case=case, actor=request.user, milestone_id=mid, expected_version=version
             ),
         )
         return case_response(case)
