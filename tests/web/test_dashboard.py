@@ -118,3 +118,22 @@ def test_a_supervisor_is_led_to_the_completion_per_campaign_and_batch(client, su
     assert 'href="/reports/progress/#section-1"' in client.get("/dashboard/").content.decode()
     client.force_login(nanchang_officer)
     assert "/reports/progress/" not in client.get("/dashboard/").content.decode()
+
+
+@time_machine.travel(shanghai(2024, 3, 1, 10), tick=False)
+def test_a_city_opens_its_counties_only_for_those_who_may_see_the_whole_city(client, jiujiang, province):
+    """A city bureau's row of its city opens the city's counties; a county
+    bureau sees the same row without a link it would be refused (404)."""
+    from tests.factories import UserFactory
+
+    city = UserFactory(username="jj_city", role="officer", division_id="360400", city=None)
+    county = UserFactory(username="jj_xunyang", role="officer", division_id="360403", city=None)
+
+    client.force_login(city)
+    drill = city_row(client.get("/dashboard/"), "360400")["drill_url"]
+    assert drill == "/dashboard/?division=360400"
+    assert client.get(drill).status_code == 200
+
+    client.force_login(county)
+    assert city_row(client.get("/dashboard/"), "360400")["drill_url"] is None
+    assert client.get("/dashboard/?division=360400").status_code == 404

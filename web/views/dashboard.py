@@ -94,8 +94,14 @@ def dashboard(request):
 
     drilled = _drilled_division(request)
     if drilled is None:
-        # Per city; a click on a city opens its counties.
-        rows = [("city", city.code, city.name, city.code) for city in scope_cities(user)]
+        # Per city; a click on a city opens its counties, where the viewer
+        # may see the whole city (a county bureau's row of its city does
+        # not lead to a page that would refuse it).
+        scope = scope_of(user)
+        rows = [
+            ("city", city.code, city.name, city.code if scope is not None and scope.contains_division(city.code) else None)
+            for city in scope_cities(user)
+        ]
         if None in by_city:
             rows.append(("city", "province", None, None))
         figures = by_city
