@@ -58,6 +58,10 @@ PETITIONS = Layout(
         Column("key_case", ("重点件", "是否重点件")),
         Column("responsible_unit", ("责任单位",)),
         Column("deadline", ("整改时限", "办理时限")),
+        Column(
+            "deadline_working_days",
+            ("办理时限（工作日）", "整改时限（工作日）", "办结时限（工作日）", "时限（工作日）", "工作日时限", "办理时限工作日数"),
+        ),
         Column("milestones", ("阶段性目标", "阶段性整改目标", "年度目标")),
         Column("completion", ("完成情况", "办理状态", "办结情况", "是否办结")),
         Column("campaign", ("督察任务",)),
@@ -79,6 +83,11 @@ LEDGER = Layout(
         Column("cooperating_units", ("配合单位",)),
         Column("region", ("行政区域", "责任地", "责任地区"), required=True),
         Column("deadline", ("整改时限", "整改期限", "完成时限"), required=True),
+        Column(
+            "deadline_working_days",
+            ("办理时限（工作日）", "整改时限（工作日）", "办结时限（工作日）", "时限（工作日）", "工作日时限", "办理时限工作日数"),
+        ),
+        Column("transferred_on", ("交办日期", "交办时间")),
         Column("milestones", ("阶段性目标", "阶段性整改目标", "年度目标")),
         Column("progress", ("整改进展", "整改进展情况", "进展情况")),
         Column("completion", ("完成情况", "整改完成情况", "办理状态")),
@@ -94,12 +103,14 @@ HEADER_SEARCH_ROWS = 20
 
 def normalize_header(value) -> str:
     """Header text without spaces, line breaks, a required-marker asterisk or
-    a trailing note in brackets: “整改时限\n（年月日）*” is 整改时限."""
+    a trailing note in brackets: “整改时限\n（年月日）*” is 整改时限. A note
+    saying the deadline is in working days stays: “办理时限（工作日）” is
+    another column than 办理时限."""
     if value is None:
         return ""
     header = re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
     header = header.strip("*")
-    return re.sub(r"\(.*\)$", "", header)
+    return re.sub(r"\((?![^)]*工作日).*\)$", "", header)
 
 
 @dataclass
@@ -119,7 +130,7 @@ def _match(layout: Layout, cells: list) -> tuple[dict, dict, list]:
     index = {}
     for column in layout.columns:
         for header in column.headers:
-            index.setdefault(header, column.key)
+            index.setdefault(normalize_header(header), column.key)
     positions, texts, ignored = {}, {}, []
     for position, cell in enumerate(cells):
         header = normalize_header(cell)

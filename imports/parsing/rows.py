@@ -37,6 +37,8 @@ FIELD_COLUMNS = {
     "lead_unit": ("lead_unit", "responsible_unit"),
     "deadline": ("deadline",),
     "deadline_type": ("deadline",),
+    "deadline_working_days": ("deadline_working_days",),
+    "transferred_on": ("transferred_on",),
     "status": ("completion",),
     "note": ("completion",),
     "reference": ("reference", "acceptance_number", "problem_number"),
@@ -150,11 +152,20 @@ class RowReader:
             if region is not None:
                 item["city"] = region.city_code
                 item["district"] = region.district
+        if "transferred_on" in present:
+            transferred_on = parse("transferred_on", v.parse_date)
+            item["transferred_on"] = transferred_on.isoformat() if transferred_on else None
+        # A deadline stated as working days from the 交办日期 (a petition's 办理时限).
+        working_days = parse("deadline_working_days", v.parse_working_days) if "deadline_working_days" in present else None
+        if working_days is not None:
+            item["deadline_working_days"] = working_days
         if "deadline" in present and v.normalize(cell("deadline")):
             deadline = parse("deadline", v.parse_deadline)
             if deadline is not None:
                 item["deadline_type"], deadline_date = deadline
                 item["deadline"] = deadline_date.isoformat() if deadline_date else None
+        elif working_days is not None:
+            item["deadline_type"] = DeadlineType.DATED
         elif "deadline" in present and self.kind != Kind.PETITION:
             row.problems.append(
                 RowProblem(self.header.where("deadline"), cell_name(number, positions["deadline"]), _("The deadline is empty."))
@@ -222,9 +233,6 @@ class RowReader:
                     row.notes.append(_("问责情况 has no figures that could be read; kept as text with the handling."))
         if "batch" in present:
             item["petition_batch"] = parse("batch", v.parse_whole_number)
-        if "transferred_on" in present:
-            transferred_on = parse("transferred_on", v.parse_date)
-            item["transferred_on"] = transferred_on.isoformat() if transferred_on else None
         if "key_case" in present:
             item["is_key_case"] = bool(parse("key_case", v.parse_yes_no))
 

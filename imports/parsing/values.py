@@ -499,6 +499,22 @@ def parse_whole_number(value) -> int | None:
     return int(numbers[0])
 
 
+def parse_working_days(value) -> int | None:
+    """A deadline in working days: 15, 15日 or 15个工作日. Empty is None;
+    the bulk upsert checks the range (1 to 365)."""
+    if isinstance(value, bool):
+        raise ValueError(_("“%(value)s” is not a number of working days; write it as 15 or 15个工作日.") % {"value": value})
+    if isinstance(value, (int, float)) and float(value).is_integer():
+        return int(value)
+    raw = normalize(value)
+    if not raw or raw in BLANKS:
+        return None
+    match = re.fullmatch(r"(\d+)(?:个)?(?:工作日|日|天)?", raw)
+    if match is None:
+        raise ValueError(_("“%(value)s” is not a number of working days; write it as 15 or 15个工作日.") % {"value": raw})
+    return int(match.group(1))
+
+
 def parse_yes_no(value) -> bool:
     raw = normalize(value)
     if raw in ("是", "重点件", "Y", "y", "1", "True", "TRUE", "√"):
