@@ -323,7 +323,8 @@ INSERT INTO cases_case (
     reopened_count, created_at, updated_at, closed_at, withdrawn_at, problem_number, target, measures,
     acceptance_number, petition_batch, transferred_on, district, pollution_types, is_key_case,
     investigation, veracity, handling, ordered_to_rectify, penalty_cases, fines_yuan, criminal_cases, detentions,
-    summons, people_held_accountable, film_year, found_on, campaign_id, duplicate_of_id, division_id, city_id)
+    summons, people_held_accountable, film_year, found_on, campaign_id, duplicate_of_id, division_id, city_id,
+    review_stage)
 SELECT
     'BN-' || n,
     kind,
@@ -364,7 +365,15 @@ SELECT
          ELSE central[1 + n %% array_length(central, 1)] END,
     NULL,
     division_id,
-    CASE WHEN division_id LIKE '%%0000' THEN NULL ELSE left(division_id, 4) || '00' END
+    CASE WHEN division_id LIKE '%%0000' THEN NULL ELSE left(division_id, 4) || '00' END,
+    -- The level each awaiting case waits at, as the workflow writes it: a
+    -- county's case at its city's review or (half of them, passed on) at the
+    -- province; a city's or the province's own case and one in publicity
+    -- at the province, every campaign's accepting level.
+    CASE WHEN status = 'in_publicity' THEN 'province'
+         WHEN status = 'pending_acceptance' THEN
+              CASE WHEN division_id LIKE '%%00' OR n %% 2 = 0 THEN 'province' ELSE 'city' END
+    END
 FROM dated
 """.replace("%(bulk)s", f"'{BULK_CAMPAIGN}'")
 
