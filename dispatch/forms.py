@@ -1,8 +1,10 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Campaign, Division
 from cases.divisions import HOME_PROVINCE
+from cases.validation import NOTE_TEXT
 
 from .models import Cadence
 
@@ -38,3 +40,31 @@ class ReportForm(forms.Form):
         if not data.get("no_change") and not (data.get("progress") or "").strip():
             self.add_error("progress", _("Give the new progress, or report no change."))
         return data
+
+
+class RoundEditForm(forms.Form):
+    """Editing an open round on its page: the coverage is sent whole."""
+
+    name = RoundForm.base_fields["name"]
+    cutoff = RoundForm.base_fields["cutoff"]
+    campaigns = RoundForm.base_fields["campaigns"]
+    divisions = RoundForm.base_fields["divisions"]
+
+    @classmethod
+    def of(cls, round) -> "RoundEditForm":
+        return cls(
+            initial={
+                "name": round.name,
+                "cutoff": timezone.localtime(round.cutoff_at).strftime("%Y-%m-%dT%H:%M"),
+                "campaigns": list(round.campaigns.all()),
+                "divisions": list(round.divisions.all()),
+            },
+            auto_id="id_edit_%s",
+        )
+
+
+class CloseForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason for closing"), max_length=NOTE_TEXT, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("The round then takes no more reports; the divisions that have not reported stay missing."),
+    )  # fmt: skip

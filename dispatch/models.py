@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from cases.validation import plain_text
+from cases.validation import NOTE_TEXT, bounded_text, plain_text
 
 
 class Cadence(models.TextChoices):
@@ -107,6 +107,13 @@ class Round(Coverage):
         related_name="+", help_text=_("Empty for a round the schedule opened."),
     )  # fmt: skip
     opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    # Closed by the office (before or after the cutoff): no report is taken
+    # after, and the cases not reported stay missing.
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("closed by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    close_reason = models.TextField(_("reason for closing"), blank=True, **bounded_text(NOTE_TEXT))
 
     class Meta:
         verbose_name = _("dispatch round")
@@ -116,10 +123,49 @@ class Round(Coverage):
             models.CheckConstraint(condition=Q(cadence__in=Cadence.values), name="round_cadence_valid"),
             models.CheckConstraint(condition=Q(cutoff_at__gt=models.F("opened_at")), name="round_cutoff_after_opening"),
             models.UniqueConstraint(fields=["template", "period_on"], name="round_one_per_template_period"),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True, close_reason="") | Q(closed_at__isnull=False) & ~Q(close_reason=""),
+                name="round_closed_with_a_reason",
+            ),
         ]
 
     def __str__(self):
         return self.name
+
+    @property
+    def is_closed(self) -> bool:
+        return self.closed_at is not None
+
+
+class RoundChange(models.Model):
+    """One entry of a round's history, which the office and the divisions
+    read on the round's page: opened, edited (each field changed, from and
+    to; the cases added and removed), closed (with the reason). Rows are
+    only inserted."""
+
+    class Action(models.TextChoices):
+        OPENED = "opened", _("Opened")
+        EDITED = "edited", _("Edited")
+        CLOSED = "closed", _("Closed")
+
+    round = models.ForeignKey(Round, verbose_name=_("round"), on_delete=models.CASCADE, related_name="history")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        help_text=_("Empty for the schedule."),
+    )  # fmt: skip
+    at = models.DateTimeField(_("time"), default=timezone.now)
+    action = models.CharField(_("action"), max_length=16, choices=Action.choices)
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+    note = models.TextField(_("note"), blank=True, **bounded_text(NOTE_TEXT))
+
+    class Meta:
+        verbose_name = _("round history entry")
+        verbose_name_plural = _("round history")
+        ordering = ["at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(action__in=["opened", "edited", "closed"]), name="round_change_action_valid")]
+
+    def __str__(self):
+        return f"{self.round_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
 
 
 class RoundCase(models.Model):

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 from cases.errors import CaseError, page_refusal
 
 from . import services
-from .forms import ReportForm, RoundForm
+from .forms import CloseForm, ReportForm, RoundEditForm, RoundForm
 
 # The cases a reporter sees on the round's page at once, the missing first.
 LISTED_CASES = 200
@@ -69,7 +69,7 @@ def report_form(case_id: int, data=None) -> ReportForm:
     return ReportForm(data, initial={"case": case_id}, auto_id=f"id_%s_{case_id}")
 
 
-def _round_page(request, round, *, failed: dict | None = None, status=200):
+def _round_page(request, round, *, failed: dict | None = None, edit_form=None, close_form=None, status=200):
     listed = (
         services.round_cases(round, request.user)
         .select_related("case", "case__division", "report")
@@ -77,13 +77,18 @@ def _round_page(request, round, *, failed: dict | None = None, status=200):
     )
     failed = failed or {}
     rows = [(row, failed.get(row.case_id) or report_form(row.case_id)) for row in listed]
+    office = request.user.is_supervisor
     context = {
         "round": round,
         "status": services.round_status(round, request.user),
         "rows": rows,
         "listed_limit": LISTED_CASES,
-        "may_report": request.user.may_write,
-        "may_urge": request.user.is_supervisor,
+        "may_report": request.user.may_write and not round.is_closed,
+        "may_urge": office,
+        "may_edit": office and not round.is_closed,
+        "edit_form": edit_form or (RoundEditForm.of(round) if office else None),
+        "close_form": close_form or CloseForm(auto_id="id_close_%s"),
+        "history": services.history(round),
         "late": round.cutoff_at < timezone.now(),
     }
     return render(request, "dispatch/round.html", context, status=status)
@@ -168,4 +173,59 @@ def urge(request, pk: int):
         request,
         ngettext("Urged %(count)d division.", "Urged %(count)d divisions.", len(urgings)) % {"count": len(urgings)},
     )
+    return redirect("dispatch:round", pk=round.pk)
+
+
+def _office_round(request, pk: int):
+    """The round, for the office only: 404 outside the caller's rounds, 403
+    for anyone else who sees it."""
+    round = _round(request, pk)
+    try:
+        services.ensure_may_open(request.user)
+    except CaseError as error:
+        raise page_refusal(error) from error
+    return round
+
+
+def _form_refusal(request, round, form, error: CaseError, **page):
+    """A refusal of an edit or the closing: a 404 or 403 as such, anything
+    else said on the form it came from (its field's error when it names one)."""
+    refusal = page_refusal(error)
+    if refusal is not None:
+        raise refusal from error
+    form.add_error(error.field if error.field in form.fields else None, str(error.message))
+    return _round_page(request, round, status=error.http_status, **page)
+
+
+@require_POST
+@login_required
+def edit_round(request, pk: int):
+    round = _office_round(request, pk)
+    form = RoundEditForm(request.POST, auto_id="id_edit_%s")
+    if not form.is_valid():
+        return _round_page(request, round, edit_form=form, status=400)
+    data = form.cleaned_data
+    try:
+        round = services.edit_round(
+            round=round, actor=request.user, name=data["name"], cutoff_at=data["cutoff"],
+            campaigns=list(data["campaigns"]), divisions=list(data["divisions"]),
+        )  # fmt: skip
+    except CaseError as error:
+        return _form_refusal(request, round, form, error, edit_form=form)
+    messages.success(request, _("Round %(name)s changed.") % {"name": round.name})
+    return redirect("dispatch:round", pk=round.pk)
+
+
+@require_POST
+@login_required
+def close_round(request, pk: int):
+    round = _office_round(request, pk)
+    form = CloseForm(request.POST, auto_id="id_close_%s")
+    if not form.is_valid():
+        return _round_page(request, round, close_form=form, status=400)
+    try:
+        round = services.close_round(round=round, actor=request.user, reason=form.cleaned_data["reason"])
+    except CaseError as error:
+        return _form_refusal(request, round, form, error, close_form=form)
+    messages.success(request, _("Round %(name)s closed.") % {"name": round.name})
     return redirect("dispatch:round", pk=round.pk)

@@ -45,4 +45,5 @@ urlpatterns = [
     path("dispatch/rounds/<int:pk>/", dispatch.RoundDetail.as_view(), name="dispatch-round-detail"),
     path("dispatch/rounds/<int:pk>/reports/", dispatch.RoundReports.as_view(), name="dispatch-round-reports"),
     path("dispatch/rounds/<int:pk>/urge/", dispatch.RoundUrge.as_view(), name="dispatch-round-urge"),
+    path("dispatch/rounds/<int:pk>/close/", dispatch.RoundClose.as_view(), name="dispatch-round-close"),
 ]

@@ -42,7 +42,24 @@ def test_listed_rows_link_to_their_operations(api, supervisor):
     assert {link["operationId"] for link in case_links.values()} >= {"v1_cases_retrieve", "v1_cases_transition_create"}
     listed = paths["/api/v1/dispatch/rounds/"]["get"]["responses"]["200"]["links"]
     opened = paths["/api/v1/dispatch/rounds/"]["post"]["responses"]["201"]["links"]
-    operations = {"dispatch_rounds_retrieve", "dispatch_rounds_report", "dispatch_rounds_urge"}
+    operations = {
+        "dispatch_rounds_retrieve", "dispatch_rounds_partial_update", "dispatch_rounds_close", "dispatch_rounds_report",
+        "dispatch_rounds_urge",
+    }  # fmt: skip
     assert {link["operationId"] for link in listed.values()} == operations
     assert {link["parameters"]["id"] for link in listed.values()} == {"$response.body#/results/0/id"}
     assert {link["parameters"]["id"] for link in opened.values()} == {"$response.body#/id"}
+
+
+def test_the_schema_documents_editing_and_closing_a_dispatch_round(api, supervisor):
+    schema = yaml.safe_load(api(supervisor).get("/api/schema/").content)
+    paths, components = schema["paths"], schema["components"]["schemas"]
+    edit = paths["/api/v1/dispatch/rounds/{id}/"]["patch"]
+    closing = paths["/api/v1/dispatch/rounds/{id}/close/"]["post"]
+    assert edit["operationId"] == "dispatch_rounds_partial_update" and "409" in edit["responses"]
+    assert closing["operationId"] == "dispatch_rounds_close" and "409" in closing["responses"]
+    assert "409" in paths["/api/v1/dispatch/rounds/{id}/reports/"]["post"]["responses"]
+    assert components["RoundCloseIn"]["required"] == ["reason"]
+    assert set(components["PatchedRoundEditIn"]["properties"]) == {"name", "cutoff", "campaigns", "divisions"}
+    assert {"closed", "closed_at", "closed_by", "close_reason"} <= set(components["RoundOut"]["properties"])
+    assert "history" in components["RoundDetailOut"]["properties"]
