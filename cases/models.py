@@ -514,6 +514,15 @@ class CaseEvent(models.Model):
             models.Index(
                 fields=["created_at", "case"], condition=Q(action=EventAction.TRANSITION), name="event_transition_time_idx"
             ),
+            # When a case awaiting acceptance arrived at its level
+            # (cases.querysets.arrived_at_level): each queue row's latest
+            # move into awaiting acceptance, read from this index alone.
+            models.Index(
+                fields=["case", "-version"],
+                include=["created_at"],
+                condition=Q(action=EventAction.TRANSITION, to_status="pending_acceptance"),
+                name="event_arrival_idx",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["case", "version"], name="event_one_per_case_version"),

@@ -164,3 +164,25 @@ def test_a_past_date_finds_the_cases_moved_since_in_the_event_time_index(supervi
     day = datetime.date(2024, 3, 1) - datetime.timedelta(days=30)
     shown = plan(cases_at_end_of(user=supervisor, day=day).values("city_id", "status_then"))
     assert "event_transition_time_idx" in shown, shown
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_the_review_queue_reads_when_each_case_arrived_from_the_arrival_index(supervisor, province_cases):
+    """The province's queue orders by arrival at its level: each row's
+    latest move into awaiting acceptance comes from the partial index of
+    those moves, not from the case's whole timeline."""
+    from cases.models import CaseEvent
+    from web.filters import annotate_queue
+
+    cases = list(Case.objects.all()[:40])
+    CaseEvent.objects.bulk_create(
+        CaseEvent(case=case, version=case.version + 1, action="transition", from_status="in_progress",
+                  to_status="pending_acceptance", note="")
+        for case in cases
+    )  # fmt: skip
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE cases_caseevent")
+    queue = annotate_queue(Case.objects.filter(pk__in=[c.pk for c in cases])).order_by("submitted_at", "id")
+    shown = plan(queue, "bitmapscan")
+    assert "event_arrival_idx" in shown, shown
