@@ -32,7 +32,8 @@ class Channel(models.Model):
     """One way to reach one account, or a group: a division's or a unit's
     (its bureau's DingTalk or WeCom group, a shared mailbox). A group's
     channel gets what its accounts get, once for the group, not once per
-    account (reminders.services.channels_of).
+    account, and as much when it has no account receiving it
+    (reminders.services.route_channels).
 
     The webhook of a robot carries its access token (DingTalk) or key
     (WeCom) and the DingTalk robot has a signing secret: whoever holds them

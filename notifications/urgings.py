@@ -8,8 +8,9 @@ units, not to the bureau itself, and escalates to the province. It urges one cas
 cases, with a note; each division urged gets one ``Urging``. Its
 responsible accounts (the officers bound to the division, and the
 unit-bound ones of the cases' lead and cooperating units there) get it in
-the site and on every channel they have, their division's and unit's
-group robots included, through the reminder log's exactly-once delivery.
+the site and on every channel they have, and the division's and the units'
+group robots get it, once each, even when no account of theirs does,
+through the reminder log's exactly-once delivery.
 Opening it or pressing 签收 records the receipt; the first receipt by any
 responsible account answers the urging. One not received within the
 campaign's working hours is escalated to the level above the urged
@@ -29,12 +30,13 @@ from django.utils.translation import ngettext
 
 from accounts.models import Role, User
 from cases.constants import Level
-from cases.models import Case, Division
+from cases.divisions import in_subtree
+from cases.models import Case, Division, Unit
 from cases.scope import scope_of
 from cases.workflow import review_level
 from workdays.calendar import is_working_day
 
-from .models import CampaignReceiptHours, Notification, NotificationKind, ReceiptWay, Urging, UrgingReceipt
+from .models import CampaignReceiptHours, Channel, Notification, NotificationKind, ReceiptWay, Urging, UrgingReceipt
 
 
 def add_working_hours(start: datetime.datetime, hours: float) -> datetime.datetime:
@@ -130,17 +132,33 @@ def bureau_accounts(division_id: str | None):
     ).order_by("pk")
 
 
-def escalated_to(division: Division) -> list[User]:
-    """The bureau accounts of the level above ``division``; where that
-    bureau has no account yet, of the next level up, so that an escalation
-    never goes to nobody."""
+def escalation_target(division: Division) -> tuple[str | None, list[User]]:
+    """The level above ``division`` (its code) and its bureau accounts;
+    where that bureau has neither an account nor a group channel yet, the
+    next level up, so that an escalation never goes to nobody."""
     code = division.parent_id
     while code is not None:
         accounts = list(bureau_accounts(code))
-        if accounts:
-            return accounts
+        if accounts or Channel.objects.filter(division_id=code, is_active=True).exists():
+            return code, accounts
         code = Division.objects.filter(pk=code).values_list("parent_id", flat=True).first()
-    return []
+    return None, []
+
+
+def escalated_to(division: Division) -> list[User]:
+    """The bureau accounts an escalation of an urging of ``division`` goes to."""
+    return escalation_target(division)[1]
+
+
+def groups_urged(*, division_id: str, unit_ids: set[int], to_units: bool) -> set[tuple]:
+    """The groups whose channels get an urging of ``division_id`` even with
+    no account of theirs responsible: the division's own (unless the urging
+    is to the units only) and those of the cases' units in its subtree."""
+    groups = set() if to_units else {("division", division_id)}
+    for unit_id, unit_division in Unit.objects.filter(pk__in=unit_ids).values_list("pk", "division_id"):
+        if in_subtree(unit_division, division_id):
+            groups.add(("unit", unit_id))
+    return groups
 
 
 @transaction.atomic
@@ -183,8 +201,10 @@ def urge(*, actor: User, case_ids: list[int], note: str) -> list[Urging]:
             receipt_due_at=add_working_hours(now, receipt_hours(group)),
         )  # fmt: skip
         urging.cases.set(group)
-        recipients = list(responsible_accounts(division_id=division_id, unit_ids=units_of(group), to_units=to_units))
-        send_about(urging=urging, kind=NotificationKind.URGING, recipients=recipients)
+        unit_ids = units_of(group)
+        recipients = list(responsible_accounts(division_id=division_id, unit_ids=unit_ids, to_units=to_units))
+        groups = groups_urged(division_id=division_id, unit_ids=unit_ids, to_units=to_units)
+        send_about(urging=urging, kind=NotificationKind.URGING, recipients=recipients, groups=groups)
         urgings.append(urging)
     return urgings
 
@@ -274,12 +294,14 @@ def messages_for(pairs: list[tuple[int, str]]) -> dict[tuple[int, str], UrgingMe
     }
 
 
-def send_about(*, urging: Urging, kind: str, recipients: list[User]) -> None:
+def send_about(*, urging: Urging, kind: str, recipients: list[User], groups: set[tuple] = frozenset()) -> None:
     """Put the urging (or its escalation) in each recipient's centre and
     queue it on their e-mail and channels, once each; the reminder log's
-    workers send it after the commit."""
+    workers send it after the commit. The channels of ``groups`` (("division",
+    code) or ("unit", id)) get it too, once per group, when none of the
+    group's accounts is a recipient."""
     from reminders.models import DigestState, ReminderLog
-    from reminders.services import NO_EMAIL, channels_of
+    from reminders.services import NO_EMAIL, route_channels
     from reminders.tasks import hand_on
 
     message = messages_for([(urging.pk, kind)])[(urging.pk, kind)]
@@ -297,7 +319,8 @@ def send_about(*, urging: Urging, kind: str, recipients: list[User]) -> None:
         )  # fmt: skip
     Notification.objects.bulk_create(copies, ignore_conflicts=True)
 
-    channels = channels_of(recipient_ids={person.pk for person in recipients})
+    routes = route_channels(recipient_ids={person.pk for person in recipients}, groups=set(groups))
+    channels = routes.by_recipient
     rows = []
     for person in recipients:
         common = {"recipient": person, "kind": kind, "urging": urging, "digest_on": timezone.localdate(now),
@@ -310,6 +333,14 @@ def send_about(*, urging: Urging, kind: str, recipients: list[User]) -> None:
             )
         )  # fmt: skip
         rows += [ReminderLog(**common, channel=c, channel_kind=c.kind) for c in channels.get(person.pk, [])]
+    # A group with no account among the recipients: its channels on their own.
+    common = {"recipient": None, "kind": kind, "urging": urging, "digest_on": timezone.localdate(now),
+              "overdue_count": len(message.cases), "created_at": now}  # fmt: skip
+    rows += [
+        ReminderLog(**common, channel=c, channel_kind=c.kind)
+        for group_channels in routes.unheaded.values()
+        for c in group_channels
+    ]
     ReminderLog.objects.bulk_create(rows, ignore_conflicts=True)
     queued = list(
         ReminderLog.objects.filter(urging=urging, kind=kind, state=DigestState.QUEUED).values_list("pk", flat=True)
@@ -366,7 +397,9 @@ def escalate_unreceived(*, now: datetime.datetime) -> list[Urging]:
             if Urging.objects.filter(pk=urging.pk, escalated_at__isnull=True).update(escalated_at=now) != 1:
                 continue  # another run escalated it
             urging.escalated_at = now
-            send_about(urging=urging, kind=NotificationKind.ESCALATION, recipients=escalated_to(urging.division))
+            code, accounts = escalation_target(urging.division)
+            groups = {("division", code)} if code else set()
+            send_about(urging=urging, kind=NotificationKind.ESCALATION, recipients=accounts, groups=groups)
         escalated.append(urging)
     return escalated
 

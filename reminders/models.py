@@ -3,7 +3,9 @@ channel.
 
 The row is both the claim that makes a digest go out at most once a day on
 each channel (its unique constraints) and the record of what happened to
-it, shown in the admin. A recipient's own e-mail address has no Channel
+it, shown in the admin. A group's channel (a division's or a unit's) has
+one row per day and kind, or per urging, with the group's first account
+that got it as the recipient, or none when no account of the group got it. A recipient's own e-mail address has no Channel
 row (``channel`` is empty); every configured channel (a robot, an SMS
 number, another address) has its own. The in-app copy needs no claim:
 writing it sends nothing out of the site, and its unique key keeps it
@@ -46,9 +48,12 @@ FINAL_STATES = (DigestState.SENT, DigestState.SKIPPED, DigestState.FAILED)
 
 
 class ReminderLog(models.Model):
+    # Empty only on a group's channel that got the message on its own (no
+    # account of the division or unit received it).
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="reminders"
-    )
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="reminders",
+        null=True, blank=True,
+    )  # fmt: skip
     kind = models.CharField(_("digest"), max_length=16, choices=DigestKind.choices)
     digest_on = models.DateField(_("date"), help_text=_("The Asia/Shanghai date the digest is for."))
     channel_kind = models.CharField(_("channel"), max_length=16, choices=ChannelKind.choices, default=ChannelKind.EMAIL)
@@ -110,6 +115,10 @@ class ReminderLog(models.Model):
                 name="reminder_urging_has_its_kind",
             ),
             models.CheckConstraint(condition=Q(channel_kind__in=ChannelKind.values), name="reminder_channel_kind_valid"),
+            # Only a (group's) configured channel goes without an account.
+            models.CheckConstraint(
+                condition=Q(recipient__isnull=False) | Q(channel__isnull=False), name="reminder_account_or_channel"
+            ),
             # Without a Channel row it is the account's own e-mail address.
             models.CheckConstraint(
                 condition=Q(channel__isnull=False) | Q(channel_kind=ChannelKind.EMAIL),
@@ -125,7 +134,8 @@ class ReminderLog(models.Model):
         indexes = [models.Index(fields=["digest_on", "state"], name="reminder_day_state_idx")]
 
     def __str__(self):
-        return f"{self.get_kind_display()} {self.digest_on} → {self.recipient} ({self.get_channel_kind_display()})"
+        to = self.recipient if self.recipient_id else self.channel.owner
+        return f"{self.get_kind_display()} {self.digest_on} → {to} ({self.get_channel_kind_display()})"
 
     def is_claimable(self, now: datetime.datetime) -> bool:
         if self.state == DigestState.SENDING:

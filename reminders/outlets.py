@@ -19,7 +19,7 @@ from notifications.urgings import UrgingMessage
 
 from .messages import Composer, fit_text
 from .models import ReminderLog
-from .selectors import CityDigest, ProvinceDigest
+from .selectors import CityDigest, ProvinceDigest, group_reader
 
 # The most a robot's text message may hold, in UTF-8 bytes.
 MAX_BYTES = {ChannelKind.WECOM: 2048, ChannelKind.DINGTALK: 20000}
@@ -37,6 +37,20 @@ def address_of(log: ReminderLog) -> str:
     if log.channel_id:
         return log.channel.address
     return log.recipient.email
+
+
+def group_reader_of(channel):
+    """Who a group's channel speaks to when no account of the group
+    received the message: the group's stand-in (``selectors.group_reader``)."""
+    return group_reader(division=channel.division, unit=channel.unit)
+
+
+def reader_of(log: ReminderLog):
+    """The account a reminder is for, or the stand-in of the group whose
+    channel got it on its own (no account of the group received it)."""
+    if log.recipient_id is None:
+        return group_reader_of(log.channel)
+    return log.recipient
 
 
 def recipient_name(log: ReminderLog) -> str:
@@ -74,7 +88,7 @@ class Outlets:
         return self._sms(log, digest)
 
     def _email(self, log, digest, message_id) -> Sent:
-        message = self.composer.compose(digest=digest, recipient=log.recipient, to=address_of(log))
+        message = self.composer.compose(digest=digest, recipient=reader_of(log), to=address_of(log))
         message.extra_headers["Message-ID"] = message_id
         self._mail([message])
         return Sent(address=address_of(log), subject=message.subject)
@@ -89,7 +103,7 @@ class Outlets:
 
     def _urging(self, log, message: UrgingMessage, message_id) -> Sent:
         """An urging or its escalation: plain text on every channel."""
-        with translation.override(log.recipient.language or settings.LANGUAGE_CODE):
+        with translation.override(reader_of(log).language or settings.LANGUAGE_CODE):
             subject, text = message.subject(), message.text()
             with_link = _("Full list: %(url)s") % {"url": settings.SITE_URL + message.path}
         if log.channel_kind == ChannelKind.EMAIL:
@@ -103,8 +117,9 @@ class Outlets:
         return Sent(address=log.channel.address, subject=subject, answer=answer)
 
     def _robot(self, log, digest) -> Sent:
-        message = self.composer.compose(digest=digest, recipient=log.recipient, to="")
-        with translation.override(log.recipient.language or settings.LANGUAGE_CODE):
+        reader = reader_of(log)
+        message = self.composer.compose(digest=digest, recipient=reader, to="")
+        with translation.override(reader.language or settings.LANGUAGE_CODE):
             with_link = _("Full list: %(url)s") % {"url": settings.SITE_URL + full_list_path(digest)}
         return self._post(log.channel, message.subject, message.body, with_link)
 
@@ -127,7 +142,7 @@ class Outlets:
         return self.sms
 
     def _sms(self, log, digest) -> Sent:
-        subject = self.composer.subject(digest=digest, recipient=log.recipient)
+        subject = self.composer.subject(digest=digest, recipient=reader_of(log))
         answer = self._sms_client().send(
             phone=log.channel.address, template_code=settings.ALIYUN_SMS_TEMPLATE_DIGEST, params=sms_params(digest)
         )

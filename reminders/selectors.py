@@ -34,14 +34,18 @@ CASE_LINE_FIELDS = ("id", "reference", "title", "kind", "status", "deadline", "c
 
 @dataclass(frozen=True)
 class PlannedDigest:
-    """One recipient's digest as the run sees it before sending."""
+    """One recipient's digest as the run sees it before sending: an
+    account's, or a group's (``group``: ("division", code) or ("unit", id))
+    that has no account receiving it, which goes out on the group's
+    channels only."""
 
-    recipient_id: int
+    recipient_id: int | None
     username: str
     email: str
     kind: str
     overdue: int
     due_soon: int
+    group: tuple | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,38 +283,97 @@ def scope_digest(*, user, today: datetime.date) -> "CityDigest":
     )
 
 
+class _Planner:
+    """The counts a day's planning reads once (two queries, and the
+    acceptance queue's count when a supervisor's digest needs it), and the
+    decision for one reader: an account, or a group's stand-in."""
+
+    def __init__(self, today: datetime.date):
+        self.today = today
+        counts = counts_by_city(today=today)
+        self.overdue = {city: row["overdue"] for city, row in counts.items()}
+        self.due_soon = {city: row["due_soon"] for city, row in counts.items()}
+        self.waiting = waiting_counts()
+        self._queue = None
+
+    def queue(self) -> int:
+        if self._queue is None:
+            self._queue = acceptance_queue(today=self.today).count()
+        return self._queue
+
+    def plan(self, person, *, username: str, email: str, group: tuple | None = None) -> PlannedDigest | None:
+        level = review_level(person)
+        city_id = person.city_id
+        to_review = self.waiting.get((level, city_id if level == Level.CITY else None), 0) if level else 0
+        if person.role == Role.SUPERVISOR:
+            kind, n_overdue, n_due_soon = DigestKind.PROVINCE, sum(self.overdue.values()), sum(self.due_soon.values())
+            if not (n_overdue or n_due_soon or to_review or self.queue()):
+                return None
+        else:
+            kind, n_overdue, n_due_soon = DigestKind.CITY, self.overdue.get(city_id, 0), self.due_soon.get(city_id, 0)
+            if (n_overdue or n_due_soon or city_id is None) and not covers_its_city(person):
+                # Narrower than its city: its own counts (two queries).
+                cases = Case.objects.for_user(person)
+                n_overdue, n_due_soon = cases.overdue(self.today).count(), cases.due_soon(self.today).count()
+            if not (n_overdue or n_due_soon or to_review):
+                return None
+        return PlannedDigest(person.pk, username, email, kind, n_overdue, n_due_soon, group)
+
+
 def plan_digests(*, today: datetime.date) -> list[PlannedDigest]:
     """Who gets a digest on ``today``: officers whose city has overdue or
     due-soon cases, and every supervisor while the province has any of
     those or a stale acceptance queue; a reviewing account (a city bureau,
     the supervisors) also while cases wait at its review level. Four
     queries."""
-    counts = counts_by_city(today=today)
-    overdue = {city: row["overdue"] for city, row in counts.items()}
-    due_soon = {city: row["due_soon"] for city, row in counts.items()}
-    waiting = waiting_counts()
+    planner = _Planner(today)
     people = list(recipients().values_list("id", "username", "email", "role", "city_id", "division_id", "unit_id"))
-    supervisors_needed = any(person[3] == Role.SUPERVISOR for person in people)
-    queue = acceptance_queue(today=today).count() if supervisors_needed else 0
-
     planned = []
     for user_id, username, email, role, city_id, division_id, unit_id in people:
         person = User(pk=user_id, role=role, city_id=city_id, division_id=division_id, unit_id=unit_id)
-        level = review_level(person)
-        to_review = waiting.get((level, city_id if level == Level.CITY else None), 0) if level else 0
-        if role == Role.SUPERVISOR:
-            kind, n_overdue, n_due_soon = DigestKind.PROVINCE, sum(overdue.values()), sum(due_soon.values())
-            if not (n_overdue or n_due_soon or queue or to_review):
-                continue
-        else:
-            kind, n_overdue, n_due_soon = DigestKind.CITY, overdue.get(city_id, 0), due_soon.get(city_id, 0)
-            if (n_overdue or n_due_soon) and not covers_its_city(person):
-                # Narrower than its city: its own counts (two queries).
-                cases = Case.objects.for_user(person)
-                n_overdue, n_due_soon = cases.overdue(today).count(), cases.due_soon(today).count()
-            if not (n_overdue or n_due_soon or to_review):
-                continue
-        planned.append(PlannedDigest(user_id, username, email, kind, n_overdue, n_due_soon))
+        digest = planner.plan(person, username=username, email=email)
+        if digest is not None:
+            planned.append(digest)
+    return planned
+
+
+def group_reader(*, division=None, unit=None) -> User:
+    """A stand-in account for a division's or a unit's group that no
+    account of it receives today: it reads what the group's accounts would
+    (a division's officers bound to no unit, the supervisors for a
+    province, a unit's accounts), in the site's language, and is greeted by
+    the group's name. Never saved."""
+    from cases.models import city_code_of
+
+    if unit is not None:
+        code, name, role = unit.division_id, unit.name, Role.OFFICER
+    else:
+        code, name = division.pk, division.name
+        role = Role.SUPERVISOR if city_code_of(code) is None else Role.OFFICER
+    reader = User(
+        username=name, role=role, division_id=code, city_id=city_code_of(code), is_active=True,
+        language=settings.LANGUAGE_CODE,
+    )  # fmt: skip
+    if unit is not None:
+        reader.unit = unit
+    else:
+        reader.division = division
+    return reader
+
+
+def plan_group_digests(*, today: datetime.date, readers: dict[tuple, User]) -> list[PlannedDigest]:
+    """The digests of groups that no account of theirs receives today
+    (``readers``: {group: its stand-in}, ``group_reader``): what their
+    accounts would get, when there is anything. Nothing to read for no
+    group; else two queries, and two per group narrower than its city."""
+    if not readers:
+        return []
+    planner = _Planner(today)
+    planned = []
+    for group, reader in readers.items():
+        digest = planner.plan(reader, username=reader.username, email="", group=group)
+        if digest is not None:
+            planned.append(digest)
     return planned
 
 

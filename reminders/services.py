@@ -54,7 +54,17 @@ from tracker.resilience import retry_database
 
 from .models import ABOUT_AN_URGING, CLAIMABLE_STATES, DigestKind, DigestState, ReminderLog, stale_before
 from .messages import Composer
-from .outlets import Outlets, Sent, address_of, full_list_path, listed_cases, recipient_name, shown_address
+from .outlets import (
+    Outlets,
+    Sent,
+    address_of,
+    full_list_path,
+    group_reader_of,
+    listed_cases,
+    reader_of,
+    recipient_name,
+    shown_address,
+)
 from .selectors import (
     CityDigest,
     PlannedDigest,
@@ -62,6 +72,7 @@ from .selectors import (
     city_digests,
     covers_its_city,
     plan_digests,
+    plan_group_digests,
     province_digest,
     scope_digest,
 )
@@ -97,64 +108,90 @@ def run_reminders(
     """Plan the day's digests, claim them in the reminder log and hand the
     ids of those still to send to ``dispatch`` (which sends them, in
     process or through the broker). A dry run only plans."""
-    planned = plan_digests(today=today)
+    people = plan_digests(today=today)
+    routes = route_channels(
+        recipient_ids={digest.recipient_id for digest in people},
+        kind_of={digest.recipient_id: digest.kind for digest in people},
+    )
+    channels = routes.by_recipient
+    # A group no account of which gets a digest today (a bureau's robot
+    # with no account yet) still gets its own, on its channels.
+    groups = plan_group_digests(
+        today=today, readers={group: group_reader_of(group_channels[0]) for group, group_channels in routes.unheaded.items()}
+    )
+    group_channels = {digest.group: routes.unheaded[digest.group] for digest in groups}
+    planned = people + groups
     if dry_run:
         return RunReport(today=today, dry_run=True, lines=[RunLine(digest, None) for digest in planned])
 
     now = timezone.now()
-    for digest in planned:
+    for digest in people:
         if not digest.email:
             logger.warning(
                 "No e-mail address for %s: the %s digest of %s is skipped.",
                 digest.username, digest.kind, today,
             )
-    channels = channels_of(
-        recipient_ids={digest.recipient_id for digest in planned},
-        kind_of={digest.recipient_id: digest.kind for digest in planned},
-    )
+
+    def row(digest, channel_kind, channel_id, skip=False):
+        return ReminderLog(
+            recipient_id=digest.recipient_id,
+            kind=digest.kind,
+            digest_on=today,
+            channel_kind=channel_kind,
+            channel_id=channel_id,
+            state=DigestState.SKIPPED if skip else DigestState.QUEUED,
+            last_error=NO_EMAIL if skip else "",
+            overdue_count=digest.overdue,
+            due_soon_count=digest.due_soon,
+            created_at=now,
+        )
+
+    # One row per channel and day: a second run, or a run racing this one,
+    # finds it (the unique constraints) whichever account, or none, it went with.
     ReminderLog.objects.bulk_create(
-        [
-            ReminderLog(
-                recipient_id=digest.recipient_id,
-                kind=digest.kind,
-                digest_on=today,
-                channel_kind=channel_kind,
-                channel_id=channel_id,
-                state=DigestState.SKIPPED if skip else DigestState.QUEUED,
-                last_error=NO_EMAIL if skip else "",
-                overdue_count=digest.overdue,
-                due_soon_count=digest.due_soon,
-                created_at=now,
-            )
-            for digest in planned
-            for channel_kind, channel_id, skip in _targets(digest, channels)
-        ],
+        [row(digest, *target) for digest in people for target in _targets(digest, channels)]
+        + [row(digest, c.kind, c.pk) for digest in groups for c in group_channels[digest.group]],
         ignore_conflicts=True,
     )
-    post_in_app(planned=planned, today=today)
+    post_in_app(planned=people, today=today)
 
     def read_logs():
-        logs = {}
-        for log in ReminderLog.objects.filter(digest_on=today).select_related("channel"):
+        logs, by_channel = {}, {}
+        for log in ReminderLog.objects.filter(digest_on=today, urging__isnull=True).select_related("channel"):
             logs.setdefault((log.recipient_id, log.kind), []).append(log)
+            if log.channel_id:
+                by_channel[(log.channel_id, log.kind)] = log
+        for digest in groups:
+            logs[digest.group] = [
+                by_channel[(c.pk, digest.kind)] for c in group_channels[digest.group] if (c.pk, digest.kind) in by_channel
+            ]
         return logs
+
+    def key_of(digest):
+        return digest.group or (digest.recipient_id, digest.kind)
+
+    def first_row(digest, rows):
+        return rows[0] if digest.group else _email_row(rows)
 
     logs = read_logs()
     claimed_earlier = {
-        key for key, rows in logs.items() if _email_row(rows).state in (DigestState.SENT, DigestState.FAILED)
-    }
-    to_send = [log.pk for d in planned for log in logs[(d.recipient_id, d.kind)] if log.is_claimable(now)]
+        key_of(d) for d in planned
+        if logs[key_of(d)] and first_row(d, logs[key_of(d)]).state in (DigestState.SENT, DigestState.FAILED)
+    }  # fmt: skip
+    to_send = [log.pk for d in planned for log in logs[key_of(d)] if log.is_claimable(now)]
     if dispatch is not None and to_send:
         dispatch(to_send)
         logs = read_logs()
 
     lines = []
     for digest in planned:
-        key = (digest.recipient_id, digest.kind)
-        email = _email_row(logs[key])
-        others = tuple((_channel_name(log), log.state) for log in logs[key] if log is not email)
+        key = key_of(digest)
+        if not logs[key]:
+            continue  # a group's channels all taken away meanwhile
+        first = first_row(digest, logs[key])
+        others = tuple((_channel_name(log), log.state) for log in logs[key] if log is not first)
         lines.append(
-            RunLine(digest, email.state, already_done=key in claimed_earlier, detail=email.last_error, channels=others)
+            RunLine(digest, first.state, already_done=key in claimed_earlier, detail=first.last_error, channels=others)
         )
     return RunReport(today=today, dry_run=False, lines=lines)
 
@@ -188,7 +225,27 @@ def stranded_digests(*, now: datetime.datetime) -> list[int]:
     return stranded
 
 
-def channels_of(*, recipient_ids: set[int], kind_of: dict[int, str] | None = None) -> dict[int, list[Channel]]:
+@dataclass
+class Routes:
+    """Where a message to some recipients goes besides their e-mail."""
+
+    by_recipient: dict[int, list[Channel]] = field(default_factory=dict)  # recipient id -> its channels
+    # The wanted groups none of whose accounts is a recipient: group -> its channels.
+    unheaded: dict[tuple, list[Channel]] = field(default_factory=dict)
+
+
+def group_of(channel: Channel) -> tuple | None:
+    """("division", code) or ("unit", id) of a group's channel; None for an account's."""
+    if channel.division_id:
+        return ("division", channel.division_id)
+    if channel.unit_id:
+        return ("unit", channel.unit_id)
+    return None
+
+
+def route_channels(
+    *, recipient_ids: set[int], kind_of: dict[int, str] | None = None, groups: set[tuple] | None = None
+) -> Routes:
     """The active configured channels each of these recipients' message
     goes out on, in two queries: its own, and the group channels of its
     division (for accounts bound to no unit) or of its unit.
@@ -198,28 +255,40 @@ def channels_of(*, recipient_ids: set[int], kind_of: dict[int, str] | None = Non
     (``kind_of``: each recipient's digest kind; one kind when None), so the
     reminder log's row per (channel, kind, day) or (channel, kind, urging)
     holds a group to one message of each kind however many of its accounts
-    get it, and that message is the one its accounts read."""
+    get it, and that message is the one its accounts read.
+
+    A group that should get the message though none of its accounts does
+    (``groups``; every group with an active channel when None) comes back
+    in ``unheaded``, with its channels: the message goes to them alone."""
     kind_of = kind_of or {}
     heads = {}  # ("division", code) or ("unit", id) -> {kind: the group's first recipient of it}
     people = User.objects.filter(pk__in=recipient_ids).order_by("pk").values_list("pk", "division_id", "unit_id")
     for pk, division_id, unit_id in people:
         group = ("unit", unit_id) if unit_id else ("division", division_id)
         heads.setdefault(group, {}).setdefault(kind_of.get(pk), pk)
-    divisions = [code for kind, code in heads if kind == "division" and code]
-    units = [pk for kind, pk in heads if kind == "unit"]
-    rows = Channel.objects.filter(
-        Q(user_id__in=recipient_ids) | Q(division_id__in=divisions) | Q(unit_id__in=units), is_active=True
-    )
-    channels = {}
+    wanted = set(heads) | (groups or set())
+    divisions = [code for kind, code in wanted if kind == "division" and code]
+    units = [pk for kind, pk in wanted if kind == "unit"]
+    condition = Q(user_id__in=recipient_ids) | Q(division_id__in=divisions) | Q(unit_id__in=units)
+    if groups is None:
+        condition |= Q(user__isnull=True)
+    rows = Channel.objects.filter(condition, is_active=True).select_related("division", "unit")
+    routes = Routes()
     for channel in rows.order_by("pk"):
-        if channel.user_id:
-            owners = [channel.user_id]
+        group = group_of(channel)
+        if group is None:
+            routes.by_recipient.setdefault(channel.user_id, []).append(channel)
+        elif group in heads:
+            for owner in heads[group].values():
+                routes.by_recipient.setdefault(owner, []).append(channel)
         else:
-            group = ("division", channel.division_id) if channel.division_id else ("unit", channel.unit_id)
-            owners = heads[group].values()
-        for owner in owners:
-            channels.setdefault(owner, []).append(channel)
-    return channels
+            routes.unheaded.setdefault(group, []).append(channel)
+    return routes
+
+
+def channels_of(*, recipient_ids: set[int], kind_of: dict[int, str] | None = None) -> dict[int, list[Channel]]:
+    """The channels each recipient's message goes out on (``route_channels``)."""
+    return route_channels(recipient_ids=recipient_ids, kind_of=kind_of, groups=set()).by_recipient
 
 
 def _targets(digest: PlannedDigest, channels: dict[int, list[Channel]]):
@@ -410,7 +479,7 @@ def _build_digests(logs: list[ReminderLog]) -> dict:
     built = {}
     if digests:
         today = digests[0].digest_on  # the digests of a batch are one day's
-        built = digests_for(today=today, wanted={log.pk: (log.kind, log.recipient) for log in digests})
+        built = digests_for(today=today, wanted={log.pk: (log.kind, reader_of(log)) for log in digests})
     urgings = [log for log in logs if log.kind in ABOUT_AN_URGING]
     if urgings:
         messages = messages_for([(log.urging_id, log.kind) for log in urgings])

@@ -125,7 +125,7 @@ def test_a_divisions_robot_gets_the_days_digest_once_however_many_accounts_and_r
     assert [(row.kind, row.state) for row in group_rows] == [("city", DigestState.SENT)]
 
 
-def test_a_units_robot_gets_its_accounts_digest_and_not_the_divisions(run_day, robots, jiujiang, overdue_case):
+def test_a_units_robot_gets_its_accounts_digest_and_the_divisions_its_own(run_day, robots, jiujiang, overdue_case):
     unit = Unit.objects.create(name="九江市住建局（合成）", division_id="360400")
     overdue_case(jiujiang, TODAY, days=2, lead_unit=unit, title="合成：住建局牵头的问题")
     overdue_case(jiujiang, TODAY, days=6, title="合成：别的单位的问题")
@@ -138,7 +138,9 @@ def test_a_units_robot_gets_its_accounts_digest_and_not_the_divisions(run_day, r
 
     [message] = robots.messages("key-housing")
     assert "合成：住建局牵头的问题" in message.text and "合成：别的单位的问题" not in message.text
-    assert robots.messages("key-jj-group") == []  # no account of the bureau itself
+    # No account of the bureau itself: its group still gets the city's digest, once.
+    [city] = robots.messages("key-jj-group")
+    assert "合成：住建局牵头的问题" in city.text and "合成：别的单位的问题" in city.text
 
 
 def test_a_county_urging_reaches_the_countys_robot_once_and_its_escalation_the_citys(django_capture_on_commit_callbacks, robots, jiujiang_officer, overdue_case, jiujiang):

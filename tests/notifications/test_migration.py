@@ -82,3 +82,22 @@ def test_existing_urgings_stay_urgings_of_the_division_when_a_city_may_urge_its_
     Urging = new.get_model("notifications", "Urging")
 
     assert list(Urging.objects.values_list("division_id", "note", "to_units")) == [("360403", "请尽快整改", False)]
+
+
+def test_existing_reminders_keep_their_accounts_when_a_group_channel_may_go_without_one(nanchang_officer):
+    old = migrate([("reminders", "0003_urging_deliveries")])
+    Log = old.get_model("reminders", "ReminderLog")
+    day = datetime.date(2024, 3, 15)
+    Log.objects.create(recipient_id=nanchang_officer.pk, kind="city", digest_on=day, state="sent", email="nc@example.test")
+
+    new = migrate([("reminders", "0004_group_channel_without_account")])
+    Log = new.get_model("reminders", "ReminderLog")
+    Channel = new.get_model("notifications", "Channel")
+
+    assert list(Log.objects.values_list("recipient_id", "kind", "state")) == [(nanchang_officer.pk, "city", "sent")]
+    group = Channel.objects.create(division_id="360100", kind="wecom", address="https://qyapi.example/send?key=k")
+    Log.objects.create(recipient_id=None, channel_id=group.pk, channel_kind="wecom", kind="city", digest_on=day)
+    with pytest.raises(IntegrityError), transaction.atomic():  # one row per channel and day, account or none
+        Log.objects.create(recipient_id=nanchang_officer.pk, channel_id=group.pk, channel_kind="wecom", kind="city", digest_on=day)
+    with pytest.raises(IntegrityError), transaction.atomic():  # no account and no channel: nobody
+        Log.objects.create(recipient_id=None, kind="city", digest_on=day)

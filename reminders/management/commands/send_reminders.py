@@ -48,8 +48,10 @@ class Command(BaseCommand):
         report = run_reminders(today=today, dry_run=dry_run, dispatch=dispatch)
         for line in report.lines:
             digest = line.digest
+            # A group no account of which gets it: on the group's channels only.
+            to = "(group channels)" if digest.group else digest.email or "(no e-mail)"
             self.stdout.write(
-                f"{digest.username:<24} {digest.email or '(no e-mail)':<32} {digest.kind:<9}"
+                f"{digest.username:<24} {to:<32} {digest.kind:<9}"
                 f" overdue {digest.overdue:>6}  due soon {digest.due_soon:>6}  {self.outcome(line)}"
             )
         self.stdout.write(self.total(report))
@@ -63,7 +65,7 @@ class Command(BaseCommand):
     @staticmethod
     def outcome(line) -> str:
         if line.state is None:
-            return "would send" if line.digest.email else "would skip: no e-mail address"
+            return "would send" if line.digest.email or line.digest.group else "would skip: no e-mail address"
         text = f"already {line.state}" if line.already_done else line.state
         text = f"{text}: {line.detail}" if line.detail and line.state != DigestState.SENT else text
         # The other channels of the account, e.g. "dingtalk#3 sent, sms#4 retrying".
