@@ -47,11 +47,13 @@ CELLS = {
     "city": "<td>{city}</td>",
     "reference": '<td><a href="{url}">{reference}</a></td>',
     "title": "<td>{title}</td>",
-    "deadline": "<td>{deadline}</td>",
+    "deadline": "<td>{deadline}{missed}</td>",
     "days_overdue": '<td class="n late">{days}</td>',
     "days_waiting": '<td class="n">{days}</td>',
     "status": "<td>{status}</td>",
 }
+# A milestone's target as a digest line quotes it, at most (the case page has it all).
+MISSED_TARGET_CHARACTERS = 120
 CITY_OVERDUE = ("reference", "title", "deadline", "days_overdue", "status")
 CITY_DUE_SOON = ("reference", "title", "deadline", "status")
 ESCALATIONS = ("city", "reference", "title", "deadline", "days_overdue", "status")
@@ -92,12 +94,13 @@ class _Section:
                     summary=f"{summary} · {status}",
                 )
             )  # fmt: skip
+            missed = f"<br>{escape(self.missed(case.missed))}" if case.missed else ""
             # Only the reference and the title come from users; the labels
             # are escaped once, the dates, numbers and URL need no escaping.
             html.append(
                 self.html_row.format(
                     city=self.label(("html", city), lambda: escape(city)), reference=escape(case.reference),
-                    title=escape(case.title), deadline=deadline, days=days,
+                    title=escape(case.title), deadline=deadline, missed=missed, days=days,
                     status=self.label(("html", status), lambda: escape(status)), url=f"{site}/cases/{case.id}/",
                 )
             )  # fmt: skip
@@ -117,11 +120,35 @@ class _Section:
             overdue = self.label(
                 ("overdue", days), lambda: ngettext("%(days)s day overdue", "%(days)s days overdue", days) % {"days": days}
             )
+            if case.missed:
+                # A long-term case late on a yearly target: which one, and since when.
+                return days, self.label(("format", "missed overdue"), lambda: _("%(missed)s, %(overdue)s")) % {
+                    "missed": self.missed(case.missed),
+                    "overdue": overdue,
+                }
             return days, self.label(("format", "overdue"), lambda: _("Deadline %(deadline)s, %(overdue)s")) % {
                 "deadline": deadline,
                 "overdue": overdue,
             }
         return 0, self.label(("format", "due"), lambda: _("Deadline %(deadline)s")) % {"deadline": deadline}
+
+
+    def missed(self, missed) -> str:
+        """"Milestone of 2025-12-31 not met: <target>" (and how many are)."""
+        target = " ".join(missed.target.split())  # one line, however it was typed
+        if len(target) > MISSED_TARGET_CHARACTERS:
+            target = target[: MISSED_TARGET_CHARACTERS - 1] + "…"
+        said = self.label(("format", "missed"), lambda: _("Milestone (阶段性目标) of %(date)s not met: %(target)s")) % {
+            "date": missed.due_on.isoformat(),
+            "target": target,
+        }
+        if missed.count > 1:
+            said += self.label(
+                ("missed", missed.count),
+                lambda: ngettext(" (%(count)d milestone missed)", " (%(count)d milestones missed)", missed.count)
+                % {"count": missed.count},
+            )
+        return said
 
 
 def _section(case_list: CaseList, today: datetime.date, columns: tuple[str, ...], labels: dict, cities=None) -> dict:

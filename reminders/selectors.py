@@ -13,7 +13,7 @@ review at its level (``review_queues``).
 
 import datetime
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.conf import settings
 from django.db.models import BooleanField, Count, ExpressionWrapper, F, Q, Window
@@ -21,15 +21,15 @@ from django.db.models.functions import RowNumber
 from django.utils import timezone
 
 from accounts.models import Role, User
-from cases.constants import Level, Status
-from cases.models import Case, City
+from cases.constants import DeadlineType, Level, Status
+from cases.models import Case, City, Milestone
 from cases.querysets import arrived_at_level, due_soon_horizon
 from cases.workflow import review_level
 from workdays.calendar import add_working_days, remembered_calendar
 
 from .models import DigestKind
 
-CASE_LINE_FIELDS = ("id", "reference", "title", "kind", "status", "deadline", "city_id")
+CASE_LINE_FIELDS = ("id", "reference", "title", "kind", "status", "deadline", "city_id", "deadline_type")
 
 
 @dataclass(frozen=True)
@@ -61,7 +61,19 @@ class CaseRow:
     status: str
     deadline: datetime.date | None
     city_id: str | None
+    deadline_type: str
     awaiting_since: datetime.datetime | None = None  # in the acceptance queue
+    missed: "MissedTarget | None" = None  # overdue by a milestone not met (``with_missed_targets``)
+
+
+@dataclass(frozen=True, slots=True)
+class MissedTarget:
+    """The earliest milestone (阶段性目标) of an overdue long-term case
+    whose date passed unmet, and how many have."""
+
+    due_on: datetime.date
+    target: str
+    count: int = 1
 
 
 @dataclass(frozen=True)
@@ -375,6 +387,43 @@ def plan_group_digests(*, today: datetime.date, readers: dict[tuple, User]) -> l
         if digest is not None:
             planned.append(digest)
     return planned
+
+
+def with_missed_targets(digests: dict, *, today: datetime.date) -> dict:
+    """The same digests ({key: digest}), each overdue long-term case listed
+    (an officer's overdue list, the province's escalations) with the
+    milestone whose date passed unmet: one query for all of them, none
+    when no such case is listed."""
+    def overdue_lists(digest):
+        if isinstance(digest, CityDigest):
+            return {"overdue": digest.overdue}
+        if isinstance(digest, ProvinceDigest):
+            return {"escalations": digest.escalations}
+        return {}
+
+    ids = {
+        case.id
+        for digest in digests.values()
+        for case_list in overdue_lists(digest).values()
+        for case in case_list.cases
+        if case.deadline_type == DeadlineType.LONG_TERM and case.deadline is not None and case.deadline < today
+    }
+    if not ids:
+        return digests
+    missed = {}
+    unmet = Milestone.objects.filter(case_id__in=ids, met_on__isnull=True, due_on__lt=today)
+    for case_id, due_on, target in unmet.order_by("case_id", "due_on", "id").values_list("case_id", "due_on", "target"):
+        first = missed.get(case_id)
+        missed[case_id] = MissedTarget(due_on, target) if first is None else replace(first, count=first.count + 1)
+    changed = {}  # one new digest per digest object, however many keys share it
+    for key, digest in digests.items():
+        if id(digest) not in changed:
+            lists = {
+                name: replace(case_list, cases=[replace(c, missed=missed.get(c.id)) for c in case_list.cases])
+                for name, case_list in overdue_lists(digest).items()
+            }
+            changed[id(digest)] = replace(digest, **lists) if lists else digest
+    return {key: changed[id(digest)] for key, digest in digests.items()}
 
 
 def city_digests(*, cities: Iterable[City], today: datetime.date) -> dict[str, CityDigest]:

@@ -75,6 +75,7 @@ from .selectors import (
     plan_group_digests,
     province_digest,
     scope_digest,
+    with_missed_targets,
 )
 
 logger = logging.getLogger(__name__)
@@ -491,7 +492,8 @@ def digests_for(*, today: datetime.date, wanted: dict) -> dict:
     """The digest of each key of ``wanted`` ({key: (digest kind, the
     recipient)}): the city bureaus' in one query for all their cities, a
     county bureau's or a unit's over its own scope, the province digest
-    once for every supervisor."""
+    once for every supervisor; a case overdue by a missed milestone says
+    which (one query more, only when there is one)."""
     city_wide = {key for key, (kind, user) in wanted.items() if kind == DigestKind.CITY and covers_its_city(user)}
     by_city = city_digests(cities={wanted[key][1].city for key in city_wide}, today=today)
     province = province_digest(today=today) if any(kind == DigestKind.PROVINCE for kind, _ in wanted.values()) else None
@@ -503,7 +505,7 @@ def digests_for(*, today: datetime.date, wanted: dict) -> dict:
             digests[key] = by_city[user.city_id]
         else:
             digests[key] = scope_digest(user=user, today=today)
-    return digests
+    return with_missed_targets(digests, today=today)
 
 
 def post_in_app(*, planned: list[PlannedDigest], today: datetime.date) -> int:

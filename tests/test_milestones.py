@@ -93,7 +93,7 @@ def test_the_officers_digest_lists_a_case_with_a_missed_target(run_day, long_ter
     run_day(TODAY)
     [message] = [m for m in mail.outbox if m.to == [nanchang_officer.email]]
     assert long_term.title in message.body
-    assert "截止日期 2025-12-31，逾期 74 天" in message.body
+    assert "阶段性目标（2025-12-31）未完成：年度目标（合成），逾期 74 天" in message.body
 
 
 @pytest.fixture
