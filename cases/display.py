@@ -7,7 +7,7 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.utils.translation import gettext as _
 
-from .constants import PollutionType, Status, status_label
+from .constants import Level, PollutionType, Status, status_label
 from .models import Case, Milestone
 
 
@@ -16,6 +16,8 @@ def field_label(name: str) -> str:
         return str(Milestone._meta.verbose_name)
     if name == "milestones":
         return str(Milestone._meta.verbose_name_plural)
+    if name == "recorded_from_ledger":
+        return _("Review recorded from the ledger by the provincial office")
     try:
         return str(Case._meta.get_field(name).verbose_name)
     except FieldDoesNotExist:
@@ -32,6 +34,8 @@ def value_label(name: str, value, kind: str | None = None) -> str:
     if name == "milestone" and isinstance(value, dict):
         text = f"{value.get('due_on')} {value.get('target')}"
         return text + (" " + _("(met on %(day)s)") % {"day": value["met_on"]} if value.get("met_on") else "")
+    if name == "recorded_from_ledger" and value in Level.values:
+        return str(Level(value).label)
     if name == "milestones" and isinstance(value, list):
         # A whole list, as the bulk upsert and the imports set it.
         return "；".join(value_label("milestone", item) for item in value if isinstance(item, dict))

@@ -47,7 +47,7 @@ from .services import (
     pop_working_days,
 )
 from .validation import FORBIDDEN, clean_note, is_list_of_text
-from .workflow import MOVED_COLUMNS, TRANSITIONS, Step, check_step, moved, signed_rows, waiting_at
+from .workflow import MOVED_COLUMNS, TRANSITIONS, Step, check_step, moved, passes_by_ledger, signed_rows, waiting_at
 from .writes import event_row
 
 KEY_FIELDS = ("campaign", "reference")
@@ -61,6 +61,8 @@ MAX_ITEMS = 500
 # Every column but the feed position, which the database's trigger stamps.
 COLUMNS = [f for f in Case._meta.concrete_fields if f.attname != "feed_xid"]
 FOREIGN_KEYS = {"campaign", "city", "division", "lead_unit", "duplicate_of"}
+# An event's mark that the province recorded this level's review from a ledger.
+LEDGER_MARK = "recorded_from_ledger"
 # What an item changes that is not a column of the case's row.
 NOT_COLUMNS = ("cooperating_units", "milestones")
 
@@ -539,18 +541,34 @@ def _path(status: str, target: str | None) -> list[str]:
     return path
 
 
+ACCEPTED = (Status.IN_PUBLICITY, Status.CLOSED)
+
+
 def _checked_walk(*, actor, row: dict, campaign, path: list[str], note: str, standards=None) -> list[_Move]:
     """Check every step of the walk as ``transition`` would, in memory,
-    before anything is written: a refused step refuses the whole item."""
+    before anything is written: a refused step refuses the whole item.
+
+    A walk here records a ledger (``from_ledger``): before the accepting
+    level accepts, the provincial supervisor's walk passes the reviews below
+    it that the case still waits at, each an approval recorded as that
+    level's (据台账补录); ``workflow.check_step`` decides who may."""
     case = SimpleNamespace(**row, campaign=campaign)  # what the rules read: status, kind, city, stage, ...
     walk = []
-    for to in path:
+
+    def take(**move):
         try:
-            step = check_step(case=case, to=to, actor=actor, note=note, standards=standards)
+            step = check_step(case=case, actor=actor, standards=standards, from_ledger=True, **move)
         except CaseError as error:
             raise _Invalid({error.field or "status": [error.message]}) from None
-        walk.append(_Move(case.status, to, step, stage=waiting_at(case, step.chain)))
-        vars(case).update(moved(step.rule, case=case, chain=step.chain, at=timezone.now()))
+        values = moved(step.rule, case=case, chain=step.chain, at=timezone.now())
+        walk.append(_Move(case.status, values["status"], step, stage=waiting_at(case, step.chain)))
+        vars(case).update(values)
+
+    for to in path:
+        if to in ACCEPTED:
+            while passes_by_ledger(case, actor):
+                take(action="approve")
+        take(to=to, note=note)
     return walk
 
 
@@ -623,7 +641,7 @@ def _events(*, actor, plan: _Plan, now) -> list[dict]:
                 from_status=move.from_status,
                 to_status=move.to_status,
                 note=move.step.note,
-                changes=move.step.changes,
+                changes={**move.step.changes, **({LEDGER_MARK: move.step.recorded_for} if move.step.recorded_for else {})},
             )
         )
     return events

@@ -17,7 +17,16 @@ county level never reviews: its submission is its self-check (自查), so
 the county bureau signs it by submitting with a note, and a county
 account asked to approve or return is told it cannot review its own
 submission (``own_submission``). Likewise a city bureau does not review
-its own city's cases."""
+its own city's cases.
+
+Recording a ledger (the bulk upsert and the imports, never the one-case
+transition or the pages): the provincial office loads ledgers of cases
+already reviewed and closed below it. Its walk may pass the review levels
+below the province (``check_step(..., from_ledger=True)``): each such
+level's approval is recorded as that level's review, signed by the
+supervisor who recorded it, with the opinion that it was recorded from the
+ledger (据台账补录). Nobody else gains anything: a city or county account's
+walk meets the same rules as its one-case moves."""
 
 import datetime
 from dataclasses import dataclass
@@ -256,8 +265,25 @@ def resolve(case, *, action: str | None = None, to: str | None = None) -> Rule:
     return rule
 
 
-def _chain_refusal(rule: Rule, case, actor, chain: list[str]) -> Exception | None:
-    """Why the chain does not let ``actor`` make ``rule`` on ``case`` now."""
+LEDGER_OPINION = _("Recorded from the ledger by the provincial office (据台账补录): the review at %(level)s.")
+
+
+def passes_by_ledger(case, actor, chain: list[str] | None = None) -> bool:
+    """Whether ``actor`` recording a ledger passes the review ``case`` waits
+    at: only the provincial supervisor, only a level below the province that
+    is not the case's accepting level (acceptance stays with its level)."""
+    if case.status != S.PENDING_ACCEPTANCE or acting_level(actor) != Level.PROVINCE:
+        return False
+    chain = chain or review_chain(case)
+    stage = waiting_at(case, chain)
+    return stage != chain[-1] and LEVELS_UP.index(stage) < LEVELS_UP.index(Level.PROVINCE)
+
+
+def _chain_refusal(rule: Rule, case, actor, chain: list[str], *, from_ledger: bool = False) -> Exception | None:
+    """Why the chain does not let ``actor`` make ``rule`` on ``case`` now
+    (``from_ledger``: see the module's docstring)."""
+    if from_ledger and rule.name == "approve" and passes_by_ledger(case, actor, chain):
+        return None
     if rule.by == By.HOLDER:
         if actor.role not in HOLDER_ROLES:
             return RoleNotAllowed(_("Your role may not %(action)s a case.") % {"action": rule.label_for(case.kind).lower()})
@@ -312,7 +338,9 @@ def publicity_running(case, today: datetime.date | None = None) -> bool:
     return case.status == S.IN_PUBLICITY and case.publicity_ends_on is not None and today <= case.publicity_ends_on
 
 
-def refusal(case: Case, actor, to: str | None = None, *, action: str | None = None) -> Exception | None:
+def refusal(
+    case: Case, actor, to: str | None = None, *, action: str | None = None, from_ledger: bool = False
+) -> Exception | None:
     """Why ``actor`` may not make the move (named by ``action`` or ``to``)
     on ``case`` (before input checks), or None when it is allowed. Pages
     use it to offer only the actions the viewer may take."""
@@ -324,7 +352,7 @@ def refusal(case: Case, actor, to: str | None = None, *, action: str | None = No
     if not actor.may_write:
         return RoleNotAllowed(_("This account is read-only."), code="read_only")
     chain = review_chain(case)
-    error = _chain_refusal(rule, case, actor, chain)
+    error = _chain_refusal(rule, case, actor, chain, from_ledger=from_ledger)
     if error is not None:
         return error
     if action is None and rule.name == "return" and waiting_at(case, chain) != chain[0]:
@@ -354,6 +382,7 @@ class Step:
     received_on: datetime.date | None = None
     channel: str = ""
     standards: tuple = ()  # the codes of the evidence standards ticked on acceptance
+    recorded_for: str = ""  # the level whose review the province recorded from a ledger
 
 
 def check_step(
@@ -368,17 +397,26 @@ def check_step(
     received_on=None,
     channel: str | None = None,
     standards=None,
+    from_ledger: bool = False,
 ) -> Step:
     """Every check ``transition`` makes before writing, without writing:
     raises the error ``transition`` would raise. ``case`` need only carry
     the attributes the rules read (status, kind, division_id, campaign,
     review_stage, veracity, handling), so bulk writers can check a walk
-    step by step in memory."""
-    error = refusal(case, actor, to, action=action)
+    step by step in memory. ``from_ledger`` (the bulk upsert and the
+    imports only): the provincial supervisor may approve at a level below
+    it, recorded as that level's review with the opinion 据台账补录."""
+    error = refusal(case, actor, to, action=action, from_ledger=from_ledger)
     if error is not None:
         raise error
     rule = resolve(case, action=action, to=to)
     note = clean_note(note)
+    chain = review_chain(case)
+    recorded_for = ""
+    if rule.name == "approve" and acting_level(actor) != waiting_at(case, chain):
+        recorded_for = waiting_at(case, chain)
+        opinion = str(LEDGER_OPINION % {"level": Level(recorded_for).label})
+        note = f"{opinion}\n{note}" if note else opinion
     if rule.needs_note and not note:
         raise InvalidInput(
             "note", _("A note is required to %(action)s.") % {"action": rule.label_for(case.kind).lower()}, code="required"
@@ -399,7 +437,7 @@ def check_step(
         for field, value in (("veracity", veracity), ("handling", handling)):
             if getattr(case, field) != value:
                 changes[field] = [getattr(case, field), value]
-    return Step(rule, review_chain(case), note, changes, **reception, standards=ticked)
+    return Step(rule, chain, note, changes, **reception, standards=ticked, recorded_for=recorded_for)
 
 
 def is_acceptance(rule: Rule, case) -> bool:

@@ -165,10 +165,22 @@ def upsert_status(actor, case, status):
     return result
 
 
-def test_the_bulk_upsert_cannot_close_a_county_case_still_waiting_at_its_city(donghu_officer, supervisor):
+def test_the_bulk_upsert_closes_a_county_case_waiting_at_its_city_recording_the_citys_review_from_the_ledger(
+    donghu_officer, supervisor
+):
+    # A ledger of closed cases (tests/test_ledger_walk.py): the province records the city's review.
     case = submitted(donghu_officer)
     result = upsert_status(supervisor, case, S.CLOSED)
-    assert result.outcome == "invalid" and "市级" in result.errors["status"][0]
+    assert result.outcome == "updated", result.errors
+    assert Case.objects.get(pk=case.pk).status == S.CLOSED
+    city_review = Review.objects.get(case=case, level=Level.CITY)
+    assert city_review.reviewer == supervisor and "据台账补录" in city_review.opinion
+
+
+def test_the_bulk_upsert_does_not_let_a_city_close_a_county_case_the_province_accepts(donghu_officer, write_client):
+    case = submitted(donghu_officer)
+    result = upsert_status(write_client, case, S.CLOSED)
+    assert result.outcome == "invalid" and "省级" in result.errors["status"][0]
     assert Case.objects.get(pk=case.pk).status == S.PENDING_ACCEPTANCE
 
 
