@@ -45,14 +45,19 @@ class Scope:
             return Q()
         return Q(**{f"{column}__range": self.bounds})
 
-    def case_q(self) -> Q:
-        """The condition on cases."""
-        condition = self.division_q()
+    def case_q(self, via: str | None = None) -> Q:
+        """The condition on cases; with ``via``, the same condition on
+        another model's foreign key to the case (read through one join, not
+        a subquery of the case table)."""
+        prefix = f"{via}__" if via else ""
+        condition = self.division_q(f"{prefix}division__pk")
         if self.unit is not None:
             from .models import Case
 
-            cooperating = Case.cooperating_units.through.objects.filter(case_id=OuterRef("pk"), unit_id=self.unit)
-            condition &= Q(lead_unit_id=self.unit) | Exists(cooperating)
+            cooperating = Case.cooperating_units.through.objects.filter(
+                case_id=OuterRef(f"{via}_id" if via else "pk"), unit_id=self.unit
+            )
+            condition &= Q(**{f"{prefix}lead_unit_id": self.unit}) | Exists(cooperating)
         return condition
 
     def contains_division(self, code: str | None) -> bool:
@@ -98,6 +103,16 @@ def scope_of(user) -> Scope | None:
     if division is None:
         return Scope(None) if user.role == Role.ADMIN else None
     return Scope(division, getattr(user, "unit_id", None))
+
+
+def visible_through(user, via: str) -> Q | None:
+    """``Case.objects.for_user(user)`` as a condition on another model's
+    foreign key ``via`` to the case: the cases in scope, not withdrawn.
+    None when ``user`` may see nothing."""
+    scope = scope_of(user)
+    if scope is None:
+        return None
+    return scope.case_q(via=via) & Q(**{f"{via}__withdrawn_at__isnull": True})
 
 
 def scope_cities(user):

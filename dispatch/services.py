@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from cases.constants import EventAction, Status
 from cases.errors import CaseError, CaseNotVisible, ConcurrentChange, InvalidInput, RoleNotAllowed
 from cases.models import Campaign, Case, CaseEvent, Division, city_code_of
-from cases.scope import Scope
+from cases.scope import Scope, visible_through
 from cases.services import editable_fields
 from cases.validation import NOTE_TEXT, checked_text
 from cases.workflow import ensure_can_write
@@ -290,8 +290,10 @@ def _lines(entry: RoundChange, names: dict) -> list[str]:
 
 
 def round_cases(round: Round, user):
-    """The round's cases ``user`` may see (the one boundary)."""
-    return RoundCase.objects.filter(round=round, case__in=Case.objects.for_user(user))
+    """The round's cases ``user`` may see (the one boundary, on the joined
+    case: a city's read starts from its subtree's rows, not the round's)."""
+    visible = visible_through(user, "case")
+    return RoundCase.objects.none() if visible is None else RoundCase.objects.filter(visible, round=round)
 
 
 def visible_rounds(user):
@@ -333,8 +335,11 @@ class Tally:
 
 def round_totals(rounds: list[Round], user) -> dict[int, Tally]:
     """Each round's totals over the cases ``user`` may see: one grouped query."""
+    visible = visible_through(user, "case")
+    if visible is None:
+        return {round.pk: Tally("", "") for round in rounds}
     rows = (
-        RoundCase.objects.filter(round__in=rounds, case__in=Case.objects.for_user(user))
+        RoundCase.objects.filter(visible, round__in=rounds)
         .order_by()
         .values("round_id")
         .annotate(
