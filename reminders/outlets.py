@@ -117,7 +117,9 @@ class Outlets:
         return Sent(address=log.channel.address, subject=subject, answer=answer)
 
     def _robot(self, log, digest) -> Sent:
-        reader = reader_of(log)
+        # A group's robot speaks to the group, by its name and in the
+        # site's language, not to the account whose digest it goes with.
+        reader = group_reader_of(log.channel) if log.channel.is_group else reader_of(log)
         message = self.composer.compose(digest=digest, recipient=reader, to="")
         with translation.override(reader.language or settings.LANGUAGE_CODE):
             with_link = _("Full list: %(url)s") % {"url": settings.SITE_URL + full_list_path(digest)}

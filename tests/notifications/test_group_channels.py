@@ -120,6 +120,9 @@ def test_a_divisions_robot_gets_the_days_digest_once_however_many_accounts_and_r
 
     [message] = robots.messages("key-jj-group")
     assert "合成：九江逾期问题" in message.text
+    # The group is greeted by its name, not as one of its members.
+    assert "九江市，您好" in message.text
+    assert not any(f"{p.username}，您好" in message.text for p in jiujiang_bureau)
     assert sorted(m.to[0] for m in mail.outbox) == sorted(p.email for p in jiujiang_bureau)
     group_rows = ReminderLog.objects.filter(channel__division_id="360400")
     assert [(row.kind, row.state) for row in group_rows] == [("city", DigestState.SENT)]
