@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cases.validation import NOTE_TEXT, bounded_text, plain_text
 
@@ -144,9 +145,9 @@ class RoundChange(models.Model):
     only inserted."""
 
     class Action(models.TextChoices):
-        OPENED = "opened", _("Opened")
-        EDITED = "edited", _("Edited")
-        CLOSED = "closed", _("Closed")
+        OPENED = "opened", pgettext_lazy("dispatch round", "Opened")
+        EDITED = "edited", pgettext_lazy("dispatch round", "Edited")
+        CLOSED = "closed", pgettext_lazy("dispatch round", "Closed")
 
     round = models.ForeignKey(Round, verbose_name=_("round"), on_delete=models.CASCADE, related_name="history")
     actor = models.ForeignKey(

@@ -116,6 +116,8 @@ def report(request, pk: int):
     progress = None if data["no_change"] else data["progress"]
     try:
         services.report(round=round, actor=request.user, items=[{"case": data["case"], "progress": progress}])
+    except services.RoundClosed as error:
+        return _refused(request, round, error)  # the page no longer has the case's form to say it on
     except CaseError as error:
         refusal = page_refusal(error)
         if refusal is not None:
@@ -140,16 +142,30 @@ def _refused(request, round, error: CaseError):
 @login_required
 def report_no_change(request, pk: int):
     """"No change" on every ticked case of the round at once (a county with
-    fifty unchanged cases sends one form, not fifty); all or nothing."""
+    fifty unchanged cases sends one form, not fifty), or on all the caller's
+    cases not yet reported; all or nothing, one transaction."""
     round = _round(request, pk)
-    # A malformed value (only a forged form sends one) ticks nothing.
-    ids = [value for value in request.POST.getlist("case") if value.isdigit() and len(value) < 19]
+    if request.POST.get("all_missing"):
+        # Every case of the caller's not yet reported (a county whose many
+        # cases did not change), however many fit in one report.
+        ids = list(
+            services.round_cases(round, request.user)
+            .filter(reported_at__isnull=True)
+            .order_by("case_id")
+            .values_list("case_id", flat=True)[: services.MAX_REPORTS]
+        )
+        if not ids:
+            messages.error(request, _("Every case of yours in this round has been reported on."))
+            return redirect("dispatch:round", pk=round.pk)
+    else:
+        # A malformed value (only a forged form sends one) ticks nothing.
+        ids = [int(value) for value in request.POST.getlist("case") if value.isdigit() and len(value) < 19]
     if not ids:
         messages.error(request, _("Tick the cases that have not changed."))
         return redirect("dispatch:round", pk=round.pk)
     try:
         reported = services.report(
-            round=round, actor=request.user, items=[{"case": int(value), "progress": None} for value in dict.fromkeys(ids)]
+            round=round, actor=request.user, items=[{"case": value, "progress": None} for value in dict.fromkeys(ids)]
         )
     except CaseError as error:
         return _refused(request, round, error)

@@ -226,7 +226,7 @@ def test_the_office_edits_a_round_on_its_page(client, opened_round, supervisor):
     opened_round.refresh_from_db()
     assert opened_round.cutoff_at == CUTOFF + datetime.timedelta(minutes=90)
     page = client.get(f"/dispatch/{opened_round.pk}/").content.decode()
-    assert "第12期已修改" in page and "调度的行政区划：增加 九江市" in page and "移出 3 件" in page
+    assert "第12期已修改" in page and "涵盖的行政区划：增加 九江市" in page and "移出 3 件" in page
 
 
 def test_a_refused_edit_on_the_page_says_why_on_the_field_and_changes_nothing(client, opened_round, round_cases, supervisor, nanchang_officer):
@@ -251,9 +251,12 @@ def test_the_office_closes_a_round_on_its_page_and_a_county_sees_it_closed(clien
     client.force_login(xunyang_officer)
     page = client.get(f"/dispatch/{opened_round.pk}/").content.decode()
     assert "本期不再接受报送，未报送的案件仍计为未报" in page and "关闭调度：提前结束" in page
+    assert '<span class="badge">已关闭</span>' in page and "已销号" not in page and "已阅" not in page
     assert 'form="no-change"' not in page
     answer = client.post(f"/dispatch/{opened_round.pk}/no-change/", {"case": [str(round_cases["xunyang"].pk)]}, follow=True)
     assert "不再接受报送" in answer.content.decode()
+    answer = client.post(f"/dispatch/{opened_round.pk}/report/", {"case": round_cases["xunyang"].pk, "progress": "已整改"}, follow=True)
+    assert "第12期已于" in answer.content.decode() and "不再接受报送" in answer.content.decode()
     assert not RoundCase.objects.filter(round=opened_round, reported_at__isnull=False).exists()
 
 

@@ -3,8 +3,11 @@ a division reports on its cases there."""
 
 import pytest
 
+from cases.models import Case
+from dispatch import services
 from dispatch.models import Round, RoundCase
 from notifications.models import Urging
+from tests.factories import CaseFactory
 
 from .conftest import CUTOFF
 
@@ -95,3 +98,28 @@ def test_no_change_with_a_case_of_another_county_ticked_writes_nothing(client, o
     assert not RoundCase.objects.filter(reported_at__isnull=False).exists()
     answer = client.post(f"/dispatch/{opened_round.pk}/no-change/", {"case": ["x"]}, follow=True)
     assert "请勾选无变化的案件" in answer.content.decode()
+
+
+def test_a_county_reports_no_change_on_all_its_cases_not_yet_reported_at_once(client, opened_round, round_cases, xunyang_officer, readonly_client):
+    from cases.models import CaseEvent
+
+    client.force_login(xunyang_officer)
+    client.post(f"/dispatch/{opened_round.pk}/report/", {"case": round_cases["xunyang"].pk, "progress": "已整改"})
+    more = [CaseFactory(division_id="360403", city=None, status="in_progress") for _ in range(3)]
+    services._snapshot(opened_round, Case.objects.filter(pk__in=[c.pk for c in more]))
+    page = client.get(f"/dispatch/{opened_round.pk}/").content.decode()
+    assert "未报送的 4 件案件均无变化" in page
+
+    answer = client.post(f"/dispatch/{opened_round.pk}/no-change/", {"all_missing": "1"}, follow=True)
+
+    assert "已报送 4 件案件无变化" in answer.content.decode()
+    reported = set(RoundCase.objects.filter(round=opened_round, reported_at__isnull=False).values_list("case_id", flat=True))
+    assert reported == {round_cases["xunyang"].pk, round_cases["xunyang_waiting"].pk, *(c.pk for c in more)}
+    assert CaseEvent.objects.filter(case=round_cases["xunyang"], action="reported").count() == 1  # reported before: not again
+    answer = client.post(f"/dispatch/{opened_round.pk}/no-change/", {"all_missing": "1"}, follow=True)
+    assert "您在本期的案件均已报送" in answer.content.decode()
+    # Another county's cases stay missing; an account that may not write is refused.
+    assert RoundCase.objects.get(round=opened_round, case=round_cases["lianxi"]).reported_at is None
+    client.force_login(readonly_client)
+    assert client.post(f"/dispatch/{opened_round.pk}/no-change/", {"all_missing": "1"}).status_code == 403
+    assert RoundCase.objects.get(round=opened_round, case=round_cases["nanchang"]).reported_at is None
