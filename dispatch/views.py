@@ -221,6 +221,7 @@ def edit_round(request, pk: int):
     if not form.is_valid():
         return _round_page(request, round, edit_form=form, status=400)
     data = form.cleaned_data
+    entries = round.history.count()
     try:
         round = services.edit_round(
             round=round, actor=request.user, name=data["name"], cutoff_at=data["cutoff"],
@@ -228,7 +229,10 @@ def edit_round(request, pk: int):
         )  # fmt: skip
     except CaseError as error:
         return _form_refusal(request, round, form, error, edit_form=form)
-    messages.success(request, _("Round %(name)s changed.") % {"name": round.name})
+    if round.history.count() == entries:
+        messages.info(request, _("Nothing was changed."))
+    else:
+        messages.success(request, _("Round %(name)s changed.") % {"name": round.name})
     return redirect("dispatch:round", pk=round.pk)
 
 

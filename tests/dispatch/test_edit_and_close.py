@@ -227,6 +227,9 @@ def test_the_office_edits_a_round_on_its_page(client, opened_round, supervisor):
     assert opened_round.cutoff_at == CUTOFF + datetime.timedelta(minutes=90)
     page = client.get(f"/dispatch/{opened_round.pk}/").content.decode()
     assert "第12期已修改" in page and "涵盖的行政区划：增加 九江市" in page and "移出 3 件" in page
+    # The same values again change nothing, and the page says so.
+    again = client.post(f"/dispatch/{opened_round.pk}/edit/", {"name": "第12期", "cutoff": "2024-03-15T18:30", "divisions": ["360400"]}, follow=True)
+    assert "没有修改任何内容" in again.content.decode() and opened_round.history.count() == 2
 
 
 def test_a_refused_edit_on_the_page_says_why_on_the_field_and_changes_nothing(client, opened_round, round_cases, supervisor, nanchang_officer):
