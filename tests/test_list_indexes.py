@@ -4,6 +4,7 @@ trigram indexes, the orderings their (key, id) indexes."""
 
 import pytest
 from django.db import connection, transaction
+from django.db.models import Q
 from django.http import QueryDict
 
 from cases.filters import CaseFilter, order_cases
@@ -56,11 +57,71 @@ def test_a_search_uses_both_trigram_indexes(everything, province_cases, term):
 
 
 @pytest.mark.postgres
-@pytest.mark.parametrize("term", ["排污", "fk", "7"])
+@pytest.mark.parametrize("term", ["排污", "fk", "7", "另"])
 def test_a_term_too_short_for_a_trigram_does_not_read_the_indexes_whole(supervisor, term):
     searched = CaseFilter(QueryDict(f"q={term}"), queryset=Case.objects.for_user(supervisor)).qs
     shown = plan(searched.order_by())
     assert "trgm" not in shown, shown
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("term", ["九江", "排污", "FK", "Fk", "-0"])
+def test_a_two_character_search_uses_the_bigram_index(everything, province_cases, term):
+    """九江, the commonest kind of search (a place name), has no trigram:
+    without the bigram index (cases/migrations/0020) it read every case."""
+    searched = CaseFilter(QueryDict(f"q={term}"), queryset=Case.objects.for_user(everything)).qs
+    shown = plan(searched.order_by())  # as the page's count reads it
+    assert "case_search_bigram_idx" in shown, shown
+    assert "Seq Scan" not in shown, shown
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("term", ["7", "另"])
+def test_a_one_character_search_reads_the_cases_without_the_bigram_index(everything, province_cases, term):
+    """A single character is in too many cases for an index to pay: read
+    as before (and a page stops at its first 50)."""
+    searched = CaseFilter(QueryDict(f"q={term}"), queryset=Case.objects.for_user(everything)).qs
+    shown = plan(searched.order_by())
+    assert "bigram" not in shown, shown
+    assert "trgm" not in shown, shown
+
+
+TWO_CHARACTER_TERMS = [
+    "九江", "江市", "排污", "污水", "FK", "fk", "Fk", "fK", "k-", "-0", "07", "x2", "X2", "ab", "AB",
+    "aB", "%x", "x%", "_1", "1_", "\\a", "7九", "7某", "污F", "江f", "zz", "港口",
+]  # fmt: skip
+
+
+def test_a_search_finds_the_same_cases_as_a_case_insensitive_contains(nanchang, supervisor):
+    """The bigram index on PostgreSQL finds exactly the cases a plain
+    case-insensitive "contains" on the reference or the title finds, and
+    no match spans the two (reference "FK-07", title "九江…": not "7九")."""
+    CaseFactory(city=nanchang, reference="FK-07", title="九江市某化工厂废水直排")
+    CaseFactory(city=nanchang, reference="fk-77", title="园区污水处理厂超标排污")
+    CaseFactory(city=nanchang, reference="X2JX2021%x_1", title="Ab 港口 9江F")
+    CaseFactory(city=nanchang, reference="aB\\a", title="湖口县 市 排")
+    CaseFactory(city=nanchang, reference="YJ-01", title="非法采砂")
+    CaseFactory(city=nanchang, reference="九", title="江")
+    visible = Case.objects.for_user(supervisor)
+
+    def found(term):
+        asked = QueryDict(mutable=True)
+        asked["q"] = term
+        return set(CaseFilter(asked, queryset=visible).qs.values_list("id", flat=True))
+
+    def contained(term):
+        return set(
+            visible.filter(Q(reference__icontains=term) | Q(title__icontains=term)).values_list("id", flat=True)
+        )
+
+    for term in TWO_CHARACTER_TERMS:
+        assert found(term) == contained(term), term
+    assert found("九江") == contained("九江") != set()
+    assert len(found("fk")) == 2 and found("FK") == found("fk") == found("Fk")
+    assert found("%x") == found("_1") == found("x2") != set()  # % and _ are characters, not wildcards
+    assert found("x%") == found("1_") == set()
+    assert found("7九") == found("7某") == found("污F") == set()  # never across the reference and the title
+    assert found("zz") == set()
 
 
 def test_the_indexed_search_finds_what_contains_the_term_in_any_case(nanchang, supervisor):
