@@ -229,17 +229,22 @@ def unmark_met(*, case: Case, actor, milestone_id: int, expected_version: int | 
 
 
 def delete_milestone(*, case: Case, actor, milestone_id: int, expected_version: int | None = None) -> None:
-    """Remove a target set by mistake. The timeline keeps what it was (the
-    event records the milestone removed) and the deadline follows the
-    targets left."""
+    """Remove a target set by mistake. Nothing is hard-deleted: the row
+    stays, marked removed (``removed_at``, ``removed_by``), and no longer
+    counts anywhere; the timeline keeps what it was (the event records the
+    milestone removed) and the deadline follows the targets left. A target
+    already removed is unknown (404), as one never set is."""
     ensure_may_set_milestones(case, actor)
     milestone = Milestone.objects.filter(case=case, pk=milestone_id).first()
     if milestone is None:
         raise MilestoneNotFound()
     ensure_version(case, expected_version)
     before = _snapshot(milestone)
+    now = timezone.now()
     with transaction.atomic():
-        milestone.delete()
+        # Only a target still live is removed: of two removals racing, the
+        # second changes no row and its compare-and-swap on the case fails.
+        Milestone.objects.filter(pk=milestone.pk).update(removed_at=now, removed_by=actor)
         deadline = next_target_on(case.pk)
         changes = {"milestone": [before, None]}
         if deadline != case.deadline:
@@ -247,7 +252,7 @@ def delete_milestone(*, case: Case, actor, milestone_id: int, expected_version: 
         write_case(
             case,
             actor=actor,
-            at=timezone.now(),
+            at=now,
             action=EventAction.UPDATED,
             values={"deadline": deadline},
             changes=changes,
@@ -311,10 +316,10 @@ def list_snapshot(milestones) -> list[dict]:
 @dataclass
 class ListChange:
     """What replacing a case's milestones by a given list writes: the
-    milestones to delete, those whose met_on changes, those to create,
-    and the deadline the list leaves."""
+    milestones to remove (kept, marked removed), those whose met_on
+    changes, those to create, and the deadline the list leaves."""
 
-    delete: list[int]
+    remove: list[int]
     met: list[tuple[int, datetime.date | None]]  # (id, met_on)
     create: list[dict]
     before: list[dict]
@@ -338,7 +343,7 @@ def list_change(existing: list, given: list[dict]) -> ListChange | None:
     ]
     unmet = [m["due_on"] for m in given if m["met_on"] is None]
     return ListChange(
-        delete=[m.pk for key, m in stored.items() if key not in wanted],
+        remove=[m.pk for key, m in stored.items() if key not in wanted],
         met=met,
         create=[m for key, m in wanted.items() if key not in stored],
         before=before,

@@ -438,10 +438,24 @@ class Case(models.Model):
             raise ValidationError(errors)
 
 
+class LiveMilestones(models.Manager):
+    """The milestones that count: those not removed. The default manager,
+    so ``case.milestones``, its prefetches and every ``Milestone.objects``
+    reader (the deadline, overdue, digests, lists, exports, the API) never
+    see a removed one; ``Milestone.all_objects`` reaches them for audit."""
+
+    def get_queryset(self):
+        return super().get_queryset().filter(removed_at__isnull=True)
+
+
 class Milestone(models.Model):
     """A yearly target (阶段性目标) of a long-term (长期坚持) case. While it
     is unmet, the earliest one's date is the case's deadline: missed, it
-    makes the case overdue like any deadline."""
+    makes the case overdue like any deadline.
+
+    Never deleted: a target removed (set by mistake, or no longer in a list
+    that replaces the case's) keeps its row with ``removed_at`` set, and
+    the case's timeline records the removal."""
 
     case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="milestones")
     due_on = models.DateField(_("due on"))
@@ -456,6 +470,24 @@ class Milestone(models.Model):
         related_name="+",
     )
     note = models.TextField(_("note"), blank=True, **bounded_text(NOTE_TEXT))
+    removed_at = models.DateTimeField(
+        _("removed at"), null=True, blank=True, help_text=_("Set when the target was removed; it then no longer counts.")
+    )
+    removed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("removed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    # The first manager is the default one, and related managers and
+    # prefetches are made from it: removed targets stay hidden from them.
+    # Django's base manager (saves, refresh_from_db, a milestone's case) is
+    # always a plain one and reaches every row.
+    objects = LiveMilestones()
+    all_objects = models.Manager()
 
     class Meta:
         verbose_name = _("milestone")
@@ -466,6 +498,10 @@ class Milestone(models.Model):
             models.CheckConstraint(condition=~Q(target=""), name="milestone_target_not_empty"),
             models.CheckConstraint(
                 condition=Q(met_on__isnull=False) | Q(met_by__isnull=True), name="milestone_met_by_only_when_met"
+            ),
+            models.CheckConstraint(
+                condition=Q(removed_at__isnull=False) | Q(removed_by__isnull=True),
+                name="milestone_removed_by_only_when_removed",
             ),
         ]
 

@@ -591,7 +591,7 @@ def _apply(*, actor, plans: list[_Plan]) -> None:
     _insert(Case, COLUMNS, [plan.row for plan in new])
     _update(changed, now=now)
     _link_cooperating([plan for plan in new + changed if plan.cooperating is not None])
-    _write_milestones(actor, [plan for plan in new + changed if plan.milestones is not None])
+    _write_milestones(actor, [plan for plan in new + changed if plan.milestones is not None], now=now)
     _insert(CaseEvent, _inserted_fields(CaseEvent), events)
     for model in (Review, Objection):
         fields = _inserted_fields(model)
@@ -676,13 +676,14 @@ def _link_cooperating(plans: list) -> None:
     through.objects.bulk_create(through(case_id=case, unit_id=unit) for case, unit in sorted(wanted - existing))
 
 
-def _write_milestones(actor, plans: list[_Plan]) -> None:
+def _write_milestones(actor, plans: list[_Plan], *, now) -> None:
     """Each item's milestones as its list says: the targets no longer
-    listed removed (the event keeps them), met or not met as listed, the
-    new ones added; the case's deadline was planned from the same list."""
-    gone = [pk for plan in plans for pk in plan.milestones.delete]
+    listed removed (kept, marked removed; the event keeps them too), met
+    or not met as listed, the new ones added; the case's deadline was
+    planned from the same list."""
+    gone = [pk for plan in plans for pk in plan.milestones.remove]
     if gone:
-        Milestone.objects.filter(pk__in=gone).delete()
+        Milestone.objects.filter(pk__in=gone).update(removed_at=now, removed_by_id=actor.pk)
     for plan in plans:
         for pk, met_on in plan.milestones.met:
             Milestone.objects.filter(pk=pk).update(met_on=met_on, met_by_id=actor.pk if met_on else None)

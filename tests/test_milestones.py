@@ -236,3 +236,84 @@ def test_a_bulk_upsert_or_re_import_keeps_the_deadline_the_milestones_set(long_t
     [dated] = upsert_cases(actor=supervisor, items=[item | {"deadline_type": "dated", "deadline": "2030-01-01"}])
     assert dated.outcome == "invalid" and list(dated.errors) == ["deadline_type"]
     assert Case.objects.get(pk=long_term.pk).deadline == MISSED
+
+
+# --- removal keeps the row -------------------------------------------------
+
+
+def test_a_removed_target_keeps_its_row_and_counts_nowhere(long_term, supervisor, nanchang_officer):
+    from cases.milestones import delete_milestone
+
+    wrong = add_milestone(case=long_term, actor=supervisor, due_on=MISSED, target="错填（合成）")
+    add_milestone(case=long_term, actor=supervisor, due_on=NEXT, target="二期（合成）")
+    overdue_before = case_statistics(user=supervisor, today=TODAY)[("feedback_problem", "360100")]["overdue"]
+    assert Case.objects.overdue(TODAY).filter(pk=long_term.pk).exists()
+
+    delete_milestone(case=long_term, actor=nanchang_officer, milestone_id=wrong.pk, expected_version=3)
+
+    row = Milestone.all_objects.get(pk=wrong.pk)
+    assert (row.target, row.due_on, row.removed_by) == ("错填（合成）", MISSED, nanchang_officer)
+    assert row.removed_at == shanghai(2026, 3, 15, 9, 0)
+    # Every reader of the live targets leaves it out: the manager, the
+    # case's related manager and its prefetch.
+    assert not Milestone.objects.filter(pk=wrong.pk).exists()
+    assert [m.target for m in Case.objects.get(pk=long_term.pk).milestones.all()] == ["二期（合成）"]
+    [prefetched] = Case.objects.filter(pk=long_term.pk).prefetch_related("milestones")
+    assert [m.target for m in prefetched.milestones.all()] == ["二期（合成）"]
+    # The deadline, overdue and the statistics follow the targets left.
+    assert Case.objects.get(pk=long_term.pk).deadline == NEXT
+    assert not Case.objects.overdue(TODAY).filter(pk=long_term.pk).exists()
+    after = case_statistics(user=supervisor, today=TODAY)[("feedback_problem", "360100")]["overdue"]
+    assert after == overdue_before - 1
+    # A removed target is unknown: it cannot be edited nor removed again.
+    with pytest.raises(MilestoneNotFound):
+        mark_met(case=long_term, actor=supervisor, milestone_id=wrong.pk)
+    with pytest.raises(MilestoneNotFound):
+        delete_milestone(case=long_term, actor=supervisor, milestone_id=wrong.pk)
+    assert Milestone.all_objects.get(pk=wrong.pk).removed_by == nanchang_officer
+    # The timeline still says what it was.
+    event = long_term.events.get(version=4)
+    assert event.changes["milestone"][0]["target"] == "错填（合成）" and event.changes["milestone"][1] is None
+
+
+def test_a_stale_removal_removes_nothing(long_term, supervisor):
+    from cases.milestones import delete_milestone
+
+    milestone = add_milestone(case=long_term, actor=supervisor, due_on=MISSED, target="目标（合成）")
+    stale = Case.objects.get(pk=long_term.pk)
+    add_milestone(case=long_term, actor=supervisor, due_on=NEXT, target="二期（合成）")
+    with pytest.raises(ConcurrentChange):
+        delete_milestone(case=stale, actor=supervisor, milestone_id=milestone.pk)
+    assert Milestone.all_objects.get(pk=milestone.pk).removed_at is None
+    assert Case.objects.get(pk=long_term.pk).deadline == MISSED
+
+
+def test_the_digest_names_the_missed_target_left_not_a_removed_one(run_day, long_term, supervisor, nanchang_officer):
+    from cases.milestones import delete_milestone
+
+    wrong = add_milestone(case=long_term, actor=supervisor, due_on=datetime.date(2025, 6, 30), target="错填（合成）")
+    add_milestone(case=long_term, actor=supervisor, due_on=MISSED, target="年度目标（合成）")
+    delete_milestone(case=long_term, actor=supervisor, milestone_id=wrong.pk)
+    run_day(TODAY)
+    [message] = [m for m in mail.outbox if m.to == [nanchang_officer.email]]
+    assert "阶段性目标（2025-12-31）未完成：年度目标（合成），逾期 74 天" in message.body
+    assert "错填" not in message.body and "2025-06-30" not in message.body
+
+
+def test_a_case_whose_targets_were_all_removed_may_become_dated(long_term, supervisor):
+    from cases.milestones import delete_milestone
+
+    milestone = add_milestone(case=long_term, actor=supervisor, due_on=MISSED, target="目标（合成）")
+    delete_milestone(case=long_term, actor=supervisor, milestone_id=milestone.pk)
+    assert long_term.deadline is None
+    update_case(case=long_term, actor=supervisor, data={"deadline_type": "dated", "deadline": "2030-01-01"})
+    assert (long_term.deadline_type, long_term.deadline) == ("dated", datetime.date(2030, 1, 1))
+    assert Milestone.all_objects.filter(case=long_term).count() == 1
+
+
+def test_removed_by_is_only_set_on_a_removed_target(long_term, supervisor):
+    from django.db import IntegrityError, transaction
+
+    milestone = add_milestone(case=long_term, actor=supervisor, due_on=MISSED, target="目标（合成）")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Milestone.objects.filter(pk=milestone.pk).update(removed_by=supervisor)

@@ -110,7 +110,9 @@ class CooperatingUnitIds(Expression):
 
 class Milestones(Expression):
     """A case's milestones as a JSON array of {id, due_on, target, met_on},
-    by date (one correlated subquery on the milestones' case index)."""
+    by date (one correlated subquery on the milestones' case index). Raw
+    SQL does not go through the model's manager: it leaves out the removed
+    ones (``removed_at``) itself, as ``Milestone.objects`` does."""
 
     output_field = CharField()
     TABLE = "cases_milestone"
@@ -125,7 +127,7 @@ class Milestones(Expression):
         return (
             f"(CASE WHEN {self.LONG_TERM} THEN (SELECT json_group_array(json_object({pairs})) FROM "
             f"(SELECT {', '.join(self.FIELDS)} FROM {self.TABLE} "
-            f'WHERE case_id = "cases_case"."id" ORDER BY due_on, id)) END)',
+            f'WHERE case_id = "cases_case"."id" AND removed_at IS NULL ORDER BY due_on, id)) END)',
             [],
         )
 
@@ -138,7 +140,8 @@ class Milestones(Expression):
         pairs = ", ".join(f"'{name}', m.{name}" for name in cls.FIELDS)
         return (
             f"CASE WHEN {cls.LONG_TERM} THEN COALESCE((SELECT json_agg(json_build_object({pairs}) ORDER BY m.due_on, m.id) "
-            f'FROM {cls.TABLE} AS m WHERE m.case_id = "cases_case"."id"), \'[]\'::json) ELSE \'[]\'::json END'
+            f'FROM {cls.TABLE} AS m WHERE m.case_id = "cases_case"."id" AND m.removed_at IS NULL), \'[]\'::json) '
+            "ELSE '[]'::json END"
         )
 
 

@@ -77,7 +77,7 @@ def test_a_missed_target_in_the_list_makes_the_case_overdue(api, supervisor):
 def test_the_list_replaces_the_cases_targets_with_one_event(api, supervisor, nanchang):
     case = CaseFactory(city=nanchang, status="in_progress", deadline_type="long_term", deadline=None)
     kept = add_milestone(case=case, actor=supervisor, due_on="2025-12-31", target="一期（合成）")
-    add_milestone(case=case, actor=supervisor, due_on="2026-06-30", target="删去的目标（合成）")
+    dropped = add_milestone(case=case, actor=supervisor, due_on="2026-06-30", target="删去的目标（合成）")
     version = Case.objects.get(pk=case.pk).version
     given = [
         {"due_on": "2025-12-31", "target": "一期（合成）", "met_on": "2026-01-10"},
@@ -99,6 +99,39 @@ def test_the_list_replaces_the_cases_targets_with_one_event(api, supervisor, nan
     assert [m["target"] for m in before] == ["一期（合成）", "删去的目标（合成）"]
     assert [m["target"] for m in after] == ["一期（合成）", "三期（合成）"]
     assert event.changes["deadline"] == ["2025-12-31", "2027-12-31"]
+    # The target no longer listed is kept, marked removed, and nothing reads it.
+    row = Milestone.all_objects.get(pk=dropped.pk)
+    assert row.removed_at == event.created_at and row.removed_by == supervisor
+    detail = api(supervisor).get(f"/api/v1/cases/{case.pk}/").json()
+    assert [m["target"] for m in detail["milestones"]] == ["一期（合成）", "三期（合成）"]
+    assert detail["deadline"] == "2027-12-31"
+
+
+def test_a_target_removed_by_the_list_and_listed_again_is_a_new_one(api, supervisor, nanchang):
+    case = CaseFactory(city=nanchang, status="in_progress", deadline_type="long_term", deadline=None)
+    key = {"campaign": case.campaign.code, "reference": case.reference}
+    missed = [{"due_on": "2025-12-31", "target": "一期（合成）"}]
+    client = api(supervisor)
+    client.post(URL, {"cases": [key | {"milestones": missed}]}, format="json")
+    first = Milestone.objects.get(case=case)
+    assert [c["id"] for c in client.get("/api/v1/overdue/").json()["results"]] == [case.pk]
+
+    [emptied] = client.post(URL, {"cases": [key | {"milestones": []}]}, format="json").json()["results"]
+
+    assert emptied["outcome"] == "updated"
+    assert not Milestone.objects.filter(case=case).exists()
+    assert Milestone.all_objects.get(pk=first.pk).removed_at is not None
+    assert Case.objects.get(pk=case.pk).deadline is None
+    assert client.get("/api/v1/overdue/").json()["results"] == []
+    # The same list once more changes nothing (the removed one does not count) ...
+    [same] = client.post(URL, {"cases": [key | {"milestones": []}]}, format="json").json()["results"]
+    assert same["outcome"] == "unchanged"
+    # ... and listing the target again adds a new one, the removed row untouched.
+    [again] = client.post(URL, {"cases": [key | {"milestones": missed}]}, format="json").json()["results"]
+    assert again["outcome"] == "updated"
+    [live] = Milestone.objects.filter(case=case)
+    assert live.pk != first.pk and Milestone.all_objects.filter(case=case).count() == 2
+    assert Case.objects.get(pk=case.pk).deadline == datetime.date(2025, 12, 31)
 
 
 @pytest.mark.parametrize(
@@ -147,6 +180,7 @@ def test_a_city_system_may_set_the_targets_while_it_holds_the_case_not_after(api
     [refused] = api(write_client).post(URL, {"cases": [key | {"milestones": later}]}, format="json").json()["results"]
     assert refused["outcome"] == "invalid" and list(refused["errors"]) == ["milestones"]
     assert Milestone.objects.filter(case=case).count() == 2
+    assert not Milestone.all_objects.filter(case=case, removed_at__isnull=False).exists()
 
 
 def test_another_citys_system_cannot_touch_the_targets(api, nanchang):

@@ -165,12 +165,44 @@ def test_deleting_a_target_moves_the_deadline_and_is_in_the_timeline(api, nancha
     assert event["changes"]["milestone"][0]["target"] == "错填（合成）" and event["changes"]["milestone"][1] is None
     assert event["changes"]["deadline"] == ["2025-12-31", "2026-12-31"]
     assert client.delete(url(long_term, wrong)).status_code == 404
+    assert client.patch(url(long_term, wrong), {"met_on": "2026-03-01"}, format="json").status_code == 404
+
+
+def test_a_deleted_target_keeps_its_row_but_no_reader_of_the_api_sees_it(api, nanchang_officer, long_term):
+    client = api(nanchang_officer)
+    client.post(url(long_term), {"due_on": "2025-12-31", "target": "错填（合成）"}, format="json")
+    case = client.post(url(long_term), {"due_on": "2026-12-31", "target": "二期（合成）"}, format="json").json()
+    wrong = case["milestones"][0]["id"]
+    assert [c["id"] for c in client.get("/api/v1/overdue/").json()["results"]] == [long_term.pk]
+
+    assert client.delete(url(long_term, wrong), HTTP_IF_MATCH='"3"').status_code == 200
+
+    row = Milestone.all_objects.get(pk=wrong)
+    assert row.removed_at is not None and row.removed_by == nanchang_officer and row.target == "错填（合成）"
+    detail = client.get(f"/api/v1/cases/{long_term.pk}/").json()
+    assert [m["target"] for m in detail["milestones"]] == ["二期（合成）"] and detail["deadline"] == "2026-12-31"
+    listed = client.get("/api/v1/cases/", {"ordering": "deadline"}).json()["results"]
+    assert [c["deadline"] for c in listed if c["id"] == long_term.pk] == ["2026-12-31"]
+    assert client.get("/api/v1/overdue/").json()["results"] == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_feed_leaves_out_a_deleted_target(api, supervisor, long_term):
+    client = api(supervisor)
+    client.post(url(long_term), {"due_on": "2025-12-31", "target": "错填（合成）"}, format="json")
+    case = client.post(url(long_term), {"due_on": "2026-12-31", "target": "二期（合成）"}, format="json").json()
+    assert client.delete(url(long_term, case["milestones"][0]["id"]), HTTP_IF_MATCH='"3"').status_code == 200
+    items, _cursor = follow(client, expect=1)
+    [fed] = [item["case"] for item in items if item["case"]["id"] == long_term.pk]
+    assert [m["target"] for m in fed["milestones"]] == ["二期（合成）"]
+    assert fed == client.get(f"/api/v1/cases/{long_term.pk}/").json()
 
 
 def test_a_stale_delete_is_412_and_keeps_the_target(api, supervisor, long_term):
     milestone = Milestone.objects.create(case=long_term, due_on=datetime.date(2025, 12, 31), target="目标（合成）")
     assert api(supervisor).delete(url(long_term, milestone.pk), HTTP_IF_MATCH='"7"').status_code == 412
     assert Milestone.objects.filter(pk=milestone.pk).exists()
+    assert Milestone.all_objects.get(pk=milestone.pk).removed_at is None
 
 
 def test_deleting_is_for_who_may_set_targets_only(api, supervisor, readonly_client, jiujiang_officer, nanchang_officer, long_term):
@@ -180,8 +212,10 @@ def test_deleting_is_for_who_may_set_targets_only(api, supervisor, readonly_clie
     Case.objects.filter(pk=long_term.pk).update(status="pending_acceptance", review_stage="province")
     assert api(nanchang_officer).delete(url(long_term, milestone.pk)).status_code == 403
     assert Milestone.objects.filter(pk=milestone.pk).exists()
+    assert Milestone.all_objects.get(pk=milestone.pk).removed_at is None
     assert api(supervisor).delete(url(long_term, milestone.pk)).status_code == 200
     assert not Milestone.objects.exists()
+    assert Milestone.all_objects.get(pk=milestone.pk).removed_by == supervisor  # kept, marked removed
 
 
 def test_the_schema_documents_the_delete(api, supervisor):

@@ -71,6 +71,33 @@ def test_the_ledger_marks_a_target_met_and_drops_one_no_longer_listed(supervisor
     assert case.deadline is None  # every target met
     event = CaseEvent.objects.filter(case=case).latest("version")
     assert "ledger.xlsx" in event.note and "milestones" in event.changes
+    # The target no longer listed keeps its row, marked removed by the importer.
+    [dropped] = Milestone.all_objects.filter(case=case, removed_at__isnull=False)
+    assert (dropped.target, dropped.removed_by, dropped.removed_at) == ("出水稳定达标", supervisor, event.created_at)
+    assert Milestone.all_objects.filter(case=case).count() == 3
+
+
+def test_a_target_the_ledger_drops_no_longer_makes_the_case_overdue(client, supervisor, central):
+    import io
+
+    from openpyxl import load_workbook
+
+    run_import(supervisor, ledger(row(1, "2025-12-31 完成一期截污纳管\n2026-12-31 出水稳定达标")), "ledger.xlsx", central)
+    assert list(Case.objects.overdue().values_list("reference", flat=True)) == ["1"]
+
+    job = run_import(supervisor, ledger(row(1, "2026-12-31 出水稳定达标")), "ledger.xlsx", central)
+
+    assert outcomes(job) == {"1": "updated"}
+    case = Case.objects.get(reference="1")
+    assert case.deadline == datetime.date(2026, 12, 31) and not Case.objects.overdue().exists()
+    assert Milestone.all_objects.get(case=case, target="完成一期截污纳管").removed_at is not None
+    client.force_login(supervisor)
+    detail = client.get(f"/api/v1/cases/{case.pk}/").json()
+    assert [m["target"] for m in detail["milestones"]] == ["出水稳定达标"]
+    # The ledger export writes the targets left, so it imports back unchanged.
+    book = load_workbook(io.BytesIO(b"".join(client.get("/imports/ledger.xlsx").streaming_content)), read_only=True)
+    [header, line] = list(book.worksheets[0].iter_rows(values_only=True))[:2]
+    assert line[header.index("阶段性目标")] == "2026-12-31 出水稳定达标"
 
 
 @pytest.mark.parametrize(

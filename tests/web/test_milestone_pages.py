@@ -131,6 +131,38 @@ def test_an_officer_deletes_a_target_and_the_timeline_says_so(client, nanchang_o
     page = client.get(f"/cases/{long_term.pk}/").content.decode()
     timeline = page[page.index('id="timeline"'):]
     assert "错填的目标（合成）" in timeline and "已删除" in timeline
+    # The row stays, marked removed; the targets on the page leave it out.
+    row = Milestone.all_objects.get(pk=missed.pk)
+    assert row.removed_at is not None and row.removed_by == nanchang_officer
+    section = page[page.index('data-testid="milestones"'):page.index('id="timeline"')]
+    assert "错填的目标（合成）" not in section and "二期（合成）" in section
+    assert f"/milestones/{missed.pk}/" not in page
+    # Posting the delete again finds no such target.
+    response = client.post(f"/cases/{long_term.pk}/milestones/{missed.pk}/delete/", {"delete-expected_version": 4})
+    assert response.status_code == 404
+    assert Case.objects.get(pk=long_term.pk).version == 4
+
+
+def test_the_list_and_the_ledger_no_longer_see_a_deleted_target(client, nanchang_officer, long_term):
+    import io
+
+    from openpyxl import load_workbook
+
+    missed = add_milestone(case=long_term, actor=nanchang_officer, due_on=MISSED, target="错填的目标（合成）")
+    add_milestone(case=long_term, actor=nanchang_officer, due_on=datetime.date(2026, 12, 31), target="二期（合成）")
+    client.force_login(nanchang_officer)
+    assert "LT-1" in client.get("/cases/", {"overdue": "true"}).content.decode()
+    client.post(f"/cases/{long_term.pk}/milestones/{missed.pk}/delete/", {"delete-expected_version": 3})
+
+    assert "LT-1" not in client.get("/cases/", {"overdue": "true"}).content.decode()
+    page = client.get("/cases/").content.decode()
+    row = page[page.index("LT-1"):]
+    assert "2026-12-31" in row[: row.index("</tr>")]
+    response = client.get("/imports/ledger.xlsx")
+    book = load_workbook(io.BytesIO(b"".join(response.streaming_content)), read_only=True)
+    cells = [str(cell) for sheet in book.worksheets for line in sheet.iter_rows(values_only=True) for cell in line]
+    assert any("二期（合成）" in cell for cell in cells)
+    assert not any("错填的目标" in cell for cell in cells)
 
 
 def test_a_stale_delete_is_refused_and_keeps_the_target(client, nanchang_officer, long_term):
@@ -139,6 +171,7 @@ def test_a_stale_delete_is_refused_and_keeps_the_target(client, nanchang_officer
     response = client.post(f"/cases/{long_term.pk}/milestones/{milestone.pk}/delete/", {"delete-expected_version": 1})
     assert response.status_code == 409
     assert Milestone.objects.filter(pk=milestone.pk).exists()
+    assert Milestone.all_objects.get(pk=milestone.pk).removed_at is None
 
 
 def test_who_may_not_set_targets_sees_no_delete_and_is_refused(client, supervisor, long_term, jiujiang_officer):
@@ -153,3 +186,8 @@ def test_who_may_not_set_targets_sees_no_delete_and_is_refused(client, superviso
     response = client.post(f"/cases/{long_term.pk}/milestones/{milestone.pk}/delete/", {"delete-expected_version": 2})
     assert response.status_code == 404
     assert Milestone.objects.filter(pk=milestone.pk).exists()
+    # Whoever may set the targets may still delete it (the other side of the boundary).
+    client.force_login(supervisor)
+    response = client.post(f"/cases/{long_term.pk}/milestones/{milestone.pk}/delete/", {"delete-expected_version": 2})
+    assert response.status_code == 302
+    assert Milestone.all_objects.get(pk=milestone.pk).removed_by == supervisor

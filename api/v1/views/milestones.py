@@ -99,7 +99,8 @@ class CaseMilestoneDetail(ApiView):
         summary="Delete a milestone set by mistake",
         description=EXPLAINED
         + " The case's timeline records the milestone deleted, and its deadline becomes the date of the earliest "
-        "unmet milestone left. An unknown milestone of the case is a 404.",
+        "unmet milestone left. Nothing is hard-deleted: the milestone is kept, marked removed, and no longer "
+        "appears or counts anywhere; a removed or unknown milestone of the case is a 404.",
     )
     def delete(self, request, pk: int, mid: int):
         case = visible_case(request, pk)
