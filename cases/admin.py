@@ -6,6 +6,7 @@ administrator can look everything up; status moves go through the workflow
 as an admin action, never by editing the field."""
 
 from django.contrib import admin, messages
+from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 
@@ -86,11 +87,26 @@ class ObjectionInline(ReviewInline):
     readonly_fields = fields
 
 
+class _EveryMilestoneFormSet(BaseInlineFormSet):
+    """The inline's forms find their rows among every milestone: Django
+    checks a form's hidden id against the default manager, which leaves
+    the removed ones out."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        form.fields[self._pk_field.name].queryset = Milestone.all_objects.all()
+
+
 class MilestoneInline(ReviewInline):
     # Read-only here: the services keep the case's deadline in step with them.
+    # The audit view: removed targets too, each marked by when and by whom.
     model = Milestone
-    fields = ("due_on", "target", "met_on", "met_by", "note")
+    formset = _EveryMilestoneFormSet
+    fields = ("due_on", "target", "met_on", "met_by", "note", "removed_at", "removed_by")
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        return Milestone.all_objects.select_related("met_by", "removed_by")
 
 
 def _transition_action(name: str):

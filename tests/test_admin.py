@@ -58,3 +58,33 @@ def test_status_moves_in_the_admin_go_through_the_workflow(client, nanchang):
     assert Case.objects.get(pk=pending.pk).status == Status.CLOSED
     assert Case.objects.get(pk=assigned.pk).status == Status.ASSIGNED  # refused: not in the table
     assert CaseEvent.objects.filter(case=pending, to_status=Status.CLOSED, actor=staff_supervisor).exists()
+
+
+def test_the_admin_shows_a_removed_milestone_marked_and_the_case_still_saves(admin_client, supervisor, nanchang):
+    import datetime
+
+    from cases.milestones import add_milestone, delete_milestone
+    from cases.models import Milestone
+
+    case = CaseFactory(city=nanchang, status=Status.IN_PROGRESS, deadline_type="long_term", deadline=None)
+    removed = add_milestone(case=case, actor=supervisor, due_on=datetime.date(2025, 12, 31), target="错填（合成）")
+    add_milestone(case=case, actor=supervisor, due_on=datetime.date(2026, 12, 31), target="二期（合成）")
+    delete_milestone(case=case, actor=supervisor, milestone_id=removed.pk)
+    url = reverse("admin:cases_case_change", args=[case.pk])
+
+    page = admin_client.get(url).content.decode()
+
+    assert "错填（合成）" in page and "二期（合成）" in page
+    assert "删除时间" in page and "删除人" in page and supervisor.username in page
+    # Saving the (read-only) case posts the inline's rows back, the removed one too.
+    data = {}
+    for inline in admin_client.get(url).context["inline_admin_formsets"]:
+        formset = inline.formset
+        data.update({f"{formset.prefix}-{k}": v for k, v in formset.management_form.initial.items()})
+        for number, row in enumerate(formset.forms):
+            data[f"{formset.prefix}-{number}-id"] = row.instance.pk
+            data[f"{formset.prefix}-{number}-case"] = case.pk
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context and [i.formset.errors for i in response.context["inline_admin_formsets"]]
+    assert Milestone.all_objects.get(pk=removed.pk).removed_by == supervisor
+    assert Milestone.all_objects.filter(case=case).count() == 2
