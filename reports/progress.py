@@ -69,11 +69,14 @@ class ProgressQuery(forms.Form):
 
 def dates_of_round(round) -> tuple[datetime.date, datetime.date]:
     """A dispatch round's report: as at its cutoff's day (today while it
-    runs), with the changes since the cutoff of the round before it (of the
-    same template, else of the same cadence), or a week before."""
+    runs; the day it was closed, when the office closed it early), with the
+    changes since the cutoff of the round before it (of the same template,
+    else of the same cadence), or a week before."""
     from dispatch.models import Round
 
     day = min(timezone.localdate(round.cutoff_at), local_today())
+    if round.closed_at is not None:
+        day = min(day, timezone.localdate(round.closed_at))
     earlier = Round.objects.filter(cutoff_at__lt=round.cutoff_at).order_by("-cutoff_at", "-id")
     earlier = earlier.filter(template=round.template_id) if round.template_id else earlier.filter(cadence=round.cadence)
     previous = earlier.first()

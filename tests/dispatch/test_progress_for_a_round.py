@@ -74,3 +74,14 @@ def test_the_page_for_a_round_links_its_files(client, supervisor, rounds):
 
 def test_only_the_office_produces_a_rounds_report(nanchang_officer, rounds):
     assert token_client(nanchang_officer).get(DOCX, {"round": rounds["second"].pk}).status_code == 403
+
+
+def test_a_round_closed_early_is_reported_as_at_the_day_it_was_closed(supervisor, rounds):
+    """The running round (cutoff 8 March, 17:00) closed on 5 March: its
+    figures stop there, today's and later reports of it do not move."""
+    running = rounds["running"]
+    Round.objects.filter(pk=running.pk).update(closed_at=shanghai(2024, 3, 5, 11), close_reason="提前结束（合成）")
+
+    assert token_client(supervisor).get(XLSX, {"round": running.pk}).status_code == 200
+    production = ReportProduction.objects.get()
+    assert (production.parameters["date"], production.parameters["since"]) == ("2024-03-05", "2024-03-01")
