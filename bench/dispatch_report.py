@@ -19,6 +19,8 @@ import os
 import sys
 import time
 
+from bench.databases import ensure_database
+
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/dispatch_bench"
 COUNTY = "360403"
 
@@ -32,16 +34,6 @@ def parse_args(argv):
     if not args.database_url.startswith("postgres"):
         parser.error("--database-url: the benchmark needs PostgreSQL")
     return args
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def setup_django(url: str) -> None:

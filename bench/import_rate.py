@@ -17,19 +17,7 @@ import os
 import sys
 import time
 
-
-def _create_database(url: str) -> None:
-    """CREATE DATABASE for a PostgreSQL URL whose database is missing."""
-    import psycopg
-    from urllib.parse import urlsplit, urlunsplit
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    admin_url = urlunsplit(parts._replace(path="/postgres", scheme="postgresql"))
-    with psycopg.connect(admin_url, autocommit=True) as connection:
-        exists = connection.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-        if not exists:
-            connection.execute(f'CREATE DATABASE "{name}"')
+from bench.databases import ensure_database
 
 
 def _workbook(rows: int, run: int, closed: bool) -> bytes:
@@ -67,7 +55,7 @@ def main() -> None:
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith("postgres"):
         sys.exit("Set DATABASE_URL to a scratch PostgreSQL database, e.g. postgres://postgres@127.0.0.1:5432/h_imp_bench")
-    _create_database(url)
+    ensure_database(url)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tracker.settings")
     import django
 

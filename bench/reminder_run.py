@@ -26,6 +26,8 @@ import os
 import sys
 import time
 
+from bench.databases import ensure_database
+
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/h_rem_bench"
 
 
@@ -46,16 +48,6 @@ def parse_args(argv):
     if args.overdue + args.due_soon + args.pending > args.cases:
         parser.error("--cases must be at least --overdue + --due-soon + --pending")
     return args
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    name = url.rsplit("/", 1)[1].split("?")[0]
-    with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as conn:
-        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
 def setup_django(url: str, broker: str | None) -> None:
