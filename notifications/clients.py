@@ -25,6 +25,10 @@ TIMEOUT_SECONDS = 10
 DINGTALK_TOO_FAST = {130101}  # "send too fast, exceed 20 times per minute"
 WECOM_TOO_FAST = {45009}  # "api freq out of limit"
 SMS_TOO_FAST = {"isv.BUSINESS_LIMIT_CONTROL"}
+# Our id of an SMS (SendSms's OutId) is kept this short; QuerySendDetails
+# lists at most 50 messages a page.
+OUT_ID_MAX = 32
+QUERY_PAGE_SIZE = 50
 
 
 def rate_limit_wait() -> float:
@@ -137,9 +141,11 @@ class AliyunSms:
             )
         )
 
-    def send(self, *, phone: str, template_code: str, params: dict) -> str:
+    def send(self, *, phone: str, template_code: str, params: dict, out_id: str = "") -> str:
+        """``out_id``: our own id of the message (at most OUT_ID_MAX
+        characters), kept by the service with it and listed again by
+        ``find_sent``."""
         from alibabacloud_dysmsapi20170525.models import SendSmsRequest
-        from darabonba.runtime import RuntimeOptions
 
         if not (settings.ALIYUN_SMS_ACCESS_KEY_ID and settings.ALIYUN_SMS_SIGN_NAME and template_code):
             raise ChannelError("SMS is not configured: set ALIYUN_SMS_ACCESS_KEY_ID, _SECRET, _SIGN_NAME and the template")
@@ -148,12 +154,10 @@ class AliyunSms:
             sign_name=settings.ALIYUN_SMS_SIGN_NAME,
             template_code=template_code,
             template_param=json.dumps(params, ensure_ascii=False),
-        )
-        runtime = RuntimeOptions(
-            autoretry=False, read_timeout=TIMEOUT_SECONDS * 1000, connect_timeout=TIMEOUT_SECONDS * 1000
+            out_id=out_id[:OUT_ID_MAX] or None,
         )
         try:
-            body = self.client.send_sms_with_options(request, runtime).body
+            body = self.client.send_sms_with_options(request, self._runtime()).body
         except Exception as error:  # the SDK raises its own types for HTTP and transport errors
             code = getattr(error, "code", "")
             answer = scrub(str(getattr(error, "data", "") or error), self.access_key_secret)[:2000]
@@ -165,3 +169,43 @@ class AliyunSms:
             retry_after = rate_limit_wait() if body.code in SMS_TOO_FAST else None
             raise ChannelError(f"SMS {body.code}", answer=answer, retry_after=retry_after)
         return answer
+
+    def _runtime(self):
+        from darabonba.runtime import RuntimeOptions
+
+        return RuntimeOptions(
+            autoretry=False, read_timeout=TIMEOUT_SECONDS * 1000, connect_timeout=TIMEOUT_SECONDS * 1000
+        )
+
+    def find_sent(self, *, phone: str, out_id: str, dates: list) -> str | None:
+        """The service's record of the message sent to ``phone`` with this
+        ``out_id`` on one of these (Asia/Shanghai) dates, as JSON, or None
+        when it has none: QuerySendDetails, page by page. Raises
+        ``ChannelError`` when the service could not be asked or refused."""
+        from alibabacloud_dysmsapi20170525.models import QuerySendDetailsRequest
+
+        for day in dates:
+            page = 1
+            while True:
+                request = QuerySendDetailsRequest(
+                    phone_number=phone, send_date=f"{day:%Y%m%d}", page_size=QUERY_PAGE_SIZE, current_page=page
+                )
+                try:
+                    body = self.client.query_send_details_with_options(request, self._runtime()).body
+                except Exception as error:  # the SDK's own types for HTTP and transport errors
+                    code = getattr(error, "code", "")
+                    answer = scrub(str(getattr(error, "data", "") or error), self.access_key_secret)[:2000]
+                    raise ChannelError(
+                        scrub(f"QuerySendDetails {type(error).__name__}: {code or error}", self.access_key_secret)[:500],
+                        answer=answer,
+                    ) from None
+                if body.code != "OK":
+                    raise ChannelError(f"QuerySendDetails {body.code}", answer=json.dumps(body.to_map(), ensure_ascii=False))
+                details = body.sms_send_detail_dtos.sms_send_detail_dto if body.sms_send_detail_dtos else []
+                for detail in details or []:
+                    if detail.out_id == out_id:
+                        return json.dumps(detail.to_map(), ensure_ascii=False)
+                if not details or page * QUERY_PAGE_SIZE >= int(body.total_count or 0):
+                    break
+                page += 1
+        return None

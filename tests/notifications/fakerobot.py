@@ -10,8 +10,10 @@ import base64
 import hashlib
 import hmac
 import json
+import datetime
 import threading
 import time
+import zoneinfo
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote_plus, urlsplit
@@ -19,6 +21,7 @@ from urllib.parse import parse_qs, unquote_plus, urlsplit
 DINGTALK_PATH = "/robot/send"
 WECOM_PATH = "/cgi-bin/webhook/send"
 WECOM_MAX_BYTES = 2048
+SHANGHAI = zoneinfo.ZoneInfo("Asia/Shanghai")
 
 
 @dataclass
@@ -28,6 +31,7 @@ class Received:
     text: str  # the content, or the SMS template parameters as JSON
     at: float  # time.monotonic() when it was accepted
     query: dict = field(default_factory=dict)
+    day: str = ""  # the Asia/Shanghai date it was accepted, yyyyMMdd (the SMS service's SendDate)
 
 
 class FakeRobots:
@@ -37,6 +41,8 @@ class FakeRobots:
         self.received: list[Received] = []
         self.refused: list[tuple[str, str]] = []  # (service, answer)
         self.fail_next: list[tuple[int, dict]] = []  # (HTTP status, JSON answer), used in order
+        self.fail_queries: list[tuple[int, dict]] = []  # the same for the SMS service's QuerySendDetails
+        self.queries: list[dict] = []  # the QuerySendDetails asked, answered or not
         self.per_minute: int | None = None  # refuse past this many a minute per robot, like the real ones
         self.delay = 0.0  # seconds each request takes before it is accepted (a slow robot)
         self.hold = threading.Event()  # set: requests pass; cleared: they wait
@@ -97,7 +103,10 @@ class FakeRobots:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # its sender was killed while the request was held
 
         return Handler
 
@@ -122,7 +131,8 @@ class FakeRobots:
     def _accept(self, service, robot, text, query):
         time.sleep(self.delay)
         with self.lock:
-            self.received.append(Received(service, robot, text, time.monotonic(), query))
+            day = datetime.datetime.now(SHANGHAI).strftime("%Y%m%d")
+            self.received.append(Received(service, robot, text, time.monotonic(), query, day))
 
     def _refuse(self, service, status, answer):
         self.refused.append((service, json.dumps(answer)))
@@ -179,6 +189,8 @@ class FakeRobots:
         params = {k: v[0] for k, v in parse_qs(body.decode()).items()} | query
         params["Action"] = headers.get("x-acs-action") or params.get("Action")
         params["Authorization"] = headers.get("Authorization", "")
+        if params.get("Action") == "QuerySendDetails":
+            return self._query_send_details(params)
         if params.get("Action") != "SendSms":
             return 400, {"Code": "InvalidAction", "Message": params.get("Action", "")}
         scripted = self._scripted()
@@ -189,3 +201,33 @@ class FakeRobots:
             return self._refuse("sms", 200, {"Code": "isv.BUSINESS_LIMIT_CONTROL", "Message": "触发分钟级流控"})
         self._accept("sms", phone, unquote_plus(params.get("TemplateParam", "")), params)
         return 200, {"Code": "OK", "Message": "OK", "BizId": "900000000000000000^0", "RequestId": "FAKE"}
+
+    def _query_send_details(self, params):
+        """QuerySendDetails, answered from what this server accepted: the
+        messages to one number on one day, a page at a time, each with the
+        OutId it was sent with (SendStatus 3: delivered)."""
+        self.queries.append(params)
+        with self.lock:
+            scripted = self.fail_queries.pop(0) if self.fail_queries else None
+        if scripted:
+            return self._refuse("sms", *scripted)
+        phone, day = params.get("PhoneNumber", ""), params.get("SendDate", "")
+        try:
+            size, page = int(params.get("PageSize", "")), int(params.get("CurrentPage", ""))
+        except ValueError:
+            return 400, {"Code": "MissingParameter", "Message": "PageSize and CurrentPage are required"}
+        if not phone or len(day) != 8 or not 1 <= size <= 50 or page < 1:
+            return 400, {"Code": "InvalidParameter", "Message": "PhoneNumber, SendDate (yyyyMMdd), PageSize 1-50"}
+        with self.lock:
+            sent = [r for r in self.received if r.service == "sms" and r.robot == phone and r.day == day]
+        listed = [
+            {
+                "PhoneNum": phone, "SendStatus": 3, "ErrCode": "DELIVERED", "TemplateCode": r.query.get("TemplateCode"),
+                "Content": r.text, "SendDate": day, "ReceiveDate": day, "OutId": r.query.get("OutId"),
+            }
+            for r in sent[(page - 1) * size : page * size]
+        ]  # fmt: skip
+        return 200, {
+            "Code": "OK", "Message": "OK", "RequestId": "FAKE", "TotalCount": len(sent),
+            "SmsSendDetailDTOs": {"SmsSendDetailDTO": listed},
+        }  # fmt: skip
