@@ -25,6 +25,7 @@ class ReminderLogAdmin(admin.ModelAdmin):
         "sent_at",
         "last_error",
         "answer",
+        "found_at_provider",
     )
     list_filter = ("state", "channel_kind", "kind", "digest_on")
     search_fields = ("recipient__username", "email", "subject")

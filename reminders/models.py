@@ -74,6 +74,11 @@ class ReminderLog(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     email = models.CharField(_("sent to"), max_length=500, blank=True)
     answer = models.TextField(_("answer of the service"), blank=True)
+    found_at_provider = models.BooleanField(
+        _("found at the provider"),
+        default=False,
+        help_text=_("Sent by an earlier attempt: the SMS service listed it, so it was not sent again."),
+    )
     subject = models.CharField(_("subject"), max_length=300, blank=True)
     overdue_count = models.PositiveIntegerField(_("overdue"), default=0)
     due_soon_count = models.PositiveIntegerField(_("due soon"), default=0)

@@ -5,11 +5,12 @@ address, a DingTalk or WeCom robot, an SMS; and the in-app copies.
 service's answer) or raises: ``ChannelError`` with the service's answer,
 or whatever the mail server raised."""
 
+import datetime
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.mail import EmailMessage, get_connection
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from notifications import pacing
@@ -30,6 +31,9 @@ class Sent:
     address: str  # as it may be shown: a robot's webhook without its key
     subject: str
     answer: str = ""
+    # An SMS that an earlier attempt had sent: the service listed it, and
+    # it was not sent again.
+    found_at_provider: bool = False
 
 
 def address_of(log: ReminderLog) -> str:
@@ -112,9 +116,7 @@ class Outlets:
             return Sent(address=address_of(log), subject=subject)
         if log.channel_kind in ROBOTS:
             return self._post(log.channel, subject, text, with_link)
-        template = settings.ALIYUN_SMS_TEMPLATE_URGING
-        answer = self._sms_client().send(phone=log.channel.address, template_code=template, params=message.sms_params())
-        return Sent(address=log.channel.address, subject=subject, answer=answer)
+        return self._text(log, subject, settings.ALIYUN_SMS_TEMPLATE_URGING, message.sms_params())
 
     def _robot(self, log, digest) -> Sent:
         # A group's robot speaks to the group, by its name and in the
@@ -145,10 +147,22 @@ class Outlets:
 
     def _sms(self, log, digest) -> Sent:
         subject = self.composer.subject(digest=digest, recipient=reader_of(log))
-        answer = self._sms_client().send(
-            phone=log.channel.address, template_code=settings.ALIYUN_SMS_TEMPLATE_DIGEST, params=sms_params(digest)
-        )
-        return Sent(address=log.channel.address, subject=subject, answer=answer)
+        return self._text(log, subject, settings.ALIYUN_SMS_TEMPLATE_DIGEST, sms_params(digest))
+
+    def _text(self, log, subject: str, template: str, params: dict) -> Sent:
+        """One SMS, with the row's own id as its OutId. When an earlier
+        attempt at this row may have reached the service (its worker died,
+        or the answer was lost), the service is asked first whether it has
+        a message with that OutId: if so the row is marked sent without
+        sending it again. If the question itself fails, nothing is sent and
+        the attempt fails (retried later; see the README)."""
+        client, phone, out_id = self._sms_client(), log.channel.address, sms_out_id(log)
+        if log.attempts > 1:
+            found = client.find_sent(phone=phone, out_id=out_id, dates=sms_dates(log))
+            if found is not None:
+                return Sent(address=phone, subject=subject, answer=found, found_at_provider=True)
+        answer = client.send(phone=phone, template_code=template, params=params, out_id=out_id)
+        return Sent(address=phone, subject=subject, answer=answer)
 
     def reset(self) -> None:
         """Close the mail connection: at the end, and after a failure,
@@ -160,6 +174,21 @@ class Outlets:
         except Exception:  # a dead connection may fail to say goodbye
             pass
         self.mail_server = None
+
+
+def sms_out_id(log: ReminderLog) -> str:
+    """The OutId of every SMS of one reminder-log row: the same for each
+    attempt, so that the service's list tells whether one went out."""
+    return f"reminder-{log.pk}"
+
+
+def sms_dates(log: ReminderLog) -> list[datetime.date]:
+    """The Asia/Shanghai days (the service's) on which an earlier attempt
+    at this row may have gone out: from the row's creation to today, the
+    latest first, at most the 30 the service keeps."""
+    first, today = timezone.localdate(log.created_at), timezone.localdate()
+    days = min((today - first).days, 29)
+    return [today - datetime.timedelta(days=n) for n in range(days + 1)]
 
 
 def full_list_path(digest: CityDigest | ProvinceDigest) -> str:

@@ -23,7 +23,11 @@ not widen it, because every write after the claim is repeated on a fresh
 connection until it lands (``tracker.resilience.retry_database``), and the
 resent message carries the first one's Message-ID (``message_id``), so a
 mail client folds the two into one. Closing the window would need the mail
-server to take part in our transaction. We prefer that rare duplicate to a
+server to take part in our transaction. For SMS it is closed: every SMS
+carries the row's id as its OutId, and a row claimed again after an
+attempt (``attempts`` above 1) asks the service for that OutId before
+sending (``outlets.Outlets._text``); a message the service already has
+marks the row sent (``found_at_provider``) instead of going out twice. We prefer that rare duplicate to a
 reminder silently lost, which is what a worker dying *before* sending would
 otherwise cause.
 
@@ -565,9 +569,12 @@ def _mark_sent(*, log: ReminderLog, claim: _Claim, digest: CityDigest | Province
         email=sent.address[:500],
         subject=sent.subject[:300],
         answer=sent.answer[:2000],
+        found_at_provider=sent.found_at_provider,
         last_error="",
         **counts,
     )
+    if updated and sent.found_at_provider:
+        logger.info("Reminder %s: the SMS service already had it from an earlier attempt; not sent again.", log.pk)
     if not updated:
         logger.error("Reminder %s was taken over while being sent; it may go out twice.", log.pk)
 
