@@ -101,3 +101,15 @@ def test_existing_reminders_keep_their_accounts_when_a_group_channel_may_go_with
         Log.objects.create(recipient_id=nanchang_officer.pk, channel_id=group.pk, channel_kind="wecom", kind="city", digest_on=day)
     with pytest.raises(IntegrityError), transaction.atomic():  # no account and no channel: nobody
         Log.objects.create(recipient_id=None, kind="city", digest_on=day)
+
+
+def test_existing_reminders_were_not_found_at_the_sms_service(nanchang_officer):
+    old = migrate([("reminders", "0004_group_channel_without_account")])
+    Log = old.get_model("reminders", "ReminderLog")
+    day = datetime.date(2024, 3, 15)
+    Log.objects.create(recipient_id=nanchang_officer.pk, kind="city", digest_on=day, state="sent", answer='{"Code": "OK"}')
+
+    new = migrate([("reminders", "0005_sms_found_at_provider")])
+    Log = new.get_model("reminders", "ReminderLog")
+
+    assert list(Log.objects.values_list("state", "answer", "found_at_provider")) == [("sent", '{"Code": "OK"}', False)]

@@ -2,8 +2,12 @@
 Celery worker and beat processes on PostgreSQL and Redis, while the
 digests go out by e-mail, DingTalk and WeCom robots, SMS and in the site.
 Afterwards each recipient (an account, or a division's group robot) has
-had each digest once on each of its channels: none missing, none twice (but for the one window the reminder
-log documents, counted and printed). Run with -s to see the figures.
+had each digest once on each of its channels: none missing, none twice.
+The one window the reminder log documents (the kill landing between a
+service accepting a message and the row saying so) may still send one
+e-mail or robot message twice, counted and printed; never an SMS: a row
+taken over asks the SMS service (QuerySendDetails, by the row's OutId)
+before sending again. Run with -s to see the figures.
 
 The claim times are scaled down as in the reminders' crash tests."""
 
@@ -125,16 +129,75 @@ def test_a_worker_killed_mid_run_sends_every_digest_once_on_every_channel(tmp_pa
 
     missing = sum((wanted - got).values())
     duplicated = sum((got - wanted).values())
+    duplicated_per_channel = Counter()
+    for (_, kind), count in (got - wanted).items():
+        duplicated_per_channel[kind] += count
     per_channel = Counter(kind for (_, kind), count in got.items() for _ in range(count))
     print(
         f"\nFAULT kill -9 of a worker, every channel: {sum(wanted.values())} messages due "
-        f"({dict(per_channel)} arrived), {missing} missing, {duplicated} duplicated, "
-        f"{killed_with} in 'sending' at the kill, all done in {seconds:.1f} s"
+        f"({dict(per_channel)} arrived), {missing} missing, {duplicated} duplicated {dict(duplicated_per_channel)}, "
+        f"{killed_with} in 'sending' at the kill, "
+        f"{ReminderLog.objects.filter(found_at_provider=True).count()} SMS found at the service instead of resent, "
+        f"all done in {seconds:.1f} s"
     )
     assert ReminderLog.objects.exclude(state=DigestState.SENT).count() == 0
     assert missing == 0
     # The one window left: the kill landing between a service accepting a
-    # message and the row saying so (reminders/services.py).
+    # message and the row saying so (reminders/services.py). An SMS has it
+    # closed: the takeover finds it at the service by its OutId.
     assert duplicated <= 1
+    assert duplicated_per_channel["sms"] == 0
+    sms_rows = ReminderLog.objects.filter(channel_kind="sms")
+    assert all(m.query.get("OutId") == f"reminder-{row.pk}" for row in sms_rows for m in robots.messages(row.channel.address))
     assert all(json.loads(m.text) == {"date": local_today().isoformat(), "overdue": "1", "due_soon": "0"}
                for m in robots.received if m.service == "sms")  # fmt: skip
+
+
+def test_a_worker_killed_while_the_sms_service_takes_its_message_sends_no_sms_twice(tmp_path, settings, robots, cities):
+    """The window itself, every time: the SMS service holds the first
+    message until the worker that sent it has been killed, then accepts it.
+    The row stays "sending"; the takeover finds the message at the service
+    by its OutId and marks the row sent instead of sending it again."""
+    from reminders.tasks import send_reminders
+    from tracker.celery import app
+
+    today = local_today()
+    people, channels = [], []
+    for city in City.objects.order_by("code"):
+        CaseFactory(city=city, deadline=today - datetime.timedelta(days=5), status="in_progress")
+        officer = UserFactory(username=f"sms{city.code}", role="officer", city=city)
+        people.append(officer)
+        channels.append(add_channel(user=officer, kind="sms", address=f"1390000{city.code[:4]}"))
+    host, port = robots.server.server_address
+    app.control.purge()
+    cluster = Cluster(
+        directory=tmp_path,
+        redis_url=settings.REDIS_URL,
+        settings=SCALED_DOWN | {
+            "ALIYUN_SMS_ENDPOINT": f"{host}:{port}", "ALIYUN_SMS_PROTOCOL": "HTTP",
+            "ALIYUN_SMS_ACCESS_KEY_ID": "LTAI-test", "ALIYUN_SMS_ACCESS_KEY_SECRET": "test-secret",
+            "ALIYUN_SMS_SIGN_NAME": "江西整改", "ALIYUN_SMS_TEMPLATE_DIGEST": "SMS_000000001",
+        },
+    )  # fmt: skip
+    robots.hold.clear()
+    try:
+        cluster.start_worker("a")
+        cluster.start_beat()
+        send_reminders.delay(local_today().isoformat())
+        assert robots.held.wait(60), cluster.log("a")[-3000:]
+        cluster.kill("a")  # its SMS is at the service, no answer back yet
+        robots.hold.set()  # the service accepts it now; nobody hears the answer
+        cluster.start_worker("b")
+        done = wait_for_every_digest(len(people) + len(channels), timeout=120)
+    finally:
+        robots.hold.set()
+        cluster.stop_all()
+        app.control.purge()
+    assert done, cluster.log("b")[-3000:]
+
+    per_phone = Counter(m.robot for m in robots.received if m.service == "sms")
+    found = ReminderLog.objects.filter(channel_kind="sms", found_at_provider=True)
+    print(f"\nFAULT kill -9 while the SMS service held a message: {dict(per_phone)}, {found.count()} found at the service")
+    assert per_phone == Counter({channel.address: 1 for channel in channels})
+    assert found.count() >= 1  # the held one, at least
+    assert ReminderLog.objects.exclude(state=DigestState.SENT).count() == 0
