@@ -290,6 +290,8 @@ def change_feed(run: Run, time_limit: float) -> list[Figure]:
     client = Client(run.product.port, run.dataset.national_token)
     wait_until_settled(run)
     expected = run.sql("SELECT count(*) FROM cases_case WHERE withdrawn_at IS NULL")[0][0]
+    peak_before_reset_kb = run.product.memory_kb()["VmHWM"]
+    run.product.reset_peak_memory()  # 4b is the feed's peak, not an earlier figure's
     memory_before = run.product.memory_kb()
     seen: set[int] = set()
     page_seconds: list[float] = []
@@ -336,13 +338,14 @@ def change_feed(run: Run, time_limit: float) -> list[Figure]:
         "rss_mb_every_50_pages": [round(kb / 1024, 1) for kb in rss_kb],
         "rss_mb_before": memory_before["VmRSS"] / 1024,
         "peak_mb_before": memory_before["VmHWM"] / 1024,
+        "peak_mb_of_earlier_figures": peak_before_reset_kb / 1024,
         "floor_rows": streamed,
         "floor_batch_ms": _series(floor_seconds),
     }
     return [
         Figure("feed", f"4. change feed, all {len(seen):,} cases (pages of {FEED_PAGE})", "cases/s", rate, floor_rate,
                "psycopg server-side cursor", "≥ 30% of floor", rate >= 0.3 * floor_rate, details),
-        Figure("feed_memory", "4b. server peak memory (VmHWM) after the feed", "MB", peak_mb,
+        Figure("feed_memory", "4b. server peak memory (VmHWM, reset before the feed)", "MB", peak_mb,
                memory_before["VmRSS"] / 1024, "worker RSS before the feed", "< 300 MB", peak_mb < 300, details),
     ]  # fmt: skip
 
@@ -523,9 +526,7 @@ def progress_report(run: Run, rounds: int) -> list[Figure]:
     got = _report_totals(client.get("/api/v1/reports/progress.xlsx").body)
     if got[:3] != tuple(expected) or got[3] != expected[2]:
         raise BenchError(f"Figure 7: the report says {got} (total, closed, overdue, listed), the SQL {tuple(expected)}.")
-    worker = run.product.worker_pid()
-    with open(f"/proc/{worker}/clear_refs", "w") as refs:
-        refs.write("5")  # resets VmHWM to the current RSS
+    run.product.reset_peak_memory()
     before = run.product.memory_kb()
     past = time.strftime("%Y-%m-%d", time.localtime(time.time() - 30 * 86400))
     paths = {

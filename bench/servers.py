@@ -97,6 +97,12 @@ class Server:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children").read_text().split()
         return int(children[0]) if children else None
 
+    def reset_peak_memory(self) -> None:
+        """Lower the worker's high-water mark (VmHWM) to its resident memory
+        now, so that a figure's peak is its own, not an earlier figure's."""
+        with open(f"/proc/{self.worker_pid()}/clear_refs", "w") as refs:
+            refs.write("5")
+
     def memory_kb(self) -> dict[str, int]:
         """The worker's resident memory now (VmRSS) and at its peak (VmHWM)."""
         values = {}

@@ -389,6 +389,11 @@ REMINDER_STALE_CLAIM_MINUTES = float(os.environ.get("REMINDER_STALE_CLAIM_MINUTE
 # Beat runs the sweep this often: it hands on digests left queued (the
 # broker was down), stale claims and lost retries.
 REMINDER_SWEEP_SECONDS = float(os.environ.get("REMINDER_SWEEP_SECONDS", "60"))
+
+# A server worker above this resident size after a request returns the
+# memory it freed to the system (tracker/memory.py; 0 trims after every
+# request).
+MEMORY_TRIM_ABOVE_MB = int(os.environ.get("MEMORY_TRIM_ABOVE_MB", "160"))
 # Digests per task: claimed in one statement, their case lists read in one
 # query, sent over one mail-server connection.
 REMINDER_BATCH_SIZE = int(os.environ.get("REMINDER_BATCH_SIZE", "50"))
