@@ -38,6 +38,21 @@ SCALED_DOWN = CRASH_TESTS_SCALED_DOWN | {
 }
 
 
+def robot_cluster(directory, settings, robots) -> Cluster:
+    """Worker and beat processes (not started) whose robots and SMS service
+    are the fake server's, with the claim times scaled down."""
+    host, port = robots.server.server_address
+    return Cluster(
+        directory=directory,
+        redis_url=settings.REDIS_URL,
+        settings=SCALED_DOWN | {
+            "ALIYUN_SMS_ENDPOINT": f"{host}:{port}", "ALIYUN_SMS_PROTOCOL": "HTTP",
+            "ALIYUN_SMS_ACCESS_KEY_ID": "LTAI-test", "ALIYUN_SMS_ACCESS_KEY_SECRET": "test-secret",
+            "ALIYUN_SMS_SIGN_NAME": "江西整改", "ALIYUN_SMS_TEMPLATE_DIGEST": "SMS_000000001",
+        },
+    )  # fmt: skip
+
+
 @pytest.fixture
 def robots():
     server = FakeRobots().start()
@@ -77,17 +92,8 @@ def test_a_worker_killed_mid_run_sends_every_digest_once_on_every_channel(tmp_pa
     from tracker.celery import app
 
     people, channels = everyone_on_every_channel
-    host, port = robots.server.server_address
     app.control.purge()
-    cluster = Cluster(
-        directory=tmp_path,
-        redis_url=settings.REDIS_URL,
-        settings=SCALED_DOWN | {
-            "ALIYUN_SMS_ENDPOINT": f"{host}:{port}", "ALIYUN_SMS_PROTOCOL": "HTTP",
-            "ALIYUN_SMS_ACCESS_KEY_ID": "LTAI-test", "ALIYUN_SMS_ACCESS_KEY_SECRET": "test-secret",
-            "ALIYUN_SMS_SIGN_NAME": "江西整改", "ALIYUN_SMS_TEMPLATE_DIGEST": "SMS_000000001",
-        },
-    )  # fmt: skip
+    cluster = robot_cluster(tmp_path, settings, robots)
     expected_rows = len(people) + len(channels)
     try:
         cluster.start_worker("a")
@@ -168,17 +174,8 @@ def test_a_worker_killed_while_the_sms_service_takes_its_message_sends_no_sms_tw
         officer = UserFactory(username=f"sms{city.code}", role="officer", city=city)
         people.append(officer)
         channels.append(add_channel(user=officer, kind="sms", address=f"1390000{city.code[:4]}"))
-    host, port = robots.server.server_address
     app.control.purge()
-    cluster = Cluster(
-        directory=tmp_path,
-        redis_url=settings.REDIS_URL,
-        settings=SCALED_DOWN | {
-            "ALIYUN_SMS_ENDPOINT": f"{host}:{port}", "ALIYUN_SMS_PROTOCOL": "HTTP",
-            "ALIYUN_SMS_ACCESS_KEY_ID": "LTAI-test", "ALIYUN_SMS_ACCESS_KEY_SECRET": "test-secret",
-            "ALIYUN_SMS_SIGN_NAME": "江西整改", "ALIYUN_SMS_TEMPLATE_DIGEST": "SMS_000000001",
-        },
-    )  # fmt: skip
+    cluster = robot_cluster(tmp_path, settings, robots)
     robots.hold.clear()
     try:
         cluster.start_worker("a")
