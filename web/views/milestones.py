@@ -66,9 +66,7 @@ def case_milestone_met(request, pk: int, mid: int):
         except CaseError as refused:
             error = refused
     if error is not None:
-        messages.error(request, str(error.message))
-        case.refresh_from_db()
-        return _render_case(request, case, status=error.http_status)
+        return _case_page_with_error(request, case, error)
     messages.success(request, _("Milestone marked not met.") if undo else _("Milestone marked met."))
     return redirect("web:case_detail", pk=case.pk)
 
@@ -90,8 +88,13 @@ def case_milestone_delete(request, pk: int, mid: int):
         except CaseError as refused:
             error = refused
     if error is not None:
-        messages.error(request, str(error.message))
-        case.refresh_from_db()
-        return _render_case(request, case, status=error.http_status)
+        return _case_page_with_error(request, case, error)
     messages.success(request, _("Milestone deleted."))
     return redirect("web:case_detail", pk=case.pk)
+
+
+def _case_page_with_error(request, case, error):
+    """The case page again, as it is now, with why the change was refused."""
+    messages.error(request, str(error.message))
+    case.refresh_from_db()
+    return _render_case(request, case, status=error.http_status)
